@@ -1,0 +1,138 @@
+"""Command-line options of the scripts: every option has a default and help text.
+
+Bad values are usage errors: one line on stderr (`server.py: error: …`) and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from .logs import DEFAULT_LOG_FILE
+
+NUMBERS_ADDRESS = "tcp://127.0.0.1:5687"
+VIDEO_ADDRESS = "tcp://127.0.0.1:5688"
+
+_ENDPOINT = re.compile(r"tcp://(?P<host>\*|[\w.-]+|\[[0-9a-fA-F:.]+\]):(?P<port>\d{1,5}|\*)|ipc://\S+")
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are a single line."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def bind_address(text: str) -> str:
+    """An address to bind: tcp://127.0.0.1:5687, tcp://*:5687 (all interfaces),
+    tcp://127.0.0.1:* (a port the system picks) or ipc:///tmp/demo.sock."""
+    match = _ENDPOINT.fullmatch(text)
+    if not match or (match["port"] not in (None, "*") and not 1 <= int(match["port"]) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address like tcp://127.0.0.1:5687")
+    return text
+
+
+def connect_address(text: str) -> str:
+    """An address to connect to: like bind_address, but with a real host and port."""
+    bind_address(text)
+    if text.startswith("tcp://*") or text.endswith(":*"):
+        raise argparse.ArgumentTypeError(f"{text!r} names no single server to connect to")
+    return text
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1."""
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    return value
+
+
+def non_negative(text: str) -> float:
+    """A number of at least 0."""
+    value = _number(text, float)
+    if not value >= 0:  # also false for nan
+        raise argparse.ArgumentTypeError(f"{text} is not a number of at least 0")
+    return value
+
+
+def finite(text: str) -> float:
+    """Any finite number."""
+    value = _number(text, float)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
+def _number(text: str, kind: type) -> float:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def server_parser(doc: str | None, address: str) -> Parser:
+    """Options every server has: where to bind, the log file, --pickle."""
+    parser = _parser(doc)
+    parser.add_argument("--bind", type=bind_address, default=address, metavar="ADDR",
+                        help=f"address to bind the PUB socket to (default {address}; "
+                        f"tcp://*:{address.rsplit(':', 1)[1]} shares it on the network)")
+    parser.add_argument("--pickle", action="store_true",
+                        help="send with send_pyobj, the original scripts' pickle format, for their clients")
+    return parser
+
+
+def client_parser(doc: str | None, address: str) -> Parser:
+    """Options every client has: where to connect, the log file, --pickle."""
+    parser = _parser(doc)
+    parser.add_argument("--connect", type=connect_address, default=address, metavar="ADDR",
+                        help=f"address of the server to connect to (default {address})")
+    parser.add_argument("--pickle", action="store_true",
+                        help="accept the original scripts' pickle format (recv_pyobj). Only for a "
+                        "server you trust: unpickling runs whatever code the sender chooses")
+    return parser
+
+
+def _parser(doc: str | None) -> Parser:
+    parser = Parser(prog=Path(sys.argv[0]).name, description=doc,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log-file", type=Path, default=DEFAULT_LOG_FILE, metavar="PATH",
+                        help="where warnings and errors are logged (default errors_log.log at the project's top)")
+    return parser
+
+
+def numbers_server(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of random_numbers_transmission/server.py."""
+    parser = server_parser(doc, NUMBERS_ADDRESS)
+    parser.add_argument("--lower", type=finite, default=0.0, help="smallest value (default 0)")
+    parser.add_argument("--upper", type=finite, default=10000.0, help="largest value (default 10000)")
+    parser.add_argument("--count", type=positive_int, default=6, help="values per array (default 6)")
+    parser.add_argument("--interval", type=non_negative, default=1.0, metavar="SECONDS",
+                        help="time between arrays (default 1; 0 = as fast as possible)")
+    parser.add_argument("--messages", type=positive_int, metavar="N", help="stop after N arrays (default: run until stopped)")
+    parser.add_argument("--seed", type=int, help="seed for the random numbers, to repeat a run exactly")
+    args = parser.parse_args(argv)
+    if args.lower >= args.upper:
+        parser.error(f"--lower ({args.lower:g}) must be below --upper ({args.upper:g})")
+    return args
+
+
+def numbers_client(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of random_numbers_transmission/clientN.py."""
+    parser = client_parser(doc, NUMBERS_ADDRESS)
+    parser.add_argument("--messages", type=positive_int, metavar="N", help="stop after N arrays (default: run until stopped)")
+    parser.add_argument("--silence", type=positive_float, default=3.0, metavar="SECONDS",
+                        help="say so when the server has been silent this long (default 3)")
+    return parser.parse_args(argv)
+
+
+def positive_float(text: str) -> float:
+    """A number above 0."""
+    value = non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
+    return value

@@ -1,0 +1,55 @@
+"""Socket plumbing: bind and connect with clear errors, the settings each role needs, receiving.
+
+Every socket gets linger 0: when a script stops, it drops the messages a subscriber has not
+taken yet instead of waiting for them, so Ctrl+C never hangs.
+"""
+
+from __future__ import annotations
+
+import errno
+
+import zmq
+
+from .logs import Fatal
+
+
+def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> None:
+    """Bind `publisher` to `address`, or raise Fatal with a clear message (e.g. port in use).
+
+    `queue` caps the messages held for each subscriber (ZeroMQ's default is 1000). Beyond it,
+    PUB drops messages for that subscriber instead of storing them: for video, a few frames
+    are plenty, and 1000 of them would be gigabytes.
+    """
+    publisher.linger = 0
+    if queue is not None:
+        publisher.sndhwm = queue
+    try:
+        publisher.bind(address)
+    except zmq.ZMQError as error:
+        hint = " (is a server already running there?)" if error.errno == errno.EADDRINUSE else ""
+        raise Fatal(f"cannot bind {address}: {zmq.strerror(error.errno)}{hint}", error) from error
+
+
+def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None) -> None:
+    """Connect `subscriber` to `address`, or raise Fatal. `queue` caps the messages waiting in it."""
+    subscriber.linger = 0
+    if queue is not None:
+        subscriber.rcvhwm = queue
+    try:
+        subscriber.connect(address)
+    except zmq.ZMQError as error:
+        raise Fatal(f"cannot connect to {address}: {zmq.strerror(error.errno)}", error) from error
+
+
+def receive_parts(socket: zmq.Socket) -> list[zmq.Frame]:
+    """Receive all the parts of one message as zmq.Frame objects (no copy, writable).
+
+    This is recv_multipart(copy=False), but asks each frame whether more parts follow instead
+    of asking the socket, which is a slower call (see benchmarks/numbers_throughput.py).
+    """
+    frame = socket.recv(copy=False)
+    parts = [frame]
+    while frame.more:
+        frame = socket.recv(copy=False)
+        parts.append(frame)
+    return parts

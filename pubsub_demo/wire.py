@@ -1,0 +1,188 @@
+"""The wire format: a NumPy array as a ZeroMQ message, and back.
+
+A message is a fixed 40-byte header followed by the array's raw bytes (or a JPEG image).
+Small arrays travel as one part, header and bytes together: a one-part message costs far
+less than a two-part one (see benchmarks/). Large arrays (video frames) travel as two parts,
+[header, payload], so that their bytes are never copied on the way in or out.
+
+The header:
+
+    offset  size  field
+    0       4     magic b"ZPSA"
+    4       1     version (1)
+    5       1     encoding: 0 raw bytes, 1 JPEG
+    6       1     dtype code (see DTYPES)
+    7       1     number of dimensions, 0 to 4
+    8       8     sequence number (unsigned)
+    16      8     time the sender sent it (seconds since the epoch, float)
+    24      16    shape: four unsigned 32-bit sizes, unused ones 0
+
+Everything is little-endian. A new field means a new version number, so an old receiver
+rejects what it cannot read instead of misreading it.
+
+Nothing here unpickles: the pickle functions at the bottom exist only for the `--pickle`
+option, which speaks the original scripts' `send_pyobj` format.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import struct
+import time
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+MAGIC = b"ZPSA"
+VERSION = 1
+RAW, JPEG = 0, 1
+HEADER = struct.Struct("<4sBBBBQd4I")
+MAX_DIMENSIONS = 4
+
+# Codes on the wire → dtypes. Only plain numbers travel: no object, string or structured
+# dtypes, so a header can never ask the receiver to build Python objects.
+DTYPES: dict[int, np.dtype] = {
+    code: np.dtype(name).newbyteorder("<")
+    for code, name in enumerate(
+        ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8"], start=1
+    )
+}
+CODES: dict[np.dtype, int] = {dtype: code for code, dtype in DTYPES.items()}
+
+# Largest array a receiver accepts unless told otherwise: a 4K BGR frame is 24 MiB.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# Payloads up to this size are copied next to the header in one part; larger ones get a part
+# of their own. It matches pyzmq's own threshold below which it copies rather than shares.
+ONE_PART_LIMIT = 64 * 1024
+
+
+class WireError(ValueError):
+    """A message that is not a valid array message; the text says what is wrong."""
+
+
+class Message(NamedTuple):
+    """A decoded message: the array and what the header said about it."""
+
+    array: np.ndarray
+    seq: int
+    sent_at: float
+
+
+Buffer = Any  # bytes, memoryview, zmq.Frame: anything with the buffer protocol
+
+
+def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) -> list[Buffer]:
+    """Turn an array into the parts of one message: [header + payload] or [header, payload].
+
+    The payload is the array's bytes, or a JPEG image if `jpeg_quality` (1-100) asks for one
+    (for 8-bit images of shape (height, width) or (height, width, 3)). A large raw payload is
+    the array itself, not a copy: send the parts with `copy=False`.
+    """
+    code = CODES.get(array.dtype.newbyteorder("<"))
+    if code is None:
+        raise WireError(f"cannot send arrays of dtype {array.dtype}")
+    if array.ndim > MAX_DIMENSIONS:
+        raise WireError(f"cannot send arrays of more than {MAX_DIMENSIONS} dimensions")
+    if jpeg_quality is None:
+        encoding, payload = RAW, np.ascontiguousarray(array, dtype=DTYPES[code])
+    else:
+        encoding, payload = JPEG, _jpeg_encode(array, jpeg_quality)
+    shape = array.shape + (0,) * (MAX_DIMENSIONS - array.ndim)
+    header = HEADER.pack(MAGIC, VERSION, encoding, code, array.ndim, seq, time.time(), *shape)
+    if payload.nbytes <= ONE_PART_LIMIT:
+        return [header + payload.tobytes()]
+    return [header, payload]
+
+
+def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
+    """Check a received message and build its array; raise WireError if anything is off.
+
+    The header is checked before anything is allocated: the magic and version, a known
+    encoding and dtype, and a shape whose size is at most `max_bytes` and, for raw arrays,
+    matches the payload exactly. The array is writable, so OpenCV can draw on it: a small one
+    is a copy, a large one shares the payload's memory (receive it as a zmq.Frame, which is
+    writable, rather than as bytes, which are not).
+    """
+    if len(parts) == 1:  # header and payload together
+        payload, offset = parts[0], HEADER.size
+    elif len(parts) == 2:
+        payload, offset = parts[1], 0
+        if len(parts[0]) != HEADER.size:
+            raise WireError(f"header is {len(parts[0])} bytes, expected {HEADER.size}")
+    else:
+        raise WireError(f"expected 1 or 2 parts, got {len(parts)}")
+    if len(parts[0]) < HEADER.size:
+        raise WireError(f"message of {len(parts[0])} bytes is too short for a header")
+    fields = HEADER.unpack_from(parts[0])
+    magic, version, encoding, code, ndim, seq, sent_at = fields[:7]
+    if magic != MAGIC:
+        if len(parts) == 1 and memoryview(parts[0])[0] == 0x80:  # how pickles start
+            raise WireError("received a pickle; start with --pickle to accept pickled arrays")
+        raise WireError("not an array message (wrong magic bytes)")
+    if version != VERSION:
+        raise WireError(f"unsupported format version {version}")
+    dtype = DTYPES.get(code)
+    if dtype is None:
+        raise WireError(f"unknown dtype code {code}")
+    shape, unused = fields[7 : 7 + ndim], fields[7 + ndim :]
+    if ndim > MAX_DIMENSIONS or any(unused):
+        raise WireError(f"bad shape {fields[7:]} for {ndim} dimensions")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > max_bytes:
+        raise WireError(f"array of {nbytes} bytes is over the {max_bytes}-byte limit")
+    size = len(payload) - offset
+    if encoding == RAW:
+        if size != nbytes:
+            raise WireError(f"header says {nbytes} bytes, payload has {size}")
+        array = np.ndarray(shape, dtype, payload, offset)
+        if len(parts) == 1:
+            array = array.copy()  # a few bytes: copying beats keeping the whole message alive
+    elif encoding == JPEG:
+        array = _jpeg_decode(np.frombuffer(payload, np.uint8, size, offset), dtype, shape)
+    else:
+        raise WireError(f"unknown encoding {encoding}")
+    return Message(array, seq, sent_at)
+
+
+def encode_pickle(array: np.ndarray, seq: int = 0) -> list[bytes]:
+    """The original scripts' format: one part, exactly what `socket.send_pyobj(array)` sends."""
+    return [pickle.dumps(array, pickle.DEFAULT_PROTOCOL)]
+
+
+def decode_pickle(parts: Sequence[Buffer]) -> Message:
+    """Unpickle a `send_pyobj` message. Only for --pickle: unpickling runs the sender's code."""
+    if len(parts) != 1:
+        raise WireError(f"expected 1 pickled part, got {len(parts)}")
+    try:
+        value = pickle.loads(parts[0])
+    except Exception as error:  # a bad pickle can raise almost anything
+        raise WireError(f"cannot unpickle: {error}") from error
+    if not isinstance(value, np.ndarray):
+        raise WireError(f"expected a pickled array, got {type(value).__name__}")
+    # The original format carries no sequence number or time stamp.
+    return Message(value, -1, math.nan)
+
+
+def _jpeg_encode(image: np.ndarray, quality: int) -> np.ndarray:
+    import cv2  # only JPEG needs OpenCV; the numbers scripts start faster without it
+
+    if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+        raise WireError("JPEG needs an 8-bit grey or BGR image")
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise WireError("OpenCV could not encode the image as JPEG")
+    return jpeg
+
+
+def _jpeg_decode(jpeg: np.ndarray, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    import cv2
+
+    if dtype != np.uint8 or len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 3):
+        raise WireError(f"JPEG header with dtype {dtype} and shape {shape}")
+    flags = cv2.IMREAD_COLOR if len(shape) == 3 else cv2.IMREAD_GRAYSCALE
+    image = cv2.imdecode(jpeg, flags)
+    if image is None or image.shape != shape:
+        found = "nothing" if image is None else f"shape {image.shape}"
+        raise WireError(f"JPEG payload decodes to {found}, header says {shape}")
+    return image

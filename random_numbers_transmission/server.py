@@ -1,0 +1,40 @@
+"""Random-number server: publishes an array of random floats once a second.
+
+Socket: PUB, binds tcp://127.0.0.1:5687 (every client connects there).
+Run:    python random_numbers_transmission/server.py [--interval 0.5] [--count 6] ...
+        (--help lists all the options)
+
+A PUB socket sends each message to every subscriber that is connected at that moment. It never
+waits for anyone: a client that joins late misses what was sent before it joined.
+"""
+
+import itertools
+
+import numpy
+import zmq
+
+from pubsub_demo import logs, options, sockets, wire
+from pubsub_demo.pacing import Pacer
+
+
+def main() -> None:
+    args = options.numbers_server(__doc__)
+    logs.setup(args.log_file, "SERVER")
+    encode = wire.encode_pickle if args.pickle else wire.encode
+    random = numpy.random.default_rng(args.seed)
+
+    with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
+        # The server binds: it is the stable end that clients know the address of.
+        sockets.bind(publisher, args.bind)
+        print(f"Publishing on {publisher.last_endpoint.decode()}; Ctrl+C stops.")
+
+        pacer = Pacer(args.interval)
+        for seq in itertools.islice(itertools.count(), args.messages):
+            array = random.uniform(args.lower, args.upper, args.count)
+            publisher.send_multipart(encode(array, seq), copy=False)
+            print(f"sent #{seq}: {array.tolist()}")
+            pacer.wait()
+
+
+if __name__ == "__main__":
+    logs.run(main)
