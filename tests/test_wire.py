@@ -1,0 +1,130 @@
+"""The wire format on its own: pure functions, no sockets."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from pubsub_demo import wire
+from pubsub_demo.wire import WireError
+
+
+@pytest.mark.parametrize("dtype", ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8", ">f8", ">i4"])
+@pytest.mark.parametrize("shape", [(), (0,), (6,), (3, 4), (2, 3, 4), (1, 2, 3, 4)])
+def test_round_trip_keeps_values_dtype_and_shape(dtype, shape):
+    array = (np.arange(int(np.prod(shape))) % 100).astype(dtype).reshape(shape)
+    message = wire.decode(wire.encode(array, seq=7))
+    assert message.array.shape == shape
+    assert message.array.dtype == np.dtype(dtype).newbyteorder("<")
+    assert np.array_equal(message.array, array)
+    assert message.seq == 7
+
+
+def test_small_arrays_travel_in_one_part_large_ones_in_two_without_copy():
+    small = np.arange(6.0)
+    large = np.zeros((720, 1280, 3), np.uint8)
+    assert len(wire.encode(small)) == 1
+    header, payload = wire.encode(large)
+    assert len(header) == wire.HEADER.size
+    assert np.shares_memory(payload, large)
+
+
+def test_decoded_arrays_are_writable_and_large_ones_share_the_payload():
+    small = wire.decode(wire.encode(np.arange(6.0))).array
+    small[0] = 42.0
+    header, payload = wire.encode(np.ones((480, 640, 3), np.uint8))
+    received = bytearray(payload.tobytes())  # writable, like a zmq.Frame
+    frame = wire.decode([header, received]).array
+    frame[0, 0] = (1, 2, 3)
+    assert received[:3] == b"\x01\x02\x03"
+
+
+def test_non_contiguous_arrays_are_sent_in_order():
+    array = np.arange(24.0).reshape(4, 6)[:, ::2]
+    assert np.array_equal(wire.decode(wire.encode(array)).array, array)
+
+
+def test_header_carries_sequence_and_send_time():
+    message = wire.decode(wire.encode(np.zeros(3), seq=2**40))
+    assert message.seq == 2**40
+    assert message.sent_at > 1.6e9
+
+
+@pytest.mark.parametrize("array", [np.array(["text"]), np.array([object()]), np.zeros(3, complex),
+                                   np.zeros((1,) * 5)], ids=["str", "object", "complex", "5-d"])
+def test_encode_refuses_what_the_format_cannot_carry(array):
+    with pytest.raises(WireError):
+        wire.encode(array)
+
+
+def header(**fields) -> bytes:
+    values = dict(magic=wire.MAGIC, version=wire.VERSION, encoding=wire.RAW, code=10, ndim=1, seq=0,
+                  sent_at=0.0, shape=(6, 0, 0, 0)) | fields
+    return wire.HEADER.pack(values["magic"], values["version"], values["encoding"], values["code"],
+                            values["ndim"], values["seq"], values["sent_at"], *values["shape"])
+
+
+SIX = np.arange(6.0).tobytes()
+
+
+@pytest.mark.parametrize("parts, reason", [
+    ([], "expected 1 or 2 parts"),
+    ([header(), SIX, b""], "expected 1 or 2 parts"),
+    ([b""], "too short"),
+    ([header()[:39] + SIX], "payload has 47"),
+    ([header()[:-1], SIX], "header is 39 bytes"),
+    ([header(magic=b"XXXX") + SIX], "wrong magic"),
+    ([header(version=2) + SIX], "version 2"),
+    ([header(code=0) + SIX], "unknown dtype"),
+    ([header(code=ord("O")) + SIX], "unknown dtype"),
+    ([header(ndim=5, shape=(6, 0, 0, 0)) + SIX], "bad shape"),
+    ([header(ndim=1, shape=(6, 6, 0, 0)) + SIX], "bad shape"),
+    ([header(shape=(7, 0, 0, 0)) + SIX], "header says 56 bytes, payload has 48"),
+    ([header(shape=(5, 0, 0, 0)) + SIX], "header says 40 bytes"),
+    ([header(ndim=4, shape=(2**32 - 1,) * 4) + SIX], "over the"),
+    ([header(encoding=9) + SIX], "unknown encoding"),
+    ([pickle.dumps(np.arange(6.0))], "--pickle"),
+])
+def test_decode_rejects_malformed_messages_with_a_reason(parts, reason):
+    with pytest.raises(WireError, match=reason.replace("(", r"\(")):
+        wire.decode(parts)
+
+
+def test_size_limit_is_checked_before_allocating():
+    big = [header(code=1, ndim=2, shape=(100_000, 100_000, 0, 0)), b""]  # 10 GB claimed
+    with pytest.raises(WireError, match="over the 1000-byte limit"):
+        wire.decode(big, max_bytes=1000)
+
+
+def test_jpeg_round_trip_is_close_and_small():
+    y, x = np.mgrid[0:720, 0:1280]
+    image = np.dstack([(x % 256), (y % 256), ((x + y) // 8 % 256)]).astype(np.uint8)
+    parts = wire.encode(image, seq=3, jpeg_quality=80)
+    size = sum(memoryview(part).nbytes for part in parts)
+    assert size * 10 <= image.nbytes
+    decoded = wire.decode(parts).array
+    assert decoded.shape == image.shape
+    assert np.abs(decoded.astype(int) - image).mean() < 4
+
+
+def test_jpeg_that_does_not_match_its_header_is_rejected():
+    image = np.zeros((64, 64, 3), np.uint8)
+    first, *rest = wire.encode(image, jpeg_quality=80)
+    lying = header(encoding=wire.JPEG, code=1, ndim=3, shape=(32, 64, 3, 0))
+    with pytest.raises(WireError, match="decodes to shape"):
+        wire.decode([lying + bytes(memoryview(first)[wire.HEADER.size:])])
+    with pytest.raises(WireError, match="decodes to nothing"):
+        wire.decode([header(encoding=wire.JPEG, code=1, ndim=3, shape=(64, 64, 3, 0)) + b"not a jpeg"])
+
+
+def test_pickle_functions_speak_send_pyobj():
+    array = np.arange(5.0)
+    (data,) = wire.encode_pickle(array)
+    assert data == pickle.dumps(array, pickle.DEFAULT_PROTOCOL)
+    assert np.array_equal(wire.decode_pickle([data]).array, array)
+    with pytest.raises(WireError, match="expected a pickled array"):
+        wire.decode_pickle([pickle.dumps({"not": "an array"})])
+    with pytest.raises(WireError, match="cannot unpickle"):
+        wire.decode_pickle([b"\x80garbage"])
