@@ -24,11 +24,16 @@ _role = "SCRIPT"
 
 
 class Fatal(Exception):
-    """An error the script cannot go on with: `run` logs it, says it on stderr, exits 1."""
+    """An error the script cannot go on with: `run` logs it, says it on stderr, exits 1.
 
-    def __init__(self, message: str, cause: BaseException | None = None) -> None:
+    It is logged as `ROLE ERROR: …` (with `cause` in the original wording if given), or, with
+    `warning`, as the warning `ROLE: warning`, as the original logged a video it could not open.
+    """
+
+    def __init__(self, message: str, cause: BaseException | None = None, *, warning: str | None = None) -> None:
         super().__init__(message)
         self.cause = cause
+        self.warning = warning
 
 
 def describe(error: BaseException) -> str:
@@ -86,7 +91,11 @@ def run(main: Callable[[], None]) -> NoReturn:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not interrupt the clean-up
         sys.exit(0)
     except Fatal as fatal:
-        error(str(fatal), fatal.cause)
+        if fatal.warning:
+            _logger.warning(f"{_role}: {fatal.warning}")
+            say(str(fatal))
+        else:
+            error(str(fatal), fatal.cause)
         sys.exit(1)
     sys.exit(0)
 

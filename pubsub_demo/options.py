@@ -136,3 +136,60 @@ def positive_float(text: str) -> float:
     if value == 0:
         raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
     return value
+
+
+def window_position(text: str) -> tuple[int, int]:
+    """X,Y in pixels, e.g. 0,0."""
+    try:
+        x, y = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a position like 100,50") from None
+    return x, y
+
+
+def _display_options(parser: Parser) -> None:
+    parser.add_argument("--frames", type=positive_int, metavar="N", help="stop after N frames (default: run until stopped)")
+    parser.add_argument("--no-window", action="store_true",
+                        help="no window (over SSH, in CI): print a stats line once a second instead")
+    parser.add_argument("--window-position", type=window_position, metavar="X,Y",
+                        help="where to put the window (default: side by side with the others)")
+    parser.add_argument("--print-frames", action="store_true",
+                        help="print a line per frame: number, size, checksum, latency (to compare runs)")
+
+
+def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of video_transmission/server.py."""
+    parser = server_parser(doc, VIDEO_ADDRESS)
+    parser.add_argument("--video", metavar="SOURCE",
+                        help="a video file, or a camera number such as 0 (default: a built-in test pattern)")
+    parser.add_argument("--fps", type=non_negative, metavar="N",
+                        help="frames per second (default: the video's own, 30 for the test pattern; 0 = as fast as possible)")
+    parser.add_argument("--width", type=positive_int, help="resize frames to this width (default: the video's own)")
+    parser.add_argument("--height", type=positive_int, help="resize frames to this height (default: the video's own)")
+    parser.add_argument("--jpeg", type=jpeg_quality, metavar="QUALITY",
+                        help="send JPEG images of this quality (1-100) instead of raw frames: for real networks")
+    _display_options(parser)
+    args = parser.parse_args(argv)
+    if args.pickle and args.jpeg:
+        parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
+    return args
+
+
+def video_client(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of video_transmission/clientN.py."""
+    parser = client_parser(doc, VIDEO_ADDRESS)
+    _display_options(parser)
+    parser.add_argument("--stats", action="store_true", help="draw the stats line on the window")
+    parser.add_argument("--delay", type=non_negative, default=0.0, metavar="SECONDS",
+                        help="pretend each frame takes this long to handle, to see that a slow client never lags (default 0)")
+    parser.add_argument("--silence", type=positive_float, default=3.0, metavar="SECONDS",
+                        help="say so when the server has been silent this long (default 3)")
+    return parser.parse_args(argv)
+
+
+def jpeg_quality(text: str) -> int:
+    """A JPEG quality from 1 to 100."""
+    value = positive_int(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"{text} is not a JPEG quality from 1 to 100")
+    return value

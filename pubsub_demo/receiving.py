@@ -1,16 +1,20 @@
-"""A subscriber's loop: receive, check and decode each message, skip bad ones, notice silence."""
+"""A subscriber's loop: receive, check and decode each message, skip bad ones, notice silence;
+for video, show only the newest frame."""
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Generic, Iterator, TypeVar
+from typing import TYPE_CHECKING, Generic, Iterator, TypeVar
 
 import zmq
 
 from . import logs, wire
 from .sockets import receive_parts
 from .wire import Message, WireError
+
+if TYPE_CHECKING:
+    from .display import Display
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
 
@@ -130,3 +134,21 @@ class Newest(Generic[T]):
             with self._changed:
                 self._error = error
                 self._changed.notify()
+
+
+def play(subscriber: zmq.Socket, address: str, display: "Display", *, pickle: bool = False,
+         silence: float = 3.0, frames: int | None = None, delay: float = 0.0) -> None:
+    """A video client's loop: show the newest frame each time, until `frames` were shown or the
+    user closes the window. `delay` pretends that each frame takes that long to handle."""
+    shown = 0
+    with Newest(receive(subscriber, address, pickle=pickle, silence=silence)) as newest:
+        while shown != frames:
+            message = newest.take(timeout=TICK)
+            if message is None:
+                keep_going = display.idle()
+            else:
+                keep_going = display.show(message)
+                shown += 1
+                time.sleep(delay)
+            if not keep_going:
+                return

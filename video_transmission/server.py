@@ -1,0 +1,53 @@
+"""Video server: plays a video in a loop in a window called "Server" and publishes every frame.
+
+Socket: PUB, binds tcp://127.0.0.1:5688 (every client connects there).
+Run:    python video_transmission/server.py [--video FILE | --video 0] [--jpeg 80] ...
+        (no --video: a built-in test pattern; --help lists all the options)
+
+Frames go out at the video's frame rate on a steady clock. Each is sent without being copied,
+and the PUB socket holds only a few for each client: a client that cannot keep up gets the
+newest frames instead of an ever longer queue of old ones.
+"""
+
+import functools
+import math
+import itertools
+
+import zmq
+
+from pubsub_demo import logs, options, sockets, video, wire
+from pubsub_demo.display import Display
+from pubsub_demo.pacing import Pacer
+from pubsub_demo.wire import Message
+
+FRAME_QUEUE = 2  # frames held for each client; more would only be older
+
+
+def main() -> None:
+    args = options.video_server(__doc__)
+    logs.setup(args.log_file, "SERVER")
+    encode = wire.encode_pickle if args.pickle else functools.partial(wire.encode, jpeg_quality=args.jpeg)
+    source = video.open_source(args.video, args.width, args.height)
+    fps = source.fps if args.fps is None else args.fps
+    display = Display("Server", slot=0, window=not args.no_window, position=args.window_position,
+                      print_frames=args.print_frames)
+
+    with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
+        sockets.bind(publisher, args.bind, queue=FRAME_QUEUE)
+        print(f"Publishing on {publisher.last_endpoint.decode()} at {fps:g} frames/s; q, Esc or Ctrl+C stops.")
+
+        pacer = Pacer(1 / fps if fps else 0)
+        try:
+            for seq, frame in zip(itertools.islice(itertools.count(), args.frames),
+                                  video.frames(source, args.width, args.height)):
+                publisher.send_multipart(encode(frame, seq), copy=False)
+                if not display.show(Message(frame, seq, math.nan)):
+                    break
+                pacer.wait()
+        finally:
+            display.close()
+            source.close()
+
+
+if __name__ == "__main__":
+    logs.run(main)
