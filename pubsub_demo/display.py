@@ -14,6 +14,8 @@ from .wire import Message
 
 ESC = 27
 WINDOW_GAP = 20  # pixels between the side-by-side windows
+PLACING_TIME = 3.0  # seconds during which a new window is put back where we asked
+PLACING_SLACK = 64  # pixels: room for the title bar and borders a window manager adds
 
 
 class Stats:
@@ -77,6 +79,7 @@ class Display:
         if not self.opened:
             self._open(frame.shape[1])
         cv2.imshow(self.title, frame)
+        self._keep_in_place()
         return self.idle()
 
     def idle(self) -> bool:
@@ -84,19 +87,37 @@ class Display:
         if not (self.window and self.opened):
             return True
         key = cv2.waitKey(1) & 0xFF
-        closed = cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
+        try:
+            closed = cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
+        except cv2.error:  # some backends raise instead, once the user has closed the window
+            closed = True
+        if closed:
+            self.opened = False
         return not (closed or key in (ord("q"), ESC))
 
     def close(self) -> None:
         if self.opened:
             cv2.destroyWindow(self.title)
+            cv2.waitKey(1)  # let the window system take it away now
             self.opened = False
 
     def _open(self, frame_width: int) -> None:
         cv2.namedWindow(self.title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
-        x, y = self.position or (self.slot * (frame_width + WINDOW_GAP), 0)
-        cv2.moveWindow(self.title, x, y)
-        self.opened = True
+        self.place = self.position or (self.slot * (frame_width + WINDOW_GAP), 0)
+        cv2.moveWindow(self.title, *self.place)
+        self.opened, self.opened_at = True, time.monotonic()
+
+    def _keep_in_place(self) -> None:
+        """Move the window again if it is not where we asked, in its first seconds only.
+
+        A window manager that is still taking in a new window may put it where it likes and
+        drop our move; asking again once the window is up makes it stick. After that, the
+        user may drag the window wherever they like."""
+        if time.monotonic() - self.opened_at > PLACING_TIME:
+            return
+        x, y, _, _ = cv2.getWindowImageRect(self.title)
+        if abs(x - self.place[0]) > PLACING_SLACK or abs(y - self.place[1]) > PLACING_SLACK:
+            cv2.moveWindow(self.title, *self.place)
 
 
 def describe_frame(message: Message) -> str:

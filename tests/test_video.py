@@ -1,0 +1,165 @@
+"""Part 2 end to end, headless: the real video server and clients as subprocesses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import VIDEO
+from pubsub_demo import video
+
+FRAME_LINE = re.compile(r"frame (\d+|\?): (\d+)x(\d+) crc32 ([0-9a-f]{8})(?: latency ([\d.]+) ms)?(?: pattern (\d+))?")
+
+
+def frame_lines(script) -> list[dict]:
+    frames = []
+    for line in script.stdout:
+        match = FRAME_LINE.fullmatch(line)
+        if match:
+            seq, width, height, crc, latency, pattern = match.groups()
+            frames.append(dict(seq=None if seq == "?" else int(seq), size=(int(width), int(height)), crc=crc,
+                               latency=float(latency) if latency else None,
+                               pattern=int(pattern) if pattern else None))
+    return frames
+
+
+def start_video_server(run, *args: str):
+    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--print-frames", *args)
+    address = server.expect(r"Publishing on (\S+) ")[1]
+    return server, address
+
+
+def test_raw_frames_arrive_exactly_as_sent_and_in_order(run):
+    server, address = start_video_server(run, "--width", "320", "--height", "180")
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "40")
+    assert client.wait() == 0
+    assert server.interrupt() == 0
+    sent = {frame["seq"]: frame for frame in frame_lines(server)}
+    received = frame_lines(client)
+    assert len(received) == 40
+    seqs = [frame["seq"] for frame in received]
+    assert seqs == sorted(set(seqs))  # in order, no repeats
+    assert seqs[-1] - seqs[0] < 40 + 4  # a client that keeps up skips next to nothing
+    for frame in received:
+        assert frame["crc"] == sent[frame["seq"]]["crc"]  # exactly the bytes sent
+        assert frame["size"] == (320, 180)
+        assert frame["pattern"] == frame["seq"]
+
+
+def test_jpeg_frames_carry_the_right_frame_numbers(run):
+    server, address = start_video_server(run, "--jpeg", "70")
+    client = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames", "--frames", "20")
+    assert client.wait() == 0
+    server.interrupt()
+    received = frame_lines(client)
+    assert len(received) == 20
+    assert all(frame["pattern"] == frame["seq"] for frame in received)
+    assert all(frame["size"] == video.PATTERN_SIZE for frame in received)
+
+
+def test_a_slow_client_shows_the_newest_frame_not_a_backlog(run):
+    fps = 30
+    server, address = start_video_server(run, "--fps", str(fps), "--width", "1280", "--height", "720")
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames",
+                 "--frames", "6", "--delay", "0.5")  # handles 2 frames a second
+    assert client.wait() == 0
+    server.interrupt()
+    received = frame_lines(client)
+    assert len(received) == 6
+    seqs = [frame["seq"] for frame in received]
+    assert all(later - earlier >= 10 for earlier, later in zip(seqs, seqs[1:]))  # skips, does not queue
+    frame_time_ms = 1000 / fps
+    lags = [frame["latency"] / frame_time_ms for frame in received]
+    assert max(lags) <= 2, f"lag in frames: {lags}"
+
+
+def make_video(path: Path, frames: int, fps: float, size=(160, 120)) -> None:
+    """A small video file whose frames carry their numbers in the test pattern's code."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    assert writer.isOpened()
+    for number in range(frames):
+        frame = np.full((size[1], size[0], 3), 40 * (number % 6), np.uint8)
+        video.draw_number(frame, number)
+        writer.write(frame)
+    writer.release()
+
+
+def test_a_video_file_plays_in_a_loop_at_its_own_rate(run, tmp_path):
+    clip = tmp_path / "clip.avi"
+    make_video(clip, frames=12, fps=50)
+    server, address = start_video_server(run, "--video", str(clip), "--frames", "30")
+    assert "at 50 frames/s" in server.stdout[0]
+    assert server.wait() == 0
+    numbers = [frame["pattern"] for frame in frame_lines(server)]
+    assert numbers == [n % 12 for n in range(30)]  # rewinds at the end, as the original did
+
+
+def test_a_video_file_reaches_the_client_unchanged(run, tmp_path):
+    clip = tmp_path / "clip.avi"
+    make_video(clip, frames=10, fps=25, size=(320, 240))
+    server, address = start_video_server(run, "--video", str(clip), "--width", "160")
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "15")
+    assert client.wait() == 0
+    server.interrupt()
+    sent = {frame["seq"]: frame for frame in frame_lines(server)}
+    for frame in frame_lines(client):
+        assert frame["crc"] == sent[frame["seq"]]["crc"]
+        assert frame["size"] == (160, 120)
+        assert frame["pattern"] == frame["seq"] % 10
+
+
+@pytest.mark.parametrize("source", ["missing.mp4", "not-a-video.mp4", "7"], ids=["missing", "unreadable", "no camera"])
+def test_a_video_that_cannot_be_opened_is_one_clear_line_and_exit_1(run, tmp_path, log_file, source):
+    (tmp_path / "not-a-video.mp4").write_text("this is not a video\n")
+    spec = source if source == "7" else str(tmp_path / source)
+    server = run(VIDEO / "server.py", "--video", spec, "--no-window", "--bind", "tcp://127.0.0.1:*")
+    assert server.wait() == 1
+    ours = [line for line in server.stderr if line.startswith("server.py: ")]
+    assert len(ours) == 1 and "cannot" in ours[0]
+    assert "Traceback" not in "\n".join(server.stderr)
+    assert " - WARNING - SERVER: Opening video warning: cannot " in log_file.read_text()
+
+
+def test_pickle_mode_sends_raw_frames_the_original_way(run):
+    server, address = start_video_server(run, "--pickle", "--width", "160", "--height", "90")
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "5", "--pickle")
+    assert client.wait() == 0
+    server.interrupt()
+    sent_crcs = {frame["crc"] for frame in frame_lines(server)}
+    received = frame_lines(client)
+    assert len(received) == 5 and all(frame["crc"] in sent_crcs for frame in received)
+
+
+@pytest.mark.parametrize("script", ["server.py", "client1.py"])
+def test_ctrl_c_stops_video_scripts_cleanly(run, script):
+    server, address = start_video_server(run)
+    target = server if script == "server.py" else run(VIDEO / script, "--connect", address, "--no-window", "--print-frames")
+    target.expect(r"^frame \d")
+    assert target.interrupt() == 0
+    assert not any("Traceback" in line for line in target.stderr)
+
+
+@pytest.mark.parametrize("script, args", [
+    ("server.py", ["--jpeg", "0"]),
+    ("server.py", ["--jpeg", "101"]),
+    ("server.py", ["--pickle", "--jpeg", "80"]),
+    ("server.py", ["--fps", "-1"]),
+    ("server.py", ["--width", "0"]),
+    ("client1.py", ["--window-position", "left"]),
+    ("client2.py", ["--delay", "soon"]),
+])
+def test_video_usage_errors(run, script, args):
+    script = run(VIDEO / script, *args)
+    assert script.wait() == 2
+    assert len(script.stderr) == 1 and "error:" in script.stderr[0]
+
+
+@pytest.mark.parametrize("path", sorted(VIDEO.glob("*.py")), ids=lambda path: path.name)
+def test_video_help(run, path):
+    script = run(path, "--help")
+    assert script.wait() == 0
+    assert script.stdout[0].startswith("usage:")
