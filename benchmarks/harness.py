@@ -29,7 +29,8 @@ class Format:
     receive: Receive
 
 
-def _publish(fmt: Format, payload: Any, hwm: int, ports: Any, stop: Any) -> None:
+def _publish(fmt: Format, make_payload: Callable[[], Any], hwm: int, ports: Any, stop: Any) -> None:
+    payload = make_payload()  # made here: pickling it over to this process could change it (wire.empty)
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
         publisher.sndhwm = hwm
         publisher.linger = 0
@@ -60,11 +61,12 @@ def _subscribe(fmt: Format, port: int, hwm: int, seconds: float, results: Any) -
         results.put(count / (time.perf_counter() - start))
 
 
-def rate(fmt: Format, payload: Any, *, seconds: float = 2.0, hwm: int = 1000) -> float:
-    """Messages per second that `fmt` carries from one process to another over tcp loopback."""
+def rate(fmt: Format, make_payload: Callable[[], Any], *, seconds: float = 2.0, hwm: int = 1000) -> float:
+    """Messages per second that `fmt` carries from one process to another over tcp loopback;
+    the publisher sends what `make_payload()` (a module-level function) returns, again and again."""
     spawn = mp.get_context("spawn")
     ports, results, stop = spawn.Queue(), spawn.Queue(), spawn.Event()
-    publisher = spawn.Process(target=_publish, args=(fmt, payload, hwm, ports, stop))
+    publisher = spawn.Process(target=_publish, args=(fmt, make_payload, hwm, ports, stop))
     publisher.start()
     port = ports.get(timeout=30)
     subscriber = spawn.Process(target=_subscribe, args=(fmt, port, hwm, seconds, results))
@@ -78,10 +80,11 @@ def rate(fmt: Format, payload: Any, *, seconds: float = 2.0, hwm: int = 1000) ->
     return result
 
 
-def compare(formats: list[Format], payload: Any, *, rounds: int, seconds: float, hwm: int = 1000) -> dict[str, float]:
+def compare(formats: list[Format], make_payload: Callable[[], Any], *, rounds: int, seconds: float,
+            hwm: int = 1000) -> dict[str, float]:
     """Median rate of each format over `rounds` rounds, the formats taking turns in each round."""
     rates: dict[str, list[float]] = {fmt.name: [] for fmt in formats}
     for _ in range(rounds):
         for fmt in formats:
-            rates[fmt.name].append(rate(fmt, payload, seconds=seconds, hwm=hwm))
+            rates[fmt.name].append(rate(fmt, make_payload, seconds=seconds, hwm=hwm))
     return {name: statistics.median(values) for name, values in rates.items()}

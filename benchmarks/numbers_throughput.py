@@ -40,6 +40,10 @@ def receive_ours(subscriber: zmq.Socket) -> np.ndarray:
     return wire.decode(receive_parts(subscriber)).array
 
 
+def make_array() -> np.ndarray:
+    return np.random.default_rng(0).uniform(0, 10000, 6)
+
+
 FORMATS = [
     Format("send_pyobj (original)", send_pickle, receive_pickle),
     Format("plain 2-part bytes", send_plain, receive_plain),
@@ -53,8 +57,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one measurement (default 2)")
     args = parser.parse_args()
 
-    array = np.random.default_rng(0).uniform(0, 10000, 6)
-    rates = compare(FORMATS, array, rounds=args.rounds, seconds=args.seconds)
+    rates = compare(FORMATS, make_array, rounds=args.rounds, seconds=args.seconds)
     pickle_rate, plain_rate, ours = rates.values()
     for name, value in rates.items():
         print(f"{name:24} {value / 1000:8.1f} k msg/s")

@@ -123,10 +123,11 @@ class Display:
 def describe_frame(message: Message) -> str:
     """One line about a frame, for --print-frames: number, size, checksum, latency, pattern number."""
     frame = message.array
-    line = f"frame {message.seq}: {frame.shape[1]}x{frame.shape[0]} crc32 {zlib.crc32(np.ascontiguousarray(frame)):08x}"
+    number = message.seq if message.seq >= 0 else "?"  # the pickle format carries no number
+    line = f"frame {number}: {frame.shape[1]}x{frame.shape[0]} crc32 {zlib.crc32(np.ascontiguousarray(frame)):08x}"
     if not math.isnan(message.sent_at):
         line += f" latency {1000 * (time.time() - message.sent_at):.1f} ms"
-    number = pattern_number(frame)
-    if number is not None:
-        line += f" pattern {number}"
+    pattern = pattern_number(frame)
+    if pattern is not None:
+        line += f" pattern {pattern}"
     return line

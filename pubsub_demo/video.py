@@ -13,6 +13,7 @@ from typing import Iterator, Protocol
 import cv2
 import numpy as np
 
+from . import wire
 from .logs import Fatal
 
 DEFAULT_FPS = 30.0
@@ -42,7 +43,8 @@ class TestPattern:
 
     def read(self) -> np.ndarray:
         n, w, h = self.number, self.width, self.height
-        frame = self.background.copy()
+        frame = wire.empty(self.background.shape)
+        frame[...] = self.background
         phase = n / self.fps
         centre = (int(w / 2 + w / 3 * np.cos(phase)), int(h / 2 + h / 4 * np.sin(2 * phase)))
         cv2.circle(frame, centre, h // 8, (255, 255, 255), -1)
@@ -72,14 +74,19 @@ class VideoFile:
         self.fps = fps if 0 < fps < 1000 else DEFAULT_FPS
 
     def read(self) -> np.ndarray:
-        ok, frame = self.capture.read()
+        ok, frame = self.capture.read(self._new_frame())
         if not ok and not self.is_camera:  # the end of the file: rewind, as the original did
             self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, frame = self.capture.read()
+            ok, frame = self.capture.read(self._new_frame())
         if not ok:
             raise Fatal(f"cannot read a frame from {self.name}",
                         warning=f"Opening video warning: cannot read a frame from {self.name}")
         return frame
+
+    def _new_frame(self) -> np.ndarray:
+        """A frame for OpenCV to decode into, made to travel without a copy (see wire.empty)."""
+        width, height = (int(self.capture.get(prop)) for prop in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT))
+        return wire.empty((height, width, 3))
 
     def close(self) -> None:
         self.capture.release()
@@ -103,7 +110,8 @@ def frames(source: Source, width: int | None, height: int | None) -> Iterator[np
         h, w = frame.shape[:2]
         if (width or w, height or h) != (w, h):
             size = (width or round(w * height / h), height or round(h * width / w))  # type: ignore[operator]
-            frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+            frame = cv2.resize(frame, size, dst=wire.empty((size[1], size[0]) + frame.shape[2:], frame.dtype),
+                               interpolation=cv2.INTER_AREA)
         yield frame
 
 

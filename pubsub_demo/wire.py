@@ -1,9 +1,10 @@
 """The wire format: a NumPy array as a ZeroMQ message, and back.
 
 A message is a fixed 40-byte header followed by the array's raw bytes (or a JPEG image).
-Small arrays travel as one part, header and bytes together: a one-part message costs far
-less than a two-part one (see benchmarks/). Large arrays (video frames) travel as two parts,
-[header, payload], so that their bytes are never copied on the way in or out.
+One part is cheaper to send than two (see benchmarks/), so a message is one part whenever
+that costs no copy of a large array: small arrays are copied next to their header, and an
+array made by `empty` already has room for its header in front of it. Any other large array
+travels as two parts, [header, array], so that its bytes are not copied on the way out.
 
 The header:
 
@@ -72,12 +73,21 @@ class Message(NamedTuple):
 Buffer = Any  # bytes, memoryview, zmq.Frame: anything with the buffer protocol
 
 
+def empty(shape: tuple[int, ...], dtype: np.dtype | type = np.uint8) -> np.ndarray:
+    """A new array with room for a header in front of it, so that `encode` sends header and
+    array as one part without copying the array. Video sources make their frames with it."""
+    dtype = np.dtype(dtype)
+    buffer = np.empty(HEADER.size + math.prod(shape) * dtype.itemsize, np.uint8)
+    return buffer[HEADER.size :].view(dtype).reshape(shape)
+
+
 def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) -> list[Buffer]:
     """Turn an array into the parts of one message: [header + payload] or [header, payload].
 
     The payload is the array's bytes, or a JPEG image if `jpeg_quality` (1-100) asks for one
     (for 8-bit images of shape (height, width) or (height, width, 3)). A large raw payload is
-    the array itself, not a copy: send the parts with `copy=False`.
+    the array itself, not a copy: send the parts with `copy=False`, and leave the array alone
+    until it is gone.
     """
     code = CODES.get(array.dtype.newbyteorder("<"))
     if code is None:
@@ -92,7 +102,21 @@ def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) 
     header = HEADER.pack(MAGIC, VERSION, encoding, code, array.ndim, seq, time.time(), *shape)
     if payload.nbytes <= ONE_PART_LIMIT:
         return [header + payload.tobytes()]
+    room = _room_in_front(payload)
+    if room is not None:
+        room[: HEADER.size] = np.frombuffer(header, np.uint8)
+        return [room]
     return [header, payload]
+
+
+def _room_in_front(array: np.ndarray) -> np.ndarray | None:
+    """The buffer that `empty` made for this array, header room included; None for other arrays."""
+    owner = array.base
+    if (isinstance(owner, np.ndarray) and owner.dtype == np.uint8 and owner.ndim == 1
+            and owner.nbytes == HEADER.size + array.nbytes and array.flags.c_contiguous
+            and array.ctypes.data == owner.ctypes.data + HEADER.size):
+        return owner
+    return None
 
 
 def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
@@ -101,7 +125,7 @@ def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Me
     The header is checked before anything is allocated: the magic and version, a known
     encoding and dtype, and a shape whose size is at most `max_bytes` and, for raw arrays,
     matches the payload exactly. The array is writable, so OpenCV can draw on it: a small one
-    is a copy, a large one shares the payload's memory (receive it as a zmq.Frame, which is
+    is a copy, a large one shares the message's memory (receive it as a zmq.Frame, which is
     writable, rather than as bytes, which are not).
     """
     if len(parts) == 1:  # header and payload together
@@ -136,7 +160,7 @@ def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Me
         if size != nbytes:
             raise WireError(f"header says {nbytes} bytes, payload has {size}")
         array = np.ndarray(shape, dtype, payload, offset)
-        if len(parts) == 1:
+        if nbytes <= ONE_PART_LIMIT:
             array = array.copy()  # a few bytes: copying beats keeping the whole message alive
     elif encoding == JPEG:
         array = _jpeg_decode(np.frombuffer(payload, np.uint8, size, offset), dtype, shape)

@@ -31,6 +31,19 @@ def test_small_arrays_travel_in_one_part_large_ones_in_two_without_copy():
     assert np.shares_memory(payload, large)
 
 
+def test_arrays_made_by_empty_travel_in_one_part_without_copy():
+    frame = wire.empty((720, 1280, 3))
+    frame[...] = 7
+    (part,) = wire.encode(frame, seq=9)
+    assert np.shares_memory(part, frame)
+    received = bytearray(part.tobytes())  # writable, like a zmq.Frame
+    message = wire.decode([received])
+    assert message.seq == 9 and np.array_equal(message.array, frame)
+    message.array[0, 0] = 1
+    assert received[wire.HEADER.size] == 1  # shares the message's memory, no copy
+    assert len(wire.encode(frame[:, :640])) == 2  # a part of it has no room in front
+
+
 def test_decoded_arrays_are_writable_and_large_ones_share_the_payload():
     small = wire.decode(wire.encode(np.arange(6.0))).array
     small[0] = 42.0
