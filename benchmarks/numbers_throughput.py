@@ -13,7 +13,7 @@ import zmq
 
 from harness import Format, compare
 from pubsub_demo import wire
-from pubsub_demo.sockets import receive_parts
+from pubsub_demo.sockets import receive_parts, send
 
 
 def send_pickle(publisher: zmq.Socket, array: np.ndarray, seq: int) -> None:
@@ -33,7 +33,7 @@ def receive_plain(subscriber: zmq.Socket) -> list[bytes]:
 
 
 def send_ours(publisher: zmq.Socket, array: np.ndarray, seq: int) -> None:
-    publisher.send_multipart(wire.encode(array, seq), copy=False)
+    send(publisher, wire.encode(array, seq))
 
 
 def receive_ours(subscriber: zmq.Socket) -> np.ndarray:

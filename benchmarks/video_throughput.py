@@ -31,7 +31,7 @@ import zmq
 
 from harness import Format, compare
 from pubsub_demo import video, wire
-from pubsub_demo.sockets import receive_parts
+from pubsub_demo.sockets import receive_parts, send
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT, FPS = 1280, 720, 30
@@ -39,7 +39,7 @@ QUEUE = 2  # the video scripts' queue per subscriber
 
 
 def send_ours(publisher: zmq.Socket, frame: np.ndarray, seq: int) -> None:
-    publisher.send_multipart(wire.encode(frame, seq), copy=False)
+    send(publisher, wire.encode(frame, seq))
 
 
 def receive_ours(subscriber: zmq.Socket) -> np.ndarray:

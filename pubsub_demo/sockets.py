@@ -41,6 +41,18 @@ def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None) -
         raise Fatal(f"cannot connect to {address}: {zmq.strerror(error.errno)}", error) from error
 
 
+def send(publisher: zmq.Socket, parts: list) -> None:
+    """Send one message made of `parts` (from wire.encode), without copying large ones.
+
+    This is send_multipart(parts, copy=False), but a one-part message goes out through send(),
+    which costs half as much (see benchmarks/numbers_throughput.py).
+    """
+    if len(parts) == 1:
+        publisher.send(parts[0], copy=False)
+    else:
+        publisher.send_multipart(parts, copy=False)
+
+
 def receive_parts(socket: zmq.Socket) -> list[zmq.Frame]:
     """Receive all the parts of one message as zmq.Frame objects (no copy, writable).
 

@@ -50,6 +50,7 @@ DTYPES: dict[int, np.dtype] = {
     )
 }
 CODES: dict[np.dtype, int] = {dtype: code for code, dtype in DTYPES.items()}
+_PADDING = [(0,) * (MAX_DIMENSIONS - ndim) for ndim in range(MAX_DIMENSIONS + 1)]  # unused sizes are 0
 
 # Largest array a receiver accepts unless told otherwise: a 4K BGR frame is 24 MiB.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -89,7 +90,7 @@ def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) 
     the array itself, not a copy: send the parts with `copy=False`, and leave the array alone
     until it is gone.
     """
-    code = CODES.get(array.dtype.newbyteorder("<"))
+    code = CODES.get(array.dtype) or CODES.get(array.dtype.newbyteorder("<"))  # "<" for big-endian ones
     if code is None:
         raise WireError(f"cannot send arrays of dtype {array.dtype}")
     if array.ndim > MAX_DIMENSIONS:
@@ -98,7 +99,7 @@ def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) 
         encoding, payload = RAW, np.ascontiguousarray(array, dtype=DTYPES[code])
     else:
         encoding, payload = JPEG, _jpeg_encode(array, jpeg_quality)
-    shape = array.shape + (0,) * (MAX_DIMENSIONS - array.ndim)
+    shape = array.shape + _PADDING[array.ndim]
     header = HEADER.pack(MAGIC, VERSION, encoding, code, array.ndim, seq, time.time(), *shape)
     if payload.nbytes <= ONE_PART_LIMIT:
         return [header + payload.tobytes()]

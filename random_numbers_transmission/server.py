@@ -31,7 +31,7 @@ def main() -> None:
         pacer = Pacer(args.interval)
         for seq in itertools.islice(itertools.count(), args.messages):
             array = random.uniform(args.lower, args.upper, args.count)
-            publisher.send_multipart(encode(array, seq), copy=False)
+            sockets.send(publisher, encode(array, seq))  # one message: header and numbers
             print(f"sent #{seq}: {array.tolist()}")
             pacer.wait()
 

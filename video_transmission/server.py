@@ -40,7 +40,7 @@ def main() -> None:
         try:
             for seq, frame in zip(itertools.islice(itertools.count(), args.frames),
                                   video.frames(source, args.width, args.height)):
-                publisher.send_multipart(encode(frame, seq), copy=False)
+                sockets.send(publisher, encode(frame, seq))  # one message: header and pixels, not copied
                 if not display.show(Message(frame, seq, math.nan)):
                     break
                 pacer.wait()
