@@ -42,8 +42,9 @@ class Stats:
     def line(self) -> str:
         """The stats since the last line, and a fresh start."""
         rate = self.frames / (time.monotonic() - self.start)
-        latency = f"{1000 * sum(self.latencies) / len(self.latencies):.1f} ms" if self.latencies else "n/a"
-        text = f"{rate:.1f} frames/s, latency {latency}, dropped {self.dropped}"
+        text = f"{rate:.1f} frames/s"
+        if self.latencies:  # a client's frames: how late they came, and how many it skipped
+            text += f", latency {1000 * sum(self.latencies) / len(self.latencies):.1f} ms, dropped {self.dropped}"
         self.start, self.frames, self.dropped, self.latencies = time.monotonic(), 0, 0, []
         return text
 

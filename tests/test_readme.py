@@ -1,0 +1,63 @@
+"""The README's commands: the quick start, the demo and the benchmarks (CI runs the test command)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def quick_start() -> tuple[str, str]:
+    commands = re.findall(r"```sh\n(.+?)\n```", README)
+    demo = next(command for command in commands if "demo.py" in command)
+    tests = next(command for command in commands if "pytest" in command)
+    return demo, tests
+
+
+def test_quick_start_is_two_one_line_commands_in_their_own_environment():
+    demo, tests = quick_start()
+    demo_steps, test_steps = demo.split(" && "), tests.split(" && ")
+    assert demo_steps[0] == test_steps[0] == "python3 -m venv .venv"
+    assert demo_steps[1] == ".venv/bin/pip install -r requirements.txt"
+    assert test_steps[1] == ".venv/bin/pip install -r requirements-test.txt"
+    assert "-r requirements.txt" in (ROOT / "requirements-test.txt").read_text()  # CI's run installs both
+    assert demo_steps[2] == ".venv/bin/python demo.py numbers"
+    assert ".ci/run" in README and "-r requirements-test.txt" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readme_demo_runs(run, tmp_path: Path):
+    demo, _ = quick_start()
+    script, part = shlex.split(demo.split(" && ")[2])[1:]  # the Python of this test run stands for .venv's
+    address = f"ipc://{tmp_path}/readme.sock"
+    process = run(ROOT / script, part, "--address", address)
+    process.expect(r"^server *\| sent #0")
+    process.expect(r"^client3 *\| \d")
+    assert process.interrupt() == 0
+
+
+def test_demo_video_without_windows(run, tmp_path: Path):
+    process = run(ROOT / "demo.py", "video", "--no-window", "--address", f"ipc://{tmp_path}/video.sock")
+    for name in ("server", "client1", "client2"):
+        process.expect(rf"^{name} *\| .*frames/s")
+    assert process.interrupt() == 0
+    assert not any("Traceback" in line for line in process.stdout + process.stderr)
+
+
+def test_numbers_benchmark_runs_and_reports_ratios(run):
+    bench = run(ROOT / "benchmarks" / "numbers_throughput.py", "--rounds", "1", "--seconds", "0.3", log=False)
+    assert bench.wait(120) == 0
+    assert re.search(r"our format / send_pyobj: +\d+\.\d\dx", "\n".join(bench.stdout))
+
+
+def test_video_benchmark_runs_and_reports_every_figure(run):
+    bench = run(ROOT / "benchmarks" / "video_throughput.py", "--rounds", "1", "--seconds", "0.5",
+                "--slow-seconds", "2", "--stop-seconds", "1", log=False)
+    assert bench.wait(180) == 0
+    output = "\n".join(bench.stdout)
+    for figure in (r"ours / ceiling: +\d", r"ours / send_pyobj: +\d", r"JPEG quality 80: \d+ kB",
+                   r"original way: showing a frame", r"our scripts: +showing a frame", r"stopped for 1 s"):
+        assert re.search(figure, output), figure
