@@ -1,7 +1,9 @@
-"""Showing frames: a window that the user can close, or (headless) a stats line once a second."""
+"""Showing frames: a window that the user can close, or (headless) a stats line once a second;
+and a video client's loop, which shows the newest frame each time."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import time
 import zlib
@@ -9,6 +11,7 @@ import zlib
 import cv2
 import numpy as np
 
+from .receiving import TICK, Newest, subscribe
 from .video import pattern_number
 from .wire import Message
 
@@ -132,3 +135,28 @@ def describe_frame(message: Message) -> str:
     if pattern is not None:
         line += f" pattern {pattern}"
     return line
+
+
+def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
+    """A video client's loop: show the newest frame each time, until --frames were shown or the
+    user closes the window. --delay pretends that each frame takes that long to handle.
+
+    The socket lives in a background thread (see `Newest`), which takes every frame off it as
+    soon as it comes; the socket holds 2 frames at most, not ZeroMQ's default of 1000."""
+    display = Display(title, slot, window=not args.no_window, position=args.window_position,
+                      overlay=args.stats, print_frames=args.print_frames)
+    shown = 0
+    try:
+        with Newest(subscribe(args, queue=2)) as newest:
+            while shown != args.frames:
+                message = newest.take(timeout=TICK)
+                if message is None:
+                    keep_going = display.idle()
+                else:
+                    keep_going = display.show(message)
+                    shown += 1
+                    time.sleep(args.delay)
+                if not keep_going:
+                    return
+    finally:
+        display.close()

@@ -1,20 +1,21 @@
-"""A subscriber's loop: receive, check and decode each message, skip bad ones, notice silence;
-for video, show only the newest frame."""
+"""The clients' side: connect and subscribe, receive, check and decode each message, skip bad
+ones, notice silence; for video, show only the newest frame.
+
+Every client script does the same with its socket, so it is written once, here, in `subscribe`.
+"""
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
-from typing import TYPE_CHECKING, Generic, Iterator, TypeVar
+from typing import Generic, Iterator, TypeVar
 
 import zmq
 
-from . import logs, wire
+from . import logs, sockets, wire
 from .sockets import receive_parts
 from .wire import Message, WireError
-
-if TYPE_CHECKING:
-    from .display import Display
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
 
@@ -48,16 +49,26 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False,
         yield message
 
 
-def arrays(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silence: float = 3.0,
-           limit: int | None = None) -> Iterator[Message]:
-    """Like `receive`, without the quiet ticks, and ending after `limit` messages if given."""
-    count = 0
-    for message in receive(subscriber, address, pickle=pickle, silence=silence):
-        if message is not None:
-            yield message
-            count += 1
-            if count == limit:
-                return
+def subscribe(args: argparse.Namespace, *, queue: int | None = None) -> Iterator[Message | None]:
+    """A client's whole time with its socket: connect, subscribe, then yield what `receive` yields.
+
+    `args` are a client's options (options.numbers_client or video_client); `queue` caps the
+    messages waiting in the socket. The socket closes when the generator is closed or ends.
+    """
+    logs.setup(args.log_file, "CLIENT")
+    with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
+        # The client connects: it may start before the server, and ZeroMQ connects when it comes.
+        sockets.connect(subscriber, args.connect, queue=queue)
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
+        yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence)
+
+
+def arrays(args: argparse.Namespace) -> Iterator[Message]:
+    """The messages of a numbers client (see `subscribe`), until --messages of them came."""
+    for count, message in enumerate((message for message in subscribe(args) if message is not None), start=1):
+        yield message
+        if count == args.messages:
+            return
 
 
 class SilenceWatch:
@@ -134,21 +145,5 @@ class Newest(Generic[T]):
             with self._changed:
                 self._error = error
                 self._changed.notify()
-
-
-def play(subscriber: zmq.Socket, address: str, display: "Display", *, pickle: bool = False,
-         silence: float = 3.0, frames: int | None = None, delay: float = 0.0) -> None:
-    """A video client's loop: show the newest frame each time, until `frames` were shown or the
-    user closes the window. `delay` pretends that each frame takes that long to handle."""
-    shown = 0
-    with Newest(receive(subscriber, address, pickle=pickle, silence=silence)) as newest:
-        while shown != frames:
-            message = newest.take(timeout=TICK)
-            if message is None:
-                keep_going = display.idle()
-            else:
-                keep_going = display.show(message)
-                shown += 1
-                time.sleep(delay)
-            if not keep_going:
-                return
+        finally:
+            getattr(self._items, "close", lambda: None)()  # a generator's `with` blocks end here, in its thread

@@ -3,31 +3,19 @@
 Socket: SUB, connects to tcp://127.0.0.1:5688 (where server.py binds).
 Run:    python video_transmission/client2.py [--connect ADDR] [--stats] [--no-window] ...
 
-A background thread takes every frame off the socket as soon as it arrives and keeps only the
-newest, so a slow client skips frames instead of falling behind: never "slow motion".
+The client connects a SUB socket and subscribes to everything, as every client here does
+(subscribe() in pubsub_demo/receiving.py spells it out). A background thread takes each frame
+off the socket as soon as it arrives and keeps only the newest, so a slow client skips frames
+instead of falling behind: never "slow motion" (show_newest() in pubsub_demo/display.py).
 """
 
-import zmq
-
-from pubsub_demo import logs, options, sockets
-from pubsub_demo.display import Display
-from pubsub_demo.receiving import play
+from pubsub_demo import logs, options
+from pubsub_demo.display import show_newest
 
 
 def main() -> None:
     args = options.video_client(__doc__)
-    logs.setup(args.log_file, "CLIENT")
-    display = Display("Client 2", slot=2, window=not args.no_window, position=args.window_position,
-                      overlay=args.stats, print_frames=args.print_frames)
-
-    with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
-        sockets.connect(subscriber, args.connect, queue=2)  # hold 2 frames at most, not 1000
-        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
-        try:
-            play(subscriber, args.connect, display, pickle=args.pickle, silence=args.silence,
-                 frames=args.frames, delay=args.delay)
-        finally:
-            display.close()
+    show_newest(args, "Client 2", slot=2)  # slot 2: the window stands right of Client 1's
 
 
 if __name__ == "__main__":
