@@ -7,6 +7,8 @@ Every client script does the same with its socket, so it is written once, here, 
 from __future__ import annotations
 
 import argparse
+import functools
+import re
 import threading
 import time
 from typing import Generic, Iterator, TypeVar
@@ -18,22 +20,27 @@ from .sockets import receive_parts
 from .wire import Message, WireError
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
+NUMBERS_MAX_BYTES = 16 * 1024 * 1024  # 2 million float64 values: far more than a numbers server sends
+VIDEO_MAX_BYTES = 64 * 1024 * 1024  # a raw 4K frame is 24 MiB
 
 
-def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False,
-            silence: float = 3.0) -> Iterator[Message | None]:
+def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silence: float = 3.0,
+            max_bytes: int = wire.DEFAULT_MAX_BYTES) -> Iterator[Message | None]:
     """Yield each good message from `subscriber`, and None after every quiet TICK.
 
-    A bad message is logged and skipped, and its reason said once on stderr. Only with
-    `pickle` are pickled messages unpickled. If nothing comes for `silence` seconds (as when
-    the client starts before the server), that is said once, and again when data flows.
+    A bad message is logged and skipped; each kind of reason is also said once on stderr.
+    Only with `pickle` are pickled messages unpickled. If nothing comes for `silence` seconds
+    (as when the client starts before the server), that is said once, and again when data flows.
     """
-    decode = wire.decode_pickle if pickle else wire.decode
+    decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
     watch = SilenceWatch(address, silence)
-    reasons_said: set[str] = set()
+    kinds_said: set[str] = set()
     while True:
         if not subscriber.poll(TICK * 1000):
-            watch.check()
+            if watch.check():
+                # ZeroMQ reconnects by itself when a server goes away, but not after it dropped a
+                # connection for breaking the rules (a message over the size limit, say).
+                sockets.reconnect(subscriber, address)
             yield None
             continue
         parts = receive_parts(subscriber)
@@ -41,56 +48,65 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False,
             message = decode(parts)
         except WireError as error:
             logs.log_warning(f"skipped a bad message: {error}")
-            if str(error) not in reasons_said:
-                reasons_said.add(str(error))
+            kind = re.sub(r"\d+", "N", str(error))  # "header says 56 bytes" and "... 48 bytes" are one kind
+            if kind not in kinds_said:
+                kinds_said.add(kind)
                 logs.say(f"skipped a bad message: {error}")
             continue
         watch.heard()
         yield message
 
 
-def subscribe(args: argparse.Namespace, *, queue: int | None = None) -> Iterator[Message | None]:
+def subscribe(args: argparse.Namespace, *, max_bytes: int, queue: int | None = None) -> Iterator[Message | None]:
     """A client's whole time with its socket: connect, subscribe, then yield what `receive` yields.
 
-    `args` are a client's options (options.numbers_client or video_client); `queue` caps the
-    messages waiting in the socket. The socket closes when the generator is closed or ends.
+    `args` are a client's options (options.numbers_client or video_client); no message may be
+    larger than `max_bytes`; `queue` caps the messages waiting in the socket. The socket closes
+    when the generator is closed or ends.
     """
     logs.setup(args.log_file, "CLIENT")
     with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
         # The client connects: it may start before the server, and ZeroMQ connects when it comes.
-        sockets.connect(subscriber, args.connect, queue=queue)
+        sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
-        yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence)
+        yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence, max_bytes=max_bytes)
 
 
 def arrays(args: argparse.Namespace) -> Iterator[Message]:
-    """The messages of a numbers client (see `subscribe`), until --messages of them came."""
-    for count, message in enumerate((message for message in subscribe(args) if message is not None), start=1):
-        yield message
+    """The messages of a numbers client (see `subscribe`), until --messages of them came.
+    Each array comes flat, as a row of numbers, whatever shape it was sent in."""
+    messages = (message for message in subscribe(args, max_bytes=NUMBERS_MAX_BYTES) if message is not None)
+    for count, message in enumerate(messages, start=1):
+        yield message._replace(array=message.array.reshape(-1))
         if count == args.messages:
             return
 
 
 class SilenceWatch:
-    """Says once when a server has gone quiet, and once when it speaks again."""
+    """Says once when a server has gone quiet, and once when it speaks again; and says when it
+    is time to connect again."""
 
     def __init__(self, address: str, limit: float) -> None:
         self.address, self.limit = address, limit
-        self.last_heard = time.monotonic()
+        self.deadline = time.monotonic() + limit
         self.quiet = False
 
-    def check(self) -> None:
-        """Call when nothing arrived for a while."""
-        if not self.quiet and time.monotonic() - self.last_heard >= self.limit:
+    def check(self) -> bool:
+        """Call when nothing arrived for a while; True once every `limit` seconds of silence."""
+        if time.monotonic() < self.deadline:
+            return False
+        if not self.quiet:
             self.quiet = True
             logs.warning(f"no data from {self.address} for {self.limit:g} s; waiting for the server")
+        self.deadline = time.monotonic() + self.limit
+        return True
 
     def heard(self) -> None:
         """Call for each message that arrives."""
         if self.quiet:
             self.quiet = False
             logs.warning(f"data flows again from {self.address}")
-        self.last_heard = time.monotonic()
+        self.deadline = time.monotonic() + self.limit
 
 
 T = TypeVar("T")

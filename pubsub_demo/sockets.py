@@ -30,15 +30,29 @@ def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> No
         raise Fatal(f"cannot bind {address}: {zmq.strerror(error.errno)}{hint}", error) from error
 
 
-def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None) -> None:
-    """Connect `subscriber` to `address`, or raise Fatal. `queue` caps the messages waiting in it."""
+def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None, max_bytes: int) -> None:
+    """Connect `subscriber` to `address`, or raise Fatal. `queue` caps the messages waiting in it.
+
+    A message over `max_bytes` makes ZeroMQ drop the connection it came on (and connect again),
+    before the client spends any memory on it.
+    """
     subscriber.linger = 0
+    subscriber.maxmsgsize = max_bytes
     if queue is not None:
         subscriber.rcvhwm = queue
     try:
         subscriber.connect(address)
     except zmq.ZMQError as error:
         raise Fatal(f"cannot connect to {address}: {zmq.strerror(error.errno)}", error) from error
+
+
+def reconnect(subscriber: zmq.Socket, address: str) -> None:
+    """Drop the connection to `address`, if there is one, and connect again."""
+    try:
+        subscriber.disconnect(address)
+    except zmq.ZMQError:  # not connected at the moment: nothing to drop
+        pass
+    subscriber.connect(address)
 
 
 def send(publisher: zmq.Socket, parts: list) -> None:

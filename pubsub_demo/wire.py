@@ -205,9 +205,31 @@ def _jpeg_decode(jpeg: np.ndarray, dtype: np.dtype, shape: tuple[int, ...]) -> n
 
     if dtype != np.uint8 or len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 3):
         raise WireError(f"JPEG header with dtype {dtype} and shape {shape}")
+    size = _jpeg_size(jpeg)
+    if size != shape[:2]:  # checked before decoding: a JPEG's own header could ask for gigabytes
+        raise WireError(f"JPEG of size {size}, header says {shape[:2]}")
     flags = cv2.IMREAD_COLOR if len(shape) == 3 else cv2.IMREAD_GRAYSCALE
     image = cv2.imdecode(jpeg, flags)
     if image is None or image.shape != shape:
         found = "nothing" if image is None else f"shape {image.shape}"
         raise WireError(f"JPEG payload decodes to {found}, header says {shape}")
     return image
+
+
+def _jpeg_size(jpeg: np.ndarray) -> tuple[int, int] | None:
+    """(height, width) from a JPEG's start-of-frame marker, or None if there is none."""
+    data = jpeg.tobytes()
+    if data[:2] != b"\xff\xd8":
+        return None
+    position = 2
+    while position + 9 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker in SOF_MARKERS:
+            height, width = struct.unpack_from(">HH", data, position + 5)
+            return height, width
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return None
+
+
+# JPEG start-of-frame markers: 0xC0-0xCF but for DHT (C4), JPG (C8) and DAC (CC).
+SOF_MARKERS = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}

@@ -67,6 +67,10 @@ class Script:
             except queue.Empty:
                 pass
 
+    def skip_seen(self) -> None:
+        """From now on, `expect` looks only at lines printed after this call."""
+        self._seen = {"stdout": len(self.stdout), "stderr": len(self.stderr)}
+
     def wait(self, timeout: float = TIMEOUT) -> int:
         """Wait for the script to end by itself; its exit code."""
         code = self.process.wait(timeout)

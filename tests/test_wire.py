@@ -126,10 +126,20 @@ def test_jpeg_that_does_not_match_its_header_is_rejected():
     image = np.zeros((64, 64, 3), np.uint8)
     first, *rest = wire.encode(image, jpeg_quality=80)
     lying = header(encoding=wire.JPEG, code=1, ndim=3, shape=(32, 64, 3, 0))
-    with pytest.raises(WireError, match="decodes to shape"):
+    with pytest.raises(WireError, match=r"JPEG of size \(64, 64\), header says \(32, 64\)"):
         wire.decode([lying + bytes(memoryview(first)[wire.HEADER.size:])])
-    with pytest.raises(WireError, match="decodes to nothing"):
+    with pytest.raises(WireError, match="JPEG of size None"):
         wire.decode([header(encoding=wire.JPEG, code=1, ndim=3, shape=(64, 64, 3, 0)) + b"not a jpeg"])
+
+
+def test_a_jpeg_asking_for_a_huge_image_is_rejected_before_decoding():
+    image = np.zeros((16, 16), np.uint8)
+    (part,) = wire.encode(image, jpeg_quality=80)
+    jpeg = bytearray(memoryview(part)[wire.HEADER.size:])
+    sof = jpeg.index(b"\xff\xc0")
+    jpeg[sof + 5:sof + 9] = (60000).to_bytes(2, "big") * 2  # claims 60000x60000 pixels
+    with pytest.raises(WireError, match=r"JPEG of size \(60000, 60000\)"):
+        wire.decode([header(encoding=wire.JPEG, code=1, ndim=2, shape=(16, 16, 0, 0)) + bytes(jpeg)])
 
 
 def test_pickle_functions_speak_send_pyobj():

@@ -1,0 +1,245 @@
+"""Faults and hostile input, with the real scripts: restarts, silence, dead clients, load,
+oversized and fuzzed messages."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zmq
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
+from pubsub_demo import wire
+from pubsub_demo.receiving import NUMBERS_MAX_BYTES
+from pubsub_demo.wire import WireError
+from test_numbers import send_until_printed, sent_arrays, printed_values
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
+
+
+def test_clients_resume_after_the_server_is_killed_and_restarted(run, log_file):
+    server, address = start_server(run, "--interval", "0.05")
+    numbers = run(NUMBERS / "client3.py", "--connect", address, "--silence", "1")
+    numbers.expect(r"^\d")
+    server.process.kill()  # SIGKILL: no goodbye
+    server.wait()
+    numbers.expect("no data from .* waiting for the server", stream="stderr")
+    port = address.rsplit(":", 1)[1]
+    restarted = run(NUMBERS / "server.py", "--bind", f"tcp://127.0.0.1:{port}", "--interval", "0.05", "--seed", "5")
+    started = time.monotonic()
+    first_new = restarted.expect(r"^sent #0: \[([\d.]+),")  # the new server's arrays...
+    numbers.expect("data flows again", stream="stderr")
+    numbers.expect(r"^\d")
+    print(f"numbers client resumed {time.monotonic() - started:.2f} s after the restart")
+    assert restarted.interrupt() == 0 and numbers.interrupt() == 0
+    new_values = {float(value) for array in sent_arrays(restarted) for value in array}
+    assert new_values & set(printed_values(numbers))  # ...reach the client it never restarted
+    log = log_file.read_text()
+    assert log.count("no data from") == 1 and log.count("data flows again") == 1
+
+
+def test_video_client_resumes_after_a_server_restart(run):
+    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "160", "--height", "90")
+    address = server.expect(r"Publishing on (\S+) ")[1]
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--silence", "1")
+    client.expect(r"^frame \d")
+    server.process.kill()
+    server.wait()
+    client.expect("waiting for the server", stream="stderr")
+    restarted = run(VIDEO / "server.py", "--bind", address, "--no-window", "--width", "160", "--height", "90")
+    client.expect("data flows again", stream="stderr")
+    client.expect(r"^frame [0-5]: ")  # the new server counts from 0 again
+    assert restarted.interrupt() == 0 and client.interrupt() == 0
+
+
+def test_a_waiting_client_uses_next_to_no_cpu(run, tmp_path):
+    client = run(NUMBERS / "client3.py", "--connect", f"ipc://{tmp_path}/nobody.sock", "--silence", "0.5")
+    client.expect("waiting for the server", stream="stderr")
+    before = cpu_seconds(client.process.pid)
+    time.sleep(2)  # the measuring window, not a synchronisation
+    used = cpu_seconds(client.process.pid) - before
+    print(f"CPU used by a waiting client in 2 s: {used:.3f} s")
+    assert used < 0.2
+    assert client.interrupt() == 0
+
+
+def test_killing_a_client_mid_stream_disturbs_no_one(run):
+    server, address = start_server(run, "--interval", "0.001", "--count", "1000")
+    victim = run(NUMBERS / "client3.py", "--connect", address)
+    survivor = run(NUMBERS / "client1.py", "--connect", address)
+    victim.expect(r"^\d")
+    survivor.expect(r"^\d")
+    victim.process.kill()
+    victim.wait()
+    survivor.skip_seen()
+    server.skip_seen()
+    survivor.expect(r"^\d")  # both go on printing
+    server.expect(r"^sent #")
+    assert server.process.poll() is None and survivor.process.poll() is None
+    assert survivor.interrupt() == 0 and server.interrupt() == 0
+
+
+def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
+    server, address = start_server(run, "--interval", "0.01")
+    clients = [run(NUMBERS / "client3.py", "--connect", address, "--messages", "30") for _ in range(50)]
+    assert [client.wait(120) for client in clients] == [0] * 50
+    server.interrupt()
+    arrays = sent_arrays(server)
+    first_seen = []
+    for client in clients:
+        values = printed_values(client)
+        first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
+        assert values == [value for array in arrays[first:first + 30] for value in array]
+        first_seen.append(first)
+    print(f"50 clients: first arrays {min(first_seen)}..{max(first_seen)} of {len(arrays)} sent")
+
+
+def test_a_stopped_video_client_slows_no_one_and_costs_little_memory(run):
+    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "1280",
+                 "--height", "720", "--fps", "30")
+    address = server.expect(r"Publishing on (\S+) ")[1]
+    stopped = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames")
+    stopped.expect(r"^frame \d")
+    watcher = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")
+    watcher.expect(r"^frame \d")
+    stopped.process.send_signal(signal.SIGSTOP)
+    server_before = rss_mb(server.process.pid)
+    seqs = [int(watcher.expect(r"^frame (\d+):")[1]) for _ in range(90)]  # 3 seconds of frames
+    server_after = rss_mb(server.process.pid)
+    stopped.process.send_signal(signal.SIGCONT)
+    gaps = sum(later - earlier - 1 for earlier, later in zip(seqs, seqs[1:]))
+    print(f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; server memory {server_before:.0f} -> {server_after:.0f} MB")
+    assert gaps <= 3
+    assert server_after - server_before < 50
+    assert rss_mb(stopped.process.pid) < 150
+
+
+def test_an_oversized_message_drops_that_connection_not_the_client(run, context, log_file):
+    with context.socket(zmq.PUB) as publisher:
+        port = publisher.bind_to_random_port("tcp://127.0.0.1")
+        client = run(NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{port}", "--silence", "0.5")
+        send_until_printed(publisher, client, np.array([1.25]))
+        huge = np.zeros(NUMBERS_MAX_BYTES // 8 + 1)
+        publisher.send_multipart(wire.encode(huge), copy=False)
+        send_until_printed(publisher, client, np.array([2.25]))  # connected again after the silence
+        assert client.process.poll() is None
+        assert client.interrupt() == 0
+    assert "0.0" not in client.stdout
+    assert any("waiting for the server" in line for line in client.stderr)
+
+
+# -- fuzzing -------------------------------------------------------------------------------------
+
+def _good_message(rng: random.Random) -> list[bytes]:
+    dtype = rng.choice(list(wire.DTYPES.values()))
+    shape = tuple(rng.randint(0, 5) for _ in range(rng.randint(0, 3)))
+    return [bytes(memoryview(part)) for part in wire.encode(np.zeros(shape, dtype), seq=rng.randint(0, 99))]
+
+
+def _mutate(rng: random.Random, parts: list[bytes]) -> list[bytes]:
+    parts = [bytearray(part) for part in parts]
+    for _ in range(rng.randint(1, 4)):
+        part = rng.choice(parts)
+        action = rng.randint(0, 3)
+        if action == 0 and part:
+            part[rng.randrange(len(part))] = rng.randrange(256)
+        elif action == 1 and part:
+            del part[rng.randrange(len(part)):]
+        elif action == 2:
+            part[rng.randint(0, len(part)):rng.randint(0, len(part))] = rng.randbytes(rng.randint(1, 16))
+        elif len(parts) < 4:
+            parts.append(bytearray(rng.randbytes(rng.randint(0, 48))))
+    return [bytes(part) for part in parts]
+
+
+def fuzz_corpus(count: int, seed: int = 1) -> list[list[bytes]]:
+    """Arbitrary messages, and valid ones with bytes flipped, cut, inserted or parts added."""
+    rng = random.Random(seed)
+    corpus = []
+    for n in range(count):
+        if n % 3 == 0:
+            corpus.append([rng.randbytes(rng.randint(0, 80)) for _ in range(rng.randint(1, 3))])
+        else:
+            corpus.append(_mutate(rng, _good_message(rng)))
+    return corpus
+
+
+LIMIT = 4096
+
+
+def check_decode(parts: list[bytes]) -> None:
+    try:
+        message = wire.decode(parts, max_bytes=LIMIT)
+    except WireError:
+        return
+    assert isinstance(message.array, np.ndarray) and message.array.nbytes <= LIMIT
+    assert message.array.dtype in wire.CODES
+
+
+@pytest.fixture
+def no_unpickling(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("something was unpickled")
+    monkeypatch.setattr(wire.pickle, "loads", refuse)
+
+
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=96), min_size=0, max_size=4))
+def test_decode_survives_arbitrary_messages(no_unpickling, parts):
+    check_decode(parts)
+
+
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255), st.integers(0, 255),
+       st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4), st.binary(max_size=64))
+def test_decode_survives_any_header_fields(no_unpickling, version, encoding, code, ndim, shape, payload):
+    header = wire.HEADER.pack(wire.MAGIC, version, encoding, code, ndim, 0, 0.0, *shape)
+    check_decode([header + payload])
+    check_decode([header, payload])
+
+
+def test_decode_survives_a_corpus_of_mutated_messages(no_unpickling):
+    for parts in fuzz_corpus(10_000):
+        check_decode(parts)
+
+
+def test_a_running_client_survives_ten_thousand_fuzzed_messages(run, context, log_file):
+    corpus = fuzz_corpus(10_000, seed=2)
+    with context.socket(zmq.PUB) as publisher:
+        publisher.sndhwm = 0  # keep every message: the test wants all of them delivered
+        port = publisher.bind_to_random_port("tcp://127.0.0.1")
+        client = run(NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{port}")
+        send_until_printed(publisher, client, np.array([0.5]))
+        for parts in corpus:
+            publisher.send_multipart(parts)
+        publisher.send_multipart(wire.encode(np.array([9876.5])))
+        client.expect(r"^9876\.5$", timeout=120)
+        assert client.interrupt() == 0
+    rejected = log_file.read_text().count("skipped a bad message")
+    expected = sum(1 for parts in corpus if _rejects(parts))
+    print(f"running client: {rejected} of {len(corpus)} fuzzed messages rejected and logged")
+    assert rejected == expected  # every bad one logged; the others printed
+    assert client.stdout[0] == "0.5" and client.stdout[-1] == "9876.5"
+    assert not any("Traceback" in line for line in client.stderr)
+
+
+def _rejects(parts: list[bytes]) -> bool:
+    try:
+        wire.decode(parts, max_bytes=NUMBERS_MAX_BYTES)
+    except WireError:
+        return True
+    return False
