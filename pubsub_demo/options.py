@@ -83,6 +83,9 @@ def server_parser(doc: str | None, address: str) -> Parser:
                         f"tcp://*:{address.rsplit(':', 1)[1]} shares it on the network)")
     parser.add_argument("--pickle", action="store_true",
                         help="send with send_pyobj, the original scripts' pickle format, for their clients")
+    parser.add_argument("--curve", type=Path, metavar="KEYDIR",
+                        help="encrypt, and let in only the clients whose keys are in KEYDIR/authorized "
+                        "(make keys with: python -m pubsub_demo.keys generate KEYDIR)")
     return parser
 
 
@@ -94,6 +97,8 @@ def client_parser(doc: str | None, address: str) -> Parser:
     parser.add_argument("--pickle", action="store_true",
                         help="accept the original scripts' pickle format (recv_pyobj). Only for a "
                         "server you trust: unpickling runs whatever code the sender chooses")
+    parser.add_argument("--curve", type=Path, metavar="KEYDIR",
+                        help="encrypt, with this client's keys, and talk only to the server whose key is in KEYDIR")
     return parser
 
 

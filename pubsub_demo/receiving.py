@@ -15,7 +15,7 @@ from typing import Generic, Iterator, TypeVar
 
 import zmq
 
-from . import logs, sockets, wire
+from . import logs, security, sockets, wire
 from .sockets import receive_parts
 from .wire import Message, WireError
 
@@ -66,6 +66,7 @@ def subscribe(args: argparse.Namespace, *, max_bytes: int, queue: int | None = N
     """
     logs.setup(args.log_file, "CLIENT")
     with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
+        security.use_client_keys(subscriber, args.curve)  # with --curve only
         # The client connects: it may start before the server, and ZeroMQ connects when it comes.
         sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes

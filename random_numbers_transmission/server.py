@@ -13,7 +13,7 @@ import itertools
 import numpy
 import zmq
 
-from pubsub_demo import logs, options, sockets, wire
+from pubsub_demo import logs, options, security, sockets, wire
 from pubsub_demo.pacing import Pacer
 
 
@@ -23,7 +23,8 @@ def main() -> None:
     encode = wire.encode_pickle if args.pickle else wire.encode
     random = numpy.random.default_rng(args.seed)
 
-    with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
+    with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
+          security.allow_only_authorized(context, publisher, args.curve)):  # with --curve only
         # The server binds: it is the stable end that clients know the address of.
         sockets.bind(publisher, args.bind)
         print(f"Publishing on {publisher.last_endpoint.decode()}; Ctrl+C stops.")

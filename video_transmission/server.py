@@ -15,7 +15,7 @@ import itertools
 
 import zmq
 
-from pubsub_demo import logs, options, sockets, video, wire
+from pubsub_demo import logs, options, security, sockets, video, wire
 from pubsub_demo.display import Display
 from pubsub_demo.pacing import Pacer
 from pubsub_demo.wire import Message
@@ -32,7 +32,8 @@ def main() -> None:
     display = Display("Server", slot=0, window=not args.no_window, position=args.window_position,
                       print_frames=args.print_frames)
 
-    with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
+    with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
+          security.allow_only_authorized(context, publisher, args.curve)):  # with --curve only
         sockets.bind(publisher, args.bind, queue=FRAME_QUEUE)
         print(f"Publishing on {publisher.last_endpoint.decode()} at {fps:g} frames/s; q, Esc or Ctrl+C stops.")
 

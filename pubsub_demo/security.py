@@ -1,0 +1,71 @@
+"""CURVE encryption and authentication (ZeroMQ's "Ironhouse" pattern), turned on by --curve.
+
+With --curve, traffic is encrypted, the server lets in only clients whose public keys are in
+its `authorized` folder, and a client talks only to the server whose public key it holds.
+`python -m pubsub_demo.keys generate KEYDIR` makes the folders:
+
+    KEYDIR/server/   server.key, server.key_secret, authorized/client1.key, ...   (--curve KEYDIR/server)
+    KEYDIR/client1/  client.key, client.key_secret, server.key                    (--curve KEYDIR/client1)
+
+If a key is missing or unreadable, the script refuses to start: it never falls back to
+plain text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import zmq
+import zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
+
+from .logs import Fatal
+
+
+@contextlib.contextmanager
+def allow_only_authorized(context: zmq.Context, publisher: zmq.Socket, keydir: Path | None) -> Iterator[None]:
+    """With a key folder: make `publisher` a CURVE server that lets in only the authorized
+    clients, for as long as the `with` block lasts. Without one: do nothing. Call before bind."""
+    if keydir is None:
+        yield
+        return
+    public, secret = _load_pair(keydir / "server.key_secret")
+    authorized = keydir / "authorized"
+    if not authorized.is_dir() or not any(authorized.glob("*.key")):
+        raise Fatal(f"no authorized client keys (*.key) in {authorized}: refusing to start")
+    authenticator = ThreadAuthenticator(context)
+    authenticator.start()
+    try:
+        authenticator.configure_curve(domain="*", location=str(authorized))
+        publisher.curve_secretkey, publisher.curve_publickey = secret, public
+        publisher.curve_server = True
+        yield
+    finally:
+        authenticator.stop()
+
+
+def use_client_keys(subscriber: zmq.Socket, keydir: Path | None) -> None:
+    """With a key folder: make `subscriber` a CURVE client with its own key pair that accepts
+    only the server whose public key is in the folder. Without one: do nothing. Call before connect."""
+    if keydir is None:
+        return
+    public, secret = _load_pair(keydir / "client.key_secret")
+    server_public, _ = _load(keydir / "server.key")
+    subscriber.curve_secretkey, subscriber.curve_publickey = secret, public
+    subscriber.curve_serverkey = server_public
+
+
+def _load_pair(path: Path) -> tuple[bytes, bytes]:
+    public, secret = _load(path)
+    if secret is None:
+        raise Fatal(f"{path} holds no secret key: refusing to start")
+    return public, secret
+
+
+def _load(path: Path) -> tuple[bytes, bytes | None]:
+    try:
+        return zmq.auth.load_certificate(path)
+    except (OSError, ValueError) as error:
+        raise Fatal(f"cannot read the key {path}: refusing to start", error) from error

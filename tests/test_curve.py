@@ -1,0 +1,135 @@
+"""--curve: encryption and authentication with the real scripts; fail closed."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import NUMBERS, ROOT, TIMEOUT, start_server
+from test_numbers import printed_values, sent_arrays
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory) -> Path:
+    """Two key folders made by the README's command: ours, and a stranger's."""
+    base = tmp_path_factory.mktemp("keys")
+    for name in ("ours", "stranger"):
+        subprocess.run([sys.executable, "-m", "pubsub_demo.keys", "generate", str(base / name), "--clients", "2"],
+                       check=True, timeout=TIMEOUT, capture_output=True, cwd=ROOT)
+    return base
+
+
+def test_generate_makes_a_folder_for_the_server_and_each_client(keys):
+    ours = keys / "ours"
+    assert sorted(path.relative_to(ours).as_posix() for path in ours.rglob("*.key*")) == [
+        "client1/client.key", "client1/client.key_secret", "client1/server.key",
+        "client2/client.key", "client2/client.key_secret", "client2/server.key",
+        "server/authorized/client1.key", "server/authorized/client2.key",
+        "server/server.key", "server/server.key_secret"]
+    assert (ours / "client1" / "server.key").read_bytes() == (ours / "server" / "server.key").read_bytes()
+
+
+def test_only_the_authorized_client_receives(run, keys):
+    server, address = start_server(run, "--curve", str(keys / "ours" / "server"), "--interval", "0.02")
+    plain = run(NUMBERS / "client3.py", "--connect", address)
+    stranger = run(NUMBERS / "client3.py", "--connect", address, "--curve", str(keys / "stranger" / "client1"))
+    # Our client's keys, but the stranger's server key: it must not trust our server.
+    doubting = keys / "doubting"
+    if not doubting.exists():
+        doubting.mkdir()
+        for name in ("client.key", "client.key_secret"):
+            (doubting / name).write_bytes((keys / "ours" / "client2" / name).read_bytes())
+        (doubting / "server.key").write_bytes((keys / "stranger" / "server" / "server.key").read_bytes())
+    mistrusting = run(NUMBERS / "client3.py", "--connect", address, "--curve", str(doubting))
+    authorized = run(NUMBERS / "client3.py", "--connect", address, "--curve", str(keys / "ours" / "client1"),
+                     "--messages", "20")
+    assert authorized.wait() == 0  # 20 arrays: the others had all that time to receive something
+    server.interrupt()
+    arrays = sent_arrays(server)
+    values = printed_values(authorized)
+    first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
+    assert values == [value for array in arrays[first:first + 20] for value in array]
+    for outsider in (plain, stranger, mistrusting):
+        assert outsider.process.poll() is None and outsider.stdout == []
+        assert outsider.interrupt() == 0
+
+
+class Relay:
+    """A TCP relay between a client and a server that keeps what the server sent: a wiretap."""
+
+    def __init__(self, server_port: int) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.server_port = server_port
+        self.heard = bytearray()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        server = socket.create_connection(("127.0.0.1", self.server_port))
+        threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
+        self._pump(server, client, self.heard)
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket, record: bytearray | None) -> None:
+        try:
+            while data := source.recv(65536):
+                if record is not None:
+                    record += data
+                target.sendall(data)
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("curve", [True, False], ids=["curve", "plain"])
+def test_what_travels_on_the_wire(run, keys, curve):
+    server_args = ["--curve", str(keys / "ours" / "server")] if curve else []
+    client_args = ["--curve", str(keys / "ours" / "client1")] if curve else []
+    server, address = start_server(run, "--interval", "0.02", *server_args)
+    relay = Relay(int(address.rsplit(":", 1)[1]))
+    client = run(NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{relay.port}", "--messages", "5", *client_args)
+    assert client.wait() == 0
+    server.interrupt()
+    received = printed_values(client)
+    array_bytes = np.array(received[:6]).tobytes()  # the first array the client printed, as sent
+    if curve:
+        assert array_bytes not in relay.heard  # encrypted
+    else:
+        assert array_bytes in relay.heard  # the same check sees plain text when there is some
+
+
+@pytest.mark.parametrize("script", ["server.py", "client3.py"])
+@pytest.mark.parametrize("damage", ["missing folder", "no secret key", "unreadable key"])
+def test_missing_or_broken_keys_refuse_to_start(run, keys, tmp_path, script, damage):
+    folder = tmp_path / "keys"
+    source = keys / "ours" / ("server" if script == "server.py" else "client1")
+    if damage != "missing folder":
+        folder.mkdir()
+        for path in source.rglob("*"):
+            target = folder / path.relative_to(source)
+            if path.is_dir():
+                target.mkdir()
+            elif not path.name.endswith("_secret") or damage == "unreadable key":
+                target.write_bytes(path.read_bytes() if damage == "no secret key" else b"garbage\n")
+    flag = "--bind" if script == "server.py" else "--connect"
+    address = "tcp://127.0.0.1:*" if script == "server.py" else f"ipc://{tmp_path}/nobody.sock"
+    process = run(NUMBERS / script, "--curve", str(folder), flag, address)
+    assert process.wait() == 1
+    assert len(process.stderr) == 1 and "refusing to start" in process.stderr[0]
+    assert process.stdout == []
+
+
+def test_a_server_with_no_authorized_clients_refuses_to_start(run, keys, tmp_path):
+    folder = tmp_path / "lonely"
+    (folder / "authorized").mkdir(parents=True)
+    for name in ("server.key", "server.key_secret"):
+        (folder / name).write_bytes((keys / "ours" / "server" / name).read_bytes())
+    server = run(NUMBERS / "server.py", "--curve", str(folder), "--bind", "tcp://127.0.0.1:*")
+    assert server.wait() == 1
+    assert "no authorized client keys" in server.stderr[0]
