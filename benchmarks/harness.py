@@ -81,10 +81,16 @@ def rate(fmt: Format, make_payload: Callable[[], Any], *, seconds: float = 2.0, 
 
 
 def compare(formats: list[Format], make_payload: Callable[[], Any], *, rounds: int, seconds: float,
-            hwm: int = 1000) -> dict[str, float]:
-    """Median rate of each format over `rounds` rounds, the formats taking turns in each round."""
+            hwm: int = 1000) -> dict[str, list[float]]:
+    """The rate of each format in each of `rounds` rounds, the formats taking turns in each round."""
     rates: dict[str, list[float]] = {fmt.name: [] for fmt in formats}
     for _ in range(rounds):
         for fmt in formats:
             rates[fmt.name].append(rate(fmt, make_payload, seconds=seconds, hwm=hwm))
-    return {name: statistics.median(values) for name, values in rates.items()}
+    return rates
+
+
+def median_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """The median of the round-by-round ratios: two formats measured in the same round share
+    the machine's mood of the moment, so their ratio is steadier than a ratio of medians."""
+    return statistics.median(a / b for a, b in zip(numerators, denominators))

@@ -7,11 +7,12 @@ Run: python benchmarks/numbers_throughput.py [--rounds 3] [--seconds 2]
 from __future__ import annotations
 
 import argparse
+import statistics
 
 import numpy as np
 import zmq
 
-from harness import Format, compare
+from harness import Format, compare, median_ratio
 from pubsub_demo import wire
 from pubsub_demo.sockets import receive_parts, send
 
@@ -58,12 +59,11 @@ def main() -> None:
     args = parser.parse_args()
 
     rates = compare(FORMATS, make_array, rounds=args.rounds, seconds=args.seconds)
-    pickle_rate, plain_rate, ours = rates.values()
-    for name, value in rates.items():
-        print(f"{name:24} {value / 1000:8.1f} k msg/s")
-    print(f"our format / send_pyobj:  {ours / pickle_rate:.2f}x  (target >= 2x)")
-    print(f"our format / plain bytes: {ours / plain_rate:.2f}x")
-
+    pickle_rates, plain_rates, ours = rates.values()
+    for name, values in rates.items():
+        print(f"{name:24} {statistics.median(values) / 1000:8.1f} k msg/s (median of {len(values)})")
+    print(f"our format / send_pyobj:  {median_ratio(ours, pickle_rates):.2f}x  (target >= 2x; median of the rounds' ratios)")
+    print(f"our format / plain bytes: {median_ratio(ours, plain_rates):.2f}x")
 
 if __name__ == "__main__":
     main()

@@ -35,6 +35,7 @@ class Script:
                                         stdin=subprocess.DEVNULL, text=True, env=env)
         self.stdout: list[str] = []
         self.stderr: list[str] = []
+        self.stdout_times: list[float] = []  # when each stdout line arrived (time.monotonic)
         self._new_lines: queue.Queue[tuple[str, str]] = queue.Queue()
         for name, stream, lines in (("stdout", self.process.stdout, self.stdout), ("stderr", self.process.stderr, self.stderr)):
             threading.Thread(target=self._collect, args=(name, stream, lines), daemon=True).start()
@@ -42,6 +43,8 @@ class Script:
 
     def _collect(self, name: str, stream: IO[str], lines: list[str]) -> None:
         for line in stream:
+            if name == "stdout":
+                self.stdout_times.append(time.monotonic())
             lines.append(line.rstrip("\n"))
             self._new_lines.put((name, line))
         self._new_lines.put((name, ""))
