@@ -9,6 +9,7 @@ same news as one plain line on stderr.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -89,6 +90,9 @@ def run(main: Callable[[], None]) -> NoReturn:
         main()
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not interrupt the clean-up
+        sys.exit(0)
+    except BrokenPipeError:  # `server.py | head` has read enough: end quietly, like other tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     except Fatal as fatal:
         if fatal.warning:

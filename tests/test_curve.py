@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT, start_server
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, start_server
 from test_numbers import printed_values, sent_arrays
 
 
@@ -133,3 +133,17 @@ def test_a_server_with_no_authorized_clients_refuses_to_start(run, keys, tmp_pat
     server = run(NUMBERS / "server.py", "--curve", str(folder), "--bind", "tcp://127.0.0.1:*")
     assert server.wait() == 1
     assert "no authorized client keys" in server.stderr[0]
+
+
+def test_video_with_curve(run, keys):
+    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "160", "--height", "90",
+                 "--curve", str(keys / "ours" / "server"))
+    address = server.expect(r"Publishing on (\S+) ")[1]
+    stranger = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames",
+                   "--curve", str(keys / "stranger" / "client1"))
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "10",
+                 "--curve", str(keys / "ours" / "client2"))
+    assert client.wait() == 0
+    assert len([line for line in client.stdout if line.startswith("frame ")]) == 10
+    assert stranger.stdout == []
+    assert stranger.interrupt() == 0 and server.interrupt() == 0

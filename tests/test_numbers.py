@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +118,16 @@ def test_ctrl_c_and_sigterm_stop_cleanly(run, script, sig):
     target.expect(r"\d")  # it is working
     assert target.interrupt(sig) == 0
     assert not any("Traceback" in line for line in target.stderr)
+
+
+def test_a_reader_that_stops_reading_ends_the_server_quietly(log_file):
+    server = subprocess.Popen([sys.executable, str(NUMBERS / "server.py"), "--bind", "tcp://127.0.0.1:*",
+                               "--interval", "0", "--log-file", str(log_file)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server.stdout.readline()  # like `server.py | head -1`
+    server.stdout.close()
+    assert server.wait(TIMEOUT) == 0
+    assert "Traceback" not in server.stderr.read()
 
 
 def send_until_printed(publisher: zmq.Socket, client, array: np.ndarray) -> None:

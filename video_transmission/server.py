@@ -10,8 +10,8 @@ newest frames instead of an ever longer queue of old ones.
 """
 
 import functools
-import math
 import itertools
+import math
 
 import zmq
 
@@ -39,8 +39,7 @@ def main() -> None:
 
         pacer = Pacer(1 / fps if fps else 0)
         try:
-            for seq, frame in zip(itertools.islice(itertools.count(), args.frames),
-                                  video.frames(source, args.width, args.height)):
+            for seq, frame in enumerate(itertools.islice(video.frames(source, args.width, args.height), args.frames)):
                 sockets.send(publisher, encode(frame, seq))  # one message: header and pixels, not copied
                 if not display.show(Message(frame, seq, math.nan)):
                     break
