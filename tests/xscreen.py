@@ -47,6 +47,11 @@ def start_desktop(width: int, height: int) -> tuple[list[subprocess.Popen], str]
     xvfb, name = start_xvfb(width, height)
     manager = subprocess.Popen(["openbox"], env=dict(os.environ, DISPLAY=name),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    screen = Screen(name)
+    try:
+        screen.wait_for_window_manager()  # windows that come before it would be placed by chance
+    finally:
+        screen.close()
     return [xvfb, manager], name
 
 
@@ -96,6 +101,15 @@ class Screen:
 
     def close(self) -> None:
         self.display.close()
+
+    def wait_for_window_manager(self, timeout: float = 30) -> None:
+        """Poll until a window manager has announced itself on the root window (EWMH)."""
+        check = self.display.intern_atom("_NET_SUPPORTING_WM_CHECK")
+        deadline = time.monotonic() + timeout
+        while self.root.get_full_property(check, X.AnyPropertyType) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("no window manager came up")
+            time.sleep(0.05)  # polling the X server for a condition, with a deadline
 
     def windows(self) -> Iterator[Window]:
         """Every top-level window, bottom of the stack first (a window manager's frame counts
