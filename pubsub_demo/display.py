@@ -11,7 +11,7 @@ import zlib
 import cv2
 import numpy as np
 
-from .receiving import TICK, VIDEO_MAX_BYTES, Newest, subscribe
+from .receiving import TICK, VIDEO_MAX_BYTES, Newest, subscribe, video_only
 from .video import pattern_number
 from .wire import Message
 
@@ -147,7 +147,7 @@ def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
                       overlay=args.stats, print_frames=args.print_frames)
     shown = 0
     try:
-        with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES)) as newest:
+        with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES, check=video_only)) as newest:
             while shown != args.frames:
                 message = newest.take(timeout=TICK)
                 if message is None:

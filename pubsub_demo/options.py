@@ -6,15 +6,26 @@ Bad values are usage errors: one line on stderr (`server.py: error: …`) and ex
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 from .logs import DEFAULT_LOG_FILE
+from .wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 
 NUMBERS_ADDRESS = "tcp://127.0.0.1:5687"
 VIDEO_ADDRESS = "tcp://127.0.0.1:5688"
+
+# Bounds past which a value is a mistake, not a wish: they keep every value from ending in a traceback.
+MAX_INTERVAL = 3600.0  # seconds: an array an hour
+MIN_FPS, MAX_FPS = 0.01, 1000.0
+MAX_DELAY = 60.0  # seconds a video client may pretend to spend on a frame
+MAX_SILENCE = 3600.0
+MAX_SIDE = 16384  # pixels: wider or taller than any screen or camera
+MAX_COUNT = NUMBERS_MAX_BYTES // 8  # float64 values that a numbers client accepts in one array
+MAX_POSITION = 100_000  # pixels, for --window-position
 
 _ENDPOINT = re.compile(r"tcp://(?P<host>\*|[\w.-]+|\[[0-9a-fA-F:.]+\]):(?P<port>\d{1,5}|\*)|ipc://\S+")
 
@@ -45,10 +56,18 @@ def connect_address(text: str) -> str:
 
 
 def positive_int(text: str) -> int:
-    """A whole number of at least 1."""
+    """A whole number of at least 1 (and at most sys.maxsize, which is "forever" here)."""
     value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    if not 1 <= value <= sys.maxsize:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number from 1 to {sys.maxsize}")
+    return value
+
+
+def seed(text: str) -> int:
+    """A seed for NumPy's random numbers: a whole number of at least 0."""
+    value = _number(text, int)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 0")
     return value
 
 
@@ -65,6 +84,27 @@ def finite(text: str) -> float:
     value = _number(text, float)
     if value != value or value in (float("inf"), float("-inf")):
         raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
+def at_most(limit: float, kind: Callable[[str], float] = non_negative) -> Callable[[str], float]:
+    """An option type: what `kind` (by default a number of at least 0) accepts, up to `limit`."""
+
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"{text} is more than {limit:g}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def frames_per_second(text: str) -> float:
+    """0 (as fast as possible) or a rate from MIN_FPS to MAX_FPS."""
+    value = non_negative(text)
+    if value != 0 and not MIN_FPS <= value <= MAX_FPS:
+        raise argparse.ArgumentTypeError(f"{text} is not 0 or a rate from {MIN_FPS:g} to {MAX_FPS:g} frames/s")
     return value
 
 
@@ -115,14 +155,20 @@ def numbers_server(doc: str | None, argv: list[str] | None = None) -> argparse.N
     parser = server_parser(doc, NUMBERS_ADDRESS)
     parser.add_argument("--lower", type=finite, default=0.0, help="smallest value (default 0)")
     parser.add_argument("--upper", type=finite, default=10000.0, help="largest value (default 10000)")
-    parser.add_argument("--count", type=positive_int, default=6, help="values per array (default 6)")
-    parser.add_argument("--interval", type=non_negative, default=1.0, metavar="SECONDS",
-                        help="time between arrays (default 1; 0 = as fast as possible)")
+    parser.add_argument("--count", type=positive_int, default=6,
+                        help=f"values per array (default 6; at most {MAX_COUNT:,}, what a client accepts)")
+    parser.add_argument("--interval", type=at_most(MAX_INTERVAL), default=1.0, metavar="SECONDS",
+                        help=f"time between arrays (default 1; 0 = as fast as possible; at most {MAX_INTERVAL:g})")
     parser.add_argument("--messages", type=positive_int, metavar="N", help="stop after N arrays (default: run until stopped)")
-    parser.add_argument("--seed", type=int, help="seed for the random numbers, to repeat a run exactly")
+    parser.add_argument("--seed", type=seed, help="seed for the random numbers (0 or more), to repeat a run exactly")
     args = parser.parse_args(argv)
     if args.lower >= args.upper:
         parser.error(f"--lower ({args.lower:g}) must be below --upper ({args.upper:g})")
+    if not math.isfinite(args.upper - args.lower):
+        parser.error(f"--upper minus --lower ({args.upper:g} - {args.lower:g}) is too large a range")
+    if args.count > MAX_COUNT:
+        parser.error(f"--count {args.count} is more than a client accepts: {MAX_COUNT:,} values "
+                     f"({NUMBERS_MAX_BYTES // 2**20} MiB) at most")
     return args
 
 
@@ -130,9 +176,13 @@ def numbers_client(doc: str | None, argv: list[str] | None = None) -> argparse.N
     """Parse the options of random_numbers_transmission/clientN.py."""
     parser = client_parser(doc, NUMBERS_ADDRESS)
     parser.add_argument("--messages", type=positive_int, metavar="N", help="stop after N arrays (default: run until stopped)")
-    parser.add_argument("--silence", type=positive_float, default=3.0, metavar="SECONDS",
-                        help="say so when the server has been silent this long (default 3)")
+    _silence_option(parser)
     return parser.parse_args(argv)
+
+
+def _silence_option(parser: Parser) -> None:
+    parser.add_argument("--silence", type=at_most(MAX_SILENCE, positive_float), default=3.0, metavar="SECONDS",
+                        help="say so when the server has been silent this long (default 3)")
 
 
 def positive_float(text: str) -> float:
@@ -149,6 +199,8 @@ def window_position(text: str) -> tuple[int, int]:
         x, y = (int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a position like 100,50") from None
+    if max(abs(x), abs(y)) > MAX_POSITION:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_POSITION} pixels away")
     return x, y
 
 
@@ -167,16 +219,21 @@ def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     parser = server_parser(doc, VIDEO_ADDRESS)
     parser.add_argument("--video", metavar="SOURCE",
                         help="a video file, or a camera number such as 0 (default: a built-in test pattern)")
-    parser.add_argument("--fps", type=non_negative, metavar="N",
+    parser.add_argument("--fps", type=frames_per_second, metavar="N",
                         help="frames per second (default: the video's own, 30 for the test pattern; 0 = as fast as possible)")
-    parser.add_argument("--width", type=positive_int, help="resize frames to this width (default: the video's own)")
-    parser.add_argument("--height", type=positive_int, help="resize frames to this height (default: the video's own)")
+    parser.add_argument("--width", type=at_most(MAX_SIDE, positive_int),
+                        help="resize frames to this width (default: the video's own)")
+    parser.add_argument("--height", type=at_most(MAX_SIDE, positive_int),
+                        help="resize frames to this height (default: the video's own)")
     parser.add_argument("--jpeg", type=jpeg_quality, metavar="QUALITY",
                         help="send JPEG images of this quality (1-100) instead of raw frames: for real networks")
     _display_options(parser)
     args = parser.parse_args(argv)
     if args.pickle and args.jpeg:
         parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
+    if args.width and args.height and args.width * args.height * 3 > VIDEO_MAX_BYTES:
+        parser.error(f"--width {args.width} --height {args.height} makes frames larger than a client accepts: "
+                     f"{VIDEO_MAX_BYTES // 2**20} MiB at most")
     return args
 
 
@@ -185,10 +242,9 @@ def video_client(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     parser = client_parser(doc, VIDEO_ADDRESS)
     _display_options(parser)
     parser.add_argument("--stats", action="store_true", help="draw the stats line on the window")
-    parser.add_argument("--delay", type=non_negative, default=0.0, metavar="SECONDS",
+    parser.add_argument("--delay", type=at_most(MAX_DELAY), default=0.0, metavar="SECONDS",
                         help="pretend each frame takes this long to handle, to see that a slow client never lags (default 0)")
-    parser.add_argument("--silence", type=positive_float, default=3.0, metavar="SECONDS",
-                        help="say so when the server has been silent this long (default 3)")
+    _silence_option(parser)
     return parser.parse_args(argv)
 
 

@@ -11,26 +11,62 @@ import functools
 import re
 import threading
 import time
-from typing import Generic, Iterator, TypeVar
+from typing import Callable, Generic, Iterator, TypeVar
 
+import numpy as np
 import zmq
 
 from . import logs, security, sockets, wire
+from .options import MAX_SIDE
 from .sockets import receive_parts
-from .wire import Message, WireError
+from .wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
-NUMBERS_MAX_BYTES = 16 * 1024 * 1024  # 2 million float64 values: far more than a numbers server sends
-VIDEO_MAX_BYTES = 64 * 1024 * 1024  # a raw 4K frame is 24 MiB
+MAX_KINDS_SAID = 20  # kinds of bad message said on stderr; past that, only the log has them
+
+Check = Callable[[Message], Message]
+
+
+def any_array(message: Message) -> Message:
+    """Accept every array the wire format can carry."""
+    return message
+
+
+def numbers_only(message: Message) -> Message:
+    """What a numbers client can print: a row of numbers (0 or 1 dimension), returned flat.
+
+    Anything else is refused in words a student understands; an image most likely comes
+    from the video server."""
+    array = message.array
+    if array.ndim > 1:
+        hint = ": is this the video server?" if array.dtype == np.uint8 else ""
+        raise WireError(f"this is not a row of numbers ({_describe(array)}){hint}")
+    return message._replace(array=array.reshape(-1))
+
+
+def video_only(message: Message) -> Message:
+    """What a video client can show: 8-bit grey (h, w) or BGR (h, w, 3) pixels, 1 to MAX_SIDE
+    on a side. Anything else would crash OpenCV's windows or mean the wrong server."""
+    array = message.array
+    if (array.dtype != np.uint8 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3)
+            or not (0 < array.shape[0] <= MAX_SIDE and 0 < array.shape[1] <= MAX_SIDE)):
+        hint = ": is this the numbers server?" if array.ndim <= 1 else ""
+        raise WireError(f"this is not video ({_describe(array)}){hint}")
+    return message
+
+
+def _describe(array: np.ndarray) -> str:
+    return f"{array.dtype} array of shape {array.shape}"
 
 
 def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silence: float = 3.0,
-            max_bytes: int = wire.DEFAULT_MAX_BYTES) -> Iterator[Message | None]:
-    """Yield each good message from `subscriber`, and None after every quiet TICK.
+            max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array) -> Iterator[Message | None]:
+    """Yield each good message from `subscriber`, and None after every quiet TICK or bad message.
 
-    A bad message is logged and skipped; each kind of reason is also said once on stderr.
-    Only with `pickle` are pickled messages unpickled. If nothing comes for `silence` seconds
-    (as when the client starts before the server), that is said once, and again when data flows.
+    A message is good if it decodes and `check` accepts it. A bad message is logged and
+    skipped; each kind of reason is also said once on stderr. Only with `pickle` are pickled
+    messages unpickled. If no good message comes for `silence` seconds, that is said once
+    (why: nothing comes, or only messages we cannot read), and again when data flows.
     """
     decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
     watch = SilenceWatch(address, silence)
@@ -43,26 +79,28 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
                 sockets.reconnect(subscriber, address)
             yield None
             continue
-        parts = receive_parts(subscriber)
         try:
-            message = decode(parts)
+            message = check(decode(receive_parts(subscriber)))
         except WireError as error:
             logs.log_warning(f"skipped a bad message: {error}")
             kind = re.sub(r"\d+", "N", str(error))  # "header says 56 bytes" and "... 48 bytes" are one kind
-            if kind not in kinds_said:
+            if kind not in kinds_said and len(kinds_said) < MAX_KINDS_SAID:
                 kinds_said.add(kind)
                 logs.say(f"skipped a bad message: {error}")
+            watch.rejected(str(error))
+            yield None  # the caller's chance to stop, even while nothing but bad messages come
             continue
         watch.heard()
         yield message
 
 
-def subscribe(args: argparse.Namespace, *, max_bytes: int, queue: int | None = None) -> Iterator[Message | None]:
+def subscribe(args: argparse.Namespace, *, max_bytes: int, check: Check = any_array,
+              queue: int | None = None) -> Iterator[Message | None]:
     """A client's whole time with its socket: connect, subscribe, then yield what `receive` yields.
 
     `args` are a client's options (options.numbers_client or video_client); no message may be
-    larger than `max_bytes`; `queue` caps the messages waiting in the socket. The socket closes
-    when the generator is closed or ends.
+    larger than `max_bytes`, and `check` says which arrays the client can use; `queue` caps the
+    messages waiting in the socket. The socket closes when the generator is closed or ends.
     """
     logs.setup(args.log_file, "CLIENT")
     with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
@@ -70,44 +108,59 @@ def subscribe(args: argparse.Namespace, *, max_bytes: int, queue: int | None = N
         # The client connects: it may start before the server, and ZeroMQ connects when it comes.
         sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
-        yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence, max_bytes=max_bytes)
+        yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence,
+                           max_bytes=max_bytes, check=check)
 
 
 def arrays(args: argparse.Namespace) -> Iterator[Message]:
-    """The messages of a numbers client (see `subscribe`), until --messages of them came.
-    Each array comes flat, as a row of numbers, whatever shape it was sent in."""
-    messages = (message for message in subscribe(args, max_bytes=NUMBERS_MAX_BYTES) if message is not None)
-    for count, message in enumerate(messages, start=1):
-        yield message._replace(array=message.array.reshape(-1))
+    """The messages of a numbers client (see `subscribe`), until --messages of them came;
+    each array a flat row of numbers (`numbers_only`)."""
+    messages = subscribe(args, max_bytes=NUMBERS_MAX_BYTES, check=numbers_only)
+    for count, message in enumerate((message for message in messages if message is not None), start=1):
+        yield message
         if count == args.messages:
             return
 
 
 class SilenceWatch:
-    """Says once when a server has gone quiet, and once when it speaks again; and says when it
-    is time to connect again."""
+    """Says once when no good message has come for `limit` seconds, and why: nothing came at
+    all, or only messages we cannot read; says it again when that changes, and once when data
+    flows again. Also says when it is time to connect again."""
 
     def __init__(self, address: str, limit: float) -> None:
         self.address, self.limit = address, limit
         self.deadline = time.monotonic() + limit
-        self.quiet = False
+        self.state = "flowing"  # or "silent", or "unreadable"
+        self.rejection: str | None = None  # why the last bad message since the last check was bad
 
     def check(self) -> bool:
         """Call when nothing arrived for a while; True once every `limit` seconds of silence."""
         if time.monotonic() < self.deadline:
             return False
-        if not self.quiet:
-            self.quiet = True
-            logs.warning(f"no data from {self.address} for {self.limit:g} s; waiting for the server")
+        if self.rejection is not None:
+            self._enter("unreadable")
+        else:
+            self._enter("silent", f"no data from {self.address} for {self.limit:g} s; waiting for the server")
+        self.rejection = None  # from now on, only what comes next counts
         self.deadline = time.monotonic() + self.limit
-        return True
+        return self.state == "silent"
+
+    def rejected(self, reason: str) -> None:
+        """Call for each message that arrives but cannot be used."""
+        self.rejection = reason
+        if time.monotonic() >= self.deadline:
+            self._enter("unreadable")
 
     def heard(self) -> None:
-        """Call for each message that arrives."""
-        if self.quiet:
-            self.quiet = False
-            logs.warning(f"data flows again from {self.address}")
+        """Call for each good message."""
+        self._enter("flowing", f"data flows again from {self.address}")
+        self.rejection = None
         self.deadline = time.monotonic() + self.limit
+
+    def _enter(self, state: str, news: str | None = None) -> None:
+        if state != self.state:
+            self.state = state
+            logs.warning(news or f"receiving messages it cannot read from {self.address}: {self.rejection}")
 
 
 T = TypeVar("T")

@@ -11,6 +11,7 @@ import errno
 import zmq
 
 from .logs import Fatal
+from .wire import MAX_PARTS, WireError
 
 
 def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> None:
@@ -67,15 +68,25 @@ def send(publisher: zmq.Socket, parts: list) -> None:
         publisher.send_multipart(parts, copy=False)
 
 
-def receive_parts(socket: zmq.Socket) -> list[zmq.Frame]:
+def receive_parts(socket: zmq.Socket, max_parts: int = MAX_PARTS) -> list[zmq.Frame]:
     """Receive all the parts of one message as zmq.Frame objects (no copy, writable).
 
     This is recv_multipart(copy=False), but asks each frame whether more parts follow instead
     of asking the socket, which is a slower call (see benchmarks/numbers_throughput.py).
+    A message of more than `max_parts` parts raises WireError once all of it is taken off the
+    socket, and every part past the first few is let go as soon as it is received, so that its
+    memory is given back at once. (ZMQ_MAXMSGSIZE limits each part, not a message's count of
+    parts, and ZeroMQ hands a message over only when all its parts are in.)
     """
     frame = socket.recv(copy=False)
     parts = [frame]
+    count = 1
     while frame.more:
         frame = socket.recv(copy=False)
-        parts.append(frame)
+        count += 1
+        if count <= max_parts:
+            parts.append(frame)
+    if count > max_parts:
+        del frame, parts
+        raise WireError(f"a message of {count} parts: ours have at most {max_parts}")
     return parts

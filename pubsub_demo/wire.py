@@ -54,6 +54,10 @@ _PADDING = [(0,) * (MAX_DIMENSIONS - ndim) for ndim in range(MAX_DIMENSIONS + 1)
 
 # Largest array a receiver accepts unless told otherwise: a 4K BGR frame is 24 MiB.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# What the clients accept, and so what the servers may send (their options are checked against it).
+NUMBERS_MAX_BYTES = 16 * 1024 * 1024  # 2 million float64 values: far more than a numbers server sends
+VIDEO_MAX_BYTES = DEFAULT_MAX_BYTES  # a raw 4K frame is 24 MiB
+MAX_PARTS = 2  # a message is [header + payload] or [header, payload]
 # Payloads up to this size are copied next to the header in one part; larger ones get a part
 # of their own. It matches pyzmq's own threshold below which it copies rather than shares.
 ONE_PART_LIMIT = 64 * 1024
@@ -179,6 +183,8 @@ def decode_pickle(parts: Sequence[Buffer]) -> Message:
     """Unpickle a `send_pyobj` message. Only for --pickle: unpickling runs the sender's code."""
     if len(parts) != 1:
         raise WireError(f"expected 1 pickled part, got {len(parts)}")
+    if bytes(memoryview(parts[0])[: len(MAGIC)]) == MAGIC:
+        raise WireError("this is the demo's own format, not a pickle: start without --pickle")
     try:
         value = pickle.loads(parts[0])
     except Exception as error:  # a bad pickle can raise almost anything

@@ -126,3 +126,30 @@ def test_closing_a_window_or_pressing_q_or_esc_stops_that_script(run, screen, sc
     assert server.wait() == 0
     for script in (server, client1, client2):
         assert not any("Traceback" in line for line in script.stderr)
+
+
+def test_a_client_window_survives_arrays_it_cannot_show(run, screen, screen_name, context):
+    """Each of these arrays once crashed a video client inside OpenCV's window code."""
+    from test_bad_input import NOT_VIDEO, pattern_frame, send_frame_until_shown
+    from pubsub_demo import wire
+    import zmq
+
+    with context.socket(zmq.PUB) as publisher:
+        port = publisher.bind_to_random_port("tcp://127.0.0.1")
+        client = run(VIDEO / "client1.py", "--connect", f"tcp://127.0.0.1:{port}", "--stats", "--print-frames",
+                     env=dict(os.environ, DISPLAY=screen_name))
+        send_frame_until_shown(publisher, client, 1)
+        for array in NOT_VIDEO.values():
+            publisher.send_multipart(wire.encode(array), copy=False)
+        deadline = time.monotonic() + TIMEOUT
+        while True:  # the next good frame is shown in the window: read its number back from the screen
+            publisher.send_multipart(wire.encode(pattern_frame(2, (320, 180)), seq=2), copy=False)
+            window = screen.window("Client 1")
+            shown = window and video.pattern_number(crop(screen.screenshot(), window))
+            if shown == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)  # polling the screen, with a deadline
+        assert shown == 2, f"Client 1 shows {shown}"
+        assert client.process.poll() is None
+        assert client.interrupt() == 0
+    assert not any("Traceback" in line for line in client.stderr)
