@@ -1,4 +1,10 @@
-"""Video sources for the video server: a file (played in a loop), a camera, or a test pattern.
+"""Video sources for the video server: a file (played in a loop), a camera, a still picture,
+or a test pattern.
+
+A picture (PNG, JPEG, ...) or a video of a single frame is served as a video whose frames are
+all the same. OpenCV, FFmpeg and the image libraries print their own complaints about a source
+they cannot read; those are kept off the terminal, where the server says in one line what is
+wrong.
 
 The test pattern needs no file: moving shapes, the frame number and a clock, and the frame
 number once more as a row of black and white cells along the bottom, which `pattern_number`
@@ -7,6 +13,9 @@ reads back from any copy of the frame (even a JPEG one, or a screenshot of a win
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from typing import Iterator, Protocol
 
@@ -15,11 +24,13 @@ import numpy as np
 
 from . import wire
 from .logs import Fatal
+from .receiving import VIDEO_MAX_BYTES
 
 DEFAULT_FPS = 30.0
 PATTERN_SIZE = (640, 360)
 CODE_BITS = 32  # 24 bits of frame number, 8 bits of check
 CODE_ROWS = 16  # height of the row of cells, in pixels
+FFMPEG_QUIET = "-8"  # AV_LOG_QUIET, for OPENCV_FFMPEG_LOGLEVEL
 
 
 class Source(Protocol):
@@ -61,6 +72,23 @@ class TestPattern:
         pass
 
 
+class Still:
+    """One picture served as a video: the same frame again and again, `fps` times a second."""
+
+    def __init__(self, picture: np.ndarray, fps: float = DEFAULT_FPS) -> None:
+        self.picture, self.fps = picture, fps
+
+    def read(self) -> np.ndarray:
+        # A new frame each time, never the same array twice: wire.encode writes each frame's
+        # header into the room in front of it while the frame before may still wait in the socket.
+        frame = wire.empty(self.picture.shape, self.picture.dtype)
+        frame[...] = self.picture
+        return frame
+
+    def close(self) -> None:
+        pass
+
+
 class VideoFile:
     """A video file or a camera, through OpenCV; a file starts again when it ends."""
 
@@ -69,23 +97,36 @@ class VideoFile:
         self.name = f"camera {spec}" if self.is_camera else spec
         self.capture = cv2.VideoCapture(int(spec) if self.is_camera else spec)
         if not self.capture.isOpened():
-            raise Fatal(f"cannot open {self.name}", warning=f"Opening video warning: cannot open {self.name}")
+            message = f"cannot open {self.name}: {_why_not(spec)}"
+            raise Fatal(message, warning=f"Opening video warning: {message}")
         fps = self.capture.get(cv2.CAP_PROP_FPS)
         self.fps = fps if 0 < fps < 1000 else DEFAULT_FPS
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The frames' width and height, as the file or camera tells them (0 if it does not)."""
+        return int(self.capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self.capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
 
     def read(self) -> np.ndarray:
         ok, frame = self.capture.read(self._new_frame())
         if not ok and not self.is_camera:  # the end of the file: rewind, as the original did
-            self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            self.rewind()
             ok, frame = self.capture.read(self._new_frame())
         if not ok:
             raise Fatal(f"cannot read a frame from {self.name}",
                         warning=f"Opening video warning: cannot read a frame from {self.name}")
         return frame
 
+    def has_more_frames(self) -> bool:
+        """Whether another frame follows; it is skipped (rewind to read it again)."""
+        return self.is_camera or self.capture.grab()
+
+    def rewind(self) -> None:
+        self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+
     def _new_frame(self) -> np.ndarray:
         """A frame for OpenCV to decode into, made to travel without a copy (see wire.empty)."""
-        width, height = (int(self.capture.get(prop)) for prop in (cv2.CAP_PROP_FRAME_WIDTH, cv2.CAP_PROP_FRAME_HEIGHT))
+        width, height = self.size
         return wire.empty((height, width, 3))
 
     def close(self) -> None:
@@ -93,26 +134,130 @@ class VideoFile:
 
 
 def open_source(spec: str | None, width: int | None, height: int | None) -> Source:
-    """The source that --video names (None: the test pattern), checked by reading one frame."""
+    """The source that --video names (None: the test pattern), checked by reading a frame.
+
+    A picture, or a video of a single frame, becomes a `Still` (resized once, here). Frames
+    too large for the clients (see `check_frame_size`) stop the server before any is sent.
+    """
     if spec is None:
-        return TestPattern(width or PATTERN_SIZE[0], height or PATTERN_SIZE[1])
-    source = VideoFile(spec)
-    source.read()
-    if not source.is_camera:
-        source.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-    return source
+        size = width or PATTERN_SIZE[0], height or PATTERN_SIZE[1]
+        check_frame_size(size)
+        return TestPattern(*size)
+    with _quiet_libraries():
+        picture = _read_picture(spec)
+        if picture is not None:
+            check_frame_size(output_size(picture.shape[1], picture.shape[0], width, height))
+            return Still(resize(picture, width, height))
+        source = VideoFile(spec)
+        if all(source.size):  # the size the file says: checked before a frame that large is decoded
+            check_frame_size(output_size(*source.size, width, height))
+        first = source.read()
+        check_frame_size(output_size(first.shape[1], first.shape[0], width, height))  # in case it said none
+        if not source.has_more_frames():
+            source.close()
+            return Still(resize(first, width, height))
+        if not source.is_camera:
+            source.rewind()
+        return source
+
+
+def check_frame_size(size: tuple[int, int]) -> None:
+    """Stop (Fatal) if frames of `size` (width, height) would not fit in a client's message limit.
+
+    A client drops the connection of a message over its limit, so such frames would never show.
+    """
+    nbytes = wire.HEADER.size + size[0] * size[1] * 3
+    if nbytes > VIDEO_MAX_BYTES:
+        mib = 1024 * 1024
+        raise Fatal(f"frames of {size[0]}x{size[1]} pixels take {nbytes / mib:.0f} MiB, over the clients' "
+                    f"{VIDEO_MAX_BYTES // mib} MiB limit: make them smaller with --width or --height")
 
 
 def frames(source: Source, width: int | None, height: int | None) -> Iterator[np.ndarray]:
     """Frames from `source` without end, resized if a width or height is asked for."""
     while True:
-        frame = source.read()
-        h, w = frame.shape[:2]
-        if (width or w, height or h) != (w, h):
-            size = (width or round(w * height / h), height or round(h * width / w))  # type: ignore[operator]
-            frame = cv2.resize(frame, size, dst=wire.empty((size[1], size[0]) + frame.shape[2:], frame.dtype),
-                               interpolation=cv2.INTER_AREA)
-        yield frame
+        yield resize(source.read(), width, height)
+
+
+def output_size(w: int, h: int, width: int | None, height: int | None) -> tuple[int, int]:
+    """The size (width, height) that `resize` makes of a w x h frame: a width or a height alone
+    keeps the frame's proportions."""
+    if width and height:
+        return width, height
+    if width:
+        return width, max(1, round(h * width / w))
+    if height:
+        return max(1, round(w * height / h)), height
+    return w, h
+
+
+def resize(frame: np.ndarray, width: int | None, height: int | None) -> np.ndarray:
+    """`frame` at the size that --width and --height ask for (itself if that is its size)."""
+    h, w = frame.shape[:2]
+    size = output_size(w, h, width, height)
+    if size == (w, h):
+        return frame
+    return cv2.resize(frame, size, dst=wire.empty((size[1], size[0]) + frame.shape[2:], frame.dtype),
+                      interpolation=cv2.INTER_AREA)
+
+
+def _read_picture(spec: str) -> np.ndarray | None:
+    """The picture in the file `spec` (as BGR), or None if it is not a picture of one frame
+    (an animated GIF, say, plays as a video). imread decodes as image viewers do: a JPEG
+    through FFmpeg, as a video, would come out in slightly different colours."""
+    if not (os.path.isfile(spec) and cv2.haveImageReader(spec) and cv2.imcount(spec) == 1):
+        return None
+    with _stderr_to_devnull():  # libpng and libjpeg print their complaints themselves
+        return cv2.imread(spec, cv2.IMREAD_COLOR)
+
+
+def _why_not(spec: str) -> str:
+    """Why OpenCV could not open `spec`, as far as we can tell."""
+    if spec.isdigit():
+        return "no such camera, or it is in use"
+    if os.path.isdir(spec):
+        return "it is a folder"
+    if "://" not in spec and not os.path.exists(spec):
+        return "no such file"
+    if os.path.isfile(spec) and os.path.getsize(spec) == 0:
+        return "the file is empty"
+    return "OpenCV cannot read it as a video or a picture"
+
+
+@contextlib.contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """While a source opens, keep OpenCV's and FFmpeg's own messages off the terminal (with no
+    camera, OpenCV tries three ways to open one and says so in a dozen lines).
+
+    OpenCV's log level goes back to what it was afterwards. FFmpeg's (inside OpenCV) is read
+    from OPENCV_FFMPEG_LOGLEVEL when the first capture opens, so it stays quiet for the whole
+    run: its complaints about a damaged file while it plays are no more use. Either variable,
+    set by the user (OPENCV_LOG_LEVEL=DEBUG, say), is left alone.
+    """
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", FFMPEG_QUIET)
+    level = cv2.utils.logging.getLogLevel()
+    if "OPENCV_LOG_LEVEL" not in os.environ:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+@contextlib.contextmanager
+def _stderr_to_devnull() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for a while: for C libraries that print to stderr
+    and have no switch for it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def draw_number(frame: np.ndarray, number: int) -> None:
