@@ -197,6 +197,7 @@ def test_client_says_once_how_to_accept_pickles(run, context):
             publisher.send_pyobj(np.array([9.0]))
         publisher.send_multipart(wire.encode(np.array([4.75])))
         client.expect(r"^4\.75$")
+        assert client.interrupt() == 0  # and every line it wrote is read
     assert client.stdout == [line for line in client.stdout if line in ("3.25", "4.75")]
     assert [line for line in client.stderr if "--pickle" in line] == [
         "client3.py: skipped a bad message: received a pickle; start with --pickle to accept pickled arrays"]
