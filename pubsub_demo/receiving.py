@@ -15,8 +15,10 @@ from typing import Callable, Generic, Iterator, TypeVar
 
 import numpy as np
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from . import logs, security, sockets, wire
+from .diagnosis import ConnectionStatus
 from .options import MAX_SIDE
 from .sockets import receive_parts
 from .wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
@@ -60,20 +62,29 @@ def _describe(array: np.ndarray) -> str:
 
 
 def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silence: float = 3.0,
-            max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array) -> Iterator[Message | None]:
+            max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array,
+            monitor: zmq.Socket | None = None, curve: bool = False) -> Iterator[Message | None]:
     """Yield each good message from `subscriber`, and None after every quiet TICK or bad message.
 
     A message is good if it decodes and `check` accepts it. A bad message is logged and
     skipped; each kind of reason is also said once on stderr. Only with `pickle` are pickled
-    messages unpickled. If no good message comes for `silence` seconds, that is said once
-    (why: nothing comes, or only messages we cannot read), and again when data flows.
+    messages unpickled. The events of `monitor` (the subscriber's socket monitor) and what
+    arrives tell the user what is going on (see diagnosis.ConnectionStatus): nothing listens
+    there, CURVE keys are missing, no good message for `silence` seconds, and so on.
     """
     decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
-    watch = SilenceWatch(address, silence)
+    status = ConnectionStatus(address, silence, curve=curve)
+    poller = zmq.Poller()
+    for socket in (subscriber, monitor) if monitor else (subscriber,):
+        poller.register(socket, zmq.POLLIN)
     kinds_said: set[str] = set()
     while True:
-        if not subscriber.poll(TICK * 1000):
-            if watch.check():
+        ready = dict(poller.poll(TICK * 1000))
+        while monitor in ready and monitor.poll(0):
+            event = recv_monitor_message(monitor)
+            status.event(event["event"], event["value"])
+        if subscriber not in ready:
+            if status.check():
                 # ZeroMQ reconnects by itself when a server goes away, but not after it dropped a
                 # connection for breaking the rules (a message over the size limit, say).
                 sockets.reconnect(subscriber, address)
@@ -87,10 +98,10 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
             if kind not in kinds_said and len(kinds_said) < MAX_KINDS_SAID:
                 kinds_said.add(kind)
                 logs.say(f"skipped a bad message: {error}")
-            watch.rejected(str(error))
+            status.rejected(str(error))
             yield None  # the caller's chance to stop, even while nothing but bad messages come
             continue
-        watch.heard()
+        status.heard()
         yield message
 
 
@@ -105,11 +116,12 @@ def subscribe(args: argparse.Namespace, *, max_bytes: int, check: Check = any_ar
     logs.setup(args.log_file, "CLIENT")
     with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
         security.use_client_keys(subscriber, args.curve)  # with --curve only
-        # The client connects: it may start before the server, and ZeroMQ connects when it comes.
-        sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
-        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
-        yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence,
-                           max_bytes=max_bytes, check=check)
+        with subscriber.get_monitor_socket() as monitor:  # how the connection fares, to tell the user
+            # The client connects: it may start before the server, and ZeroMQ connects when it comes.
+            sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
+            subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
+            yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence,
+                               max_bytes=max_bytes, check=check, monitor=monitor, curve=args.curve is not None)
 
 
 def arrays(args: argparse.Namespace) -> Iterator[Message]:
@@ -120,47 +132,6 @@ def arrays(args: argparse.Namespace) -> Iterator[Message]:
         yield message
         if count == args.messages:
             return
-
-
-class SilenceWatch:
-    """Says once when no good message has come for `limit` seconds, and why: nothing came at
-    all, or only messages we cannot read; says it again when that changes, and once when data
-    flows again. Also says when it is time to connect again."""
-
-    def __init__(self, address: str, limit: float) -> None:
-        self.address, self.limit = address, limit
-        self.deadline = time.monotonic() + limit
-        self.state = "flowing"  # or "silent", or "unreadable"
-        self.rejection: str | None = None  # why the last bad message since the last check was bad
-
-    def check(self) -> bool:
-        """Call when nothing arrived for a while; True once every `limit` seconds of silence."""
-        if time.monotonic() < self.deadline:
-            return False
-        if self.rejection is not None:
-            self._enter("unreadable")
-        else:
-            self._enter("silent", f"no data from {self.address} for {self.limit:g} s; waiting for the server")
-        self.rejection = None  # from now on, only what comes next counts
-        self.deadline = time.monotonic() + self.limit
-        return self.state == "silent"
-
-    def rejected(self, reason: str) -> None:
-        """Call for each message that arrives but cannot be used."""
-        self.rejection = reason
-        if time.monotonic() >= self.deadline:
-            self._enter("unreadable")
-
-    def heard(self) -> None:
-        """Call for each good message."""
-        self._enter("flowing", f"data flows again from {self.address}")
-        self.rejection = None
-        self.deadline = time.monotonic() + self.limit
-
-    def _enter(self, state: str, news: str | None = None) -> None:
-        if state != self.state:
-            self.state = state
-            logs.warning(news or f"receiving messages it cannot read from {self.address}: {self.rejection}")
 
 
 T = TypeVar("T")

@@ -247,7 +247,7 @@ def test_client_started_first_waits_says_so_once_then_prints(run, tmp_path: Path
     assert len(client.stdout) == 12
     assert sum("waiting for the server" in line for line in client.stderr) == 1
     assert any("data flows again" in line for line in client.stderr)
-    assert "CLIENT WARNING: no data from" in log_file.read_text()
+    assert "CLIENT WARNING: nothing listens at" in log_file.read_text()
 
 
 @pytest.mark.parametrize("path", sorted(NUMBERS.glob("*.py")) + [ROOT / "demo.py"], ids=lambda path: path.name)

@@ -1,0 +1,121 @@
+"""What a client tells its user about its connection, in plain words.
+
+Every failure used to look the same to a student: nothing on the screen. ZeroMQ connects in
+the background and retries for ever, so a client cannot see an error the way a plain TCP
+program would; but its socket monitor reports each step (connect delayed or retried, closed,
+connected, handshake succeeded or failed), and those steps tell the causes apart:
+
+    the host name does not resolve       retried without ever starting a TCP connection
+    nothing listens there                TCP connection refused, or no answer (no route)
+    the server requires CURVE keys       handshake failed: the security mechanisms differ
+    the CURVE handshake failed           the server refused our key, or it is not our server
+    not a ZeroMQ server                  handshake failed before any ZeroMQ greeting
+    connected, but the server sends nothing
+    receiving messages it cannot read    (from the receive loop: a pickle, the wrong part...)
+
+Each is said once, on stderr and in the log, and again when it changes.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import zmq
+
+from . import logs
+
+MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+
+
+class ConnectionStatus:
+    """A client's view of its server: fed with monitor events and with what arrives, it says
+    what is going on whenever that changes, and when it is time to connect again."""
+
+    def __init__(self, address: str, silence: float, *, curve: bool) -> None:
+        self.address, self.silence, self.curve = address, silence, curve
+        self.deadline = time.monotonic() + silence
+        self.state = "starting"
+        self.connected = False  # a ZeroMQ handshake succeeded and the connection is up
+        self.rejection: str | None = None  # why the last bad message since the last check was bad
+        self.delayed = False  # a TCP connection was started since the last retry
+        logs.say(f"connecting to {address}")
+
+    def event(self, event: int, value: int) -> None:
+        """Take one socket monitor event (zmq.EVENT_*) and its value."""
+        if event == zmq.EVENT_CONNECT_DELAYED:
+            self.delayed = True
+        elif event == zmq.EVENT_CONNECT_RETRIED:
+            if not self.delayed and not _resolves(self.address):
+                self._enter("unresolved", f"the host name in {self.address} does not resolve: check the address")
+            else:
+                self._enter("unreachable", f"nothing listens at {self.address} (connection refused, or no route "
+                                           "to it): waiting for the server (is the address right?)")
+            self.delayed = False
+        elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+            self.connected = True
+        elif event == zmq.EVENT_DISCONNECTED:
+            self.connected = False
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == MECHANISM_MISMATCH:
+            if self.curve:
+                self._enter("no-curve", f"the server at {self.address} does not use CURVE: start without --curve")
+            else:
+                self._enter("needs-curve", f"the server at {self.address} requires CURVE keys: "
+                                           "start with --curve KEYDIR (ask the teacher for your key folder)")
+        elif self.curve and event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                                      zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
+            self._enter("curve-failed", f"the CURVE handshake with {self.address} failed: our key is not on the "
+                                        "server's list, or the server is not the one our server.key names")
+        elif event in (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
+            self._enter("not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: "
+                                      "is the port right?")
+
+    def check(self) -> bool:
+        """Call when nothing arrived for a while; True once every `silence` seconds without a
+        good message and without a connection, when it is time to connect again."""
+        if time.monotonic() < self.deadline:
+            return False
+        if self.rejection is not None:
+            self._enter("unreadable")
+        elif self.connected:
+            self._enter("silent", f"connected to {self.address}, but the server sends nothing "
+                                  f"(for {self.silence:g} s now)")
+        elif self.state in ("starting", "flowing"):
+            self._enter("waiting", f"no data from {self.address} for {self.silence:g} s; waiting for the server")
+        self.rejection = None  # from now on, only what comes next counts
+        self.deadline = time.monotonic() + self.silence
+        return not self.connected
+
+    def rejected(self, reason: str) -> None:
+        """Call for each message that arrives but cannot be used."""
+        self.rejection = reason
+        if time.monotonic() >= self.deadline:
+            self._enter("unreadable")
+
+    def heard(self) -> None:
+        """Call for each good message."""
+        if self.state != "flowing":
+            if self.state != "starting":
+                logs.warning(f"data flows again from {self.address}")
+            self.state = "flowing"
+        self.connected = True
+        self.rejection = None
+        self.deadline = time.monotonic() + self.silence
+
+    def _enter(self, state: str, news: str | None = None) -> None:
+        if state != self.state:
+            self.state = state
+            logs.warning(news or f"receiving messages it cannot read from {self.address}: {self.rejection}")
+
+
+def _resolves(address: str) -> bool:
+    """Whether the host of a tcp:// address resolves (anything else counts as resolving)."""
+    match = re.fullmatch(r"tcp://\[?(?P<host>[^\]]+?)\]?:\d+", address)
+    if not match:
+        return True
+    try:
+        socket.getaddrinfo(match["host"], None)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return True
