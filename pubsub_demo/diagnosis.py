@@ -40,12 +40,15 @@ class ConnectionStatus:
         self.connected = False  # a ZeroMQ handshake succeeded and the connection is up
         self.rejection: str | None = None  # why the last bad message since the last check was bad
         self.delayed = False  # a TCP connection was started since the last retry
+        self.link = -1  # file descriptor of the newest connection
         logs.say(f"connecting to {address}")
 
     def event(self, event: int, value: int) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value."""
         if event == zmq.EVENT_CONNECT_DELAYED:
             self.delayed = True
+        elif event == zmq.EVENT_CONNECT_RETRIED and self.connected:
+            pass  # an attempt that was already under way when the connection came: it does not matter
         elif event == zmq.EVENT_CONNECT_RETRIED:
             if not self.delayed and not _resolves(self.address):
                 self._enter("unresolved", f"the host name in {self.address} does not resolve: check the address")
@@ -53,9 +56,11 @@ class ConnectionStatus:
                 self._enter("unreachable", f"nothing listens at {self.address} (connection refused, or no route "
                                            "to it): waiting for the server (is the address right?)")
             self.delayed = False
+        elif event == zmq.EVENT_CONNECTED:
+            self.link = value  # the connection's file descriptor: later events may be about older ones
         elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             self.connected = True
-        elif event == zmq.EVENT_DISCONNECTED:
+        elif event == zmq.EVENT_DISCONNECTED and value == self.link:
             self.connected = False
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == MECHANISM_MISMATCH:
             if self.curve:
