@@ -13,6 +13,10 @@ import zmq
 from .logs import Fatal
 from .wire import MAX_PARTS, WireError
 
+CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
+HEARTBEAT_INTERVAL = 2000  # ms between pings
+HEARTBEAT_TIMEOUT = 6000  # ms without an answer after which the connection counts as gone
+
 
 def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> None:
     """Bind `publisher` to `address`, or raise Fatal with a clear message (e.g. port in use).
@@ -39,12 +43,21 @@ def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None, m
     """
     subscriber.linger = 0
     subscriber.maxmsgsize = max_bytes
+    subscriber.connect_timeout = CONNECT_TIMEOUT  # no answer at all (no route) is said as soon as refused is
+    keep_alive(subscriber)
     if queue is not None:
         subscriber.rcvhwm = queue
     try:
         subscriber.connect(address)
     except zmq.ZMQError as error:
         raise Fatal(f"cannot connect to {address}: {zmq.strerror(error.errno)}", error) from error
+
+
+def keep_alive(socket: zmq.Socket) -> None:
+    """Ping the other end now and then, and drop a connection whose peer stopped answering: a
+    laptop that left the Wi-Fi says no goodbye, and TCP alone would wait for it for many minutes."""
+    socket.heartbeat_ivl = HEARTBEAT_INTERVAL
+    socket.heartbeat_timeout = HEARTBEAT_TIMEOUT
 
 
 def reconnect(subscriber: zmq.Socket, address: str) -> None:
