@@ -11,6 +11,7 @@ import zlib
 import cv2
 import numpy as np
 
+from . import logs
 from .receiving import TICK, VIDEO_MAX_BYTES, Newest, subscribe
 from .video import pattern_number
 from .wire import Message
@@ -149,6 +150,7 @@ def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
     try:
         with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES)) as newest:
             while shown != args.frames:
+                logs.checkpoint()  # stop if asked to, even if the KeyboardInterrupt got lost
                 message = newest.take(timeout=TICK)
                 if message is None:
                     keep_going = display.idle()

@@ -36,6 +36,7 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
     watch = SilenceWatch(address, silence)
     kinds_said: set[str] = set()
     while True:
+        logs.checkpoint()  # stop if asked to; write the counts of log lines held back
         if not subscriber.poll(TICK * 1000):
             if watch.check():
                 # ZeroMQ reconnects by itself when a server goes away, but not after it dropped a
