@@ -3,13 +3,15 @@
 Run:  python demo.py numbers     random_numbers_transmission/: server.py, client1.py, client2.py, client3.py
       python demo.py video       video_transmission/: server.py, client1.py, client2.py (three windows)
 
-Each line is prefixed with the name of the script that printed it. Ctrl+C stops them all.
+Each line is prefixed with the name of the script that printed it. Ctrl+C stops them all, and
+so does closing the demo's output (`python demo.py numbers | head -3`).
 To see the parts side by side, run the scripts yourself, each in its own terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import select
 import signal
 import subprocess
 import sys
@@ -25,6 +27,7 @@ PARTS = {
     "video": ("video_transmission", ["client1.py", "client2.py"], options.VIDEO_ADDRESS),
 }
 STOP_GRACE = 5.0  # seconds a script gets to stop after Ctrl+C before it is killed
+TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
 
 
 def main() -> None:
@@ -48,35 +51,63 @@ def main() -> None:
         threading.Thread(target=forward, args=(name, processes[name].stdout), daemon=True).start()
 
     try:
-        code = processes["server"].wait()  # clients wait for a server forever: the server's end is the demo's
+        code = wait_for(processes["server"])  # clients wait for a server forever: the server's end is the demo's
     finally:
-        stop_all(list(processes.values()))  # on Ctrl+C too, which logs.run then turns into exit code 0
-    print(f"demo.py: the server stopped with exit code {code}", file=sys.stderr)
+        stop_all(processes)  # on Ctrl+C too, which logs.run then turns into exit code 0
+    if code is None:
+        raise BrokenPipeError  # our reader has gone: logs.run ends the demo quietly, as it ends a script
+    logs.say(f"the server stopped with exit code {code}")
     sys.exit(code)
 
 
 _print_lock = threading.Lock()
+_output_closed = threading.Event()  # set once whoever read our output has gone (`demo.py | head`)
 
 
 def forward(name: str, stream: IO[str]) -> None:
-    """Copy a script's output to ours, each line prefixed with the script's name."""
+    """Copy a script's output to ours, each line prefixed with the script's name; once our
+    reader has gone, read on and drop it, so that no script ever waits to print."""
     for line in stream:
-        with _print_lock:
-            print(f"{name:8}| {line}", end="", flush=True)
-
-
-def stop_all(processes: list[subprocess.Popen[str]]) -> None:
-    """Ask every script to stop as Ctrl+C does, and kill any that has not stopped in time."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut this short
-    running = [process for process in processes if process.poll() is None]
-    for process in running:
-        process.send_signal(signal.SIGINT)
-    for process in running:
+        if _output_closed.is_set():
+            continue
         try:
-            process.wait(STOP_GRACE)
+            with _print_lock:
+                print(f"{name:8}| {line}", end="", flush=True)
+        except BrokenPipeError:
+            _output_closed.set()
+
+
+def wait_for(server: subprocess.Popen[str]) -> int | None:
+    """Wait until the server ends (its exit code) or our output is closed (None)."""
+    output = select.poll()
+    output.register(sys.stdout, 0)  # reports only an error: on a pipe, that its reader has gone
+    while not _output_closed.wait(TICK):
+        logs.checkpoint()  # Ctrl+C
+        if server.poll() is not None:
+            return server.returncode
+        if output.poll(0):  # noticed even while no script prints
+            _output_closed.set()
+    return None
+
+
+def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
+    """Ask every script to stop as Ctrl+C does, kill any that has not stopped in time, and say
+    which did not end cleanly."""
+    for stop_signal in logs.STOP_SIGNALS:  # a second Ctrl+C must not cut this short
+        signal.signal(stop_signal, signal.SIG_IGN)
+    running = {name: process for name, process in processes.items() if process.poll() is None}
+    for process in running.values():
+        process.send_signal(signal.SIGINT)
+    for name, process in running.items():
+        try:
+            code = process.wait(STOP_GRACE)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+            logs.say(f"{name} did not stop within {STOP_GRACE:g} s and was killed")
+            continue
+        if code != 0:
+            logs.say(f"{name} stopped with exit code {code}")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ import zlib
 import cv2
 import numpy as np
 
-from .receiving import TICK, VIDEO_MAX_BYTES, Newest, subscribe, video_only
+from . import logs
+from .receiving import TICK, Newest, subscribe, video_only
 from .video import pattern_number
-from .wire import Message
+from .wire import VIDEO_MAX_BYTES, Message
 
 ESC = 27
 WINDOW_GAP = 20  # pixels between the side-by-side windows
@@ -149,6 +150,7 @@ def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
     try:
         with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES, check=video_only)) as newest:
             while shown != args.frames:
+                logs.checkpoint()  # stop if asked to, even if the KeyboardInterrupt got lost
                 message = newest.take(timeout=TICK)
                 if message is None:
                     keep_going = display.idle()

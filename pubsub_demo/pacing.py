@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from . import logs
+
 
 class Pacer:
     """Waits until the next tick of a fixed schedule: start, start + interval, start + 2 intervals...
@@ -18,7 +20,11 @@ class Pacer:
         self.next_tick = time.monotonic() + interval
 
     def wait(self) -> None:
-        """Sleep until the next tick (not at all if the interval is 0)."""
+        """Sleep until the next tick (not at all if the interval is 0).
+
+        A server's loop calls this at every step, so it is also where a stop that was asked
+        for is carried out (see logs.checkpoint)."""
+        logs.checkpoint()
         if self.interval <= 0:
             return
         delay = self.next_tick - time.monotonic()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import threading
-import time
 from typing import Callable, Generic, Iterator, TypeVar
 
 import numpy as np
@@ -21,7 +19,7 @@ from . import logs, security, sockets, wire
 from .diagnosis import ConnectionStatus
 from .options import MAX_SIDE
 from .sockets import receive_parts
-from .wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
+from .wire import NUMBERS_MAX_BYTES, Message, WireError
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
 MAX_KINDS_SAID = 20  # kinds of bad message said on stderr; past that, only the log has them
@@ -79,6 +77,7 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
         poller.register(socket, zmq.POLLIN)
     kinds_said: set[str] = set()
     while True:
+        logs.checkpoint()  # stop if asked to; write the counts of log lines held back
         ready = dict(poller.poll(TICK * 1000))
         while monitor in ready and monitor.poll(0):
             event = recv_monitor_message(monitor)
@@ -94,7 +93,7 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
             message = check(decode(receive_parts(subscriber)))
         except WireError as error:
             logs.log_warning(f"skipped a bad message: {error}")
-            kind = re.sub(r"\d+", "N", str(error))  # "header says 56 bytes" and "... 48 bytes" are one kind
+            kind = logs.kind(str(error))  # "header says 56 bytes" and "... 48 bytes" are one kind
             if kind not in kinds_said and len(kinds_said) < MAX_KINDS_SAID:
                 kinds_said.add(kind)
                 logs.say(f"skipped a bad message: {error}")

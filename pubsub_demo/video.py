@@ -24,7 +24,7 @@ import numpy as np
 
 from . import wire
 from .logs import Fatal
-from .receiving import VIDEO_MAX_BYTES
+from .wire import VIDEO_MAX_BYTES
 
 DEFAULT_FPS = 30.0
 PATTERN_SIZE = (640, 360)

@@ -4,6 +4,7 @@ Socket: SUB, connects to tcp://127.0.0.1:5687 (where server.py binds).
 Run:    python random_numbers_transmission/client3.py [--connect ADDR] [--messages N]
 """
 
+# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
 from pubsub_demo import logs, options
 from pubsub_demo.receiving import arrays
 

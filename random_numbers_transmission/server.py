@@ -10,11 +10,11 @@ waits for anyone: a client that joins late misses what was sent before it joined
 
 import itertools
 
-import numpy
-import zmq
-
+# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
 from pubsub_demo import logs, options, security, sockets, wire
 from pubsub_demo.pacing import Pacer
+import numpy
+import zmq
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pubsub_demo import options, video, wire
 from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 from test_faults import rss_mb
 from test_numbers import send_until_printed
-from test_video import frame_lines, start_video_server
+from test_video import start_video_server
 
 # Well-formed arrays that no video client can show: each once crashed it inside OpenCV.
 NOT_VIDEO = {

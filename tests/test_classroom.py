@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT
+from conftest import NUMBERS
 from netns import Network
 
 DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a loaded 2-core machine

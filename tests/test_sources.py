@@ -14,7 +14,7 @@ import pytest
 
 from conftest import VIDEO
 from pubsub_demo import video
-from pubsub_demo.receiving import VIDEO_MAX_BYTES
+from pubsub_demo.wire import VIDEO_MAX_BYTES
 from test_video import frame_lines, start_video_server
 
 PICTURE_NUMBER = 4242  # written into the test pictures' row of cells, read back by the clients

@@ -9,6 +9,7 @@ off the socket as soon as it arrives and keeps only the newest, so a slow client
 instead of falling behind: never "slow motion" (show_newest() in pubsub_demo/display.py).
 """
 
+# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
 from pubsub_demo import logs, options
 from pubsub_demo.display import show_newest
 

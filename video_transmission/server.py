@@ -13,12 +13,12 @@ import functools
 import itertools
 import math
 
-import zmq
-
+# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
 from pubsub_demo import logs, options, security, sockets, video, wire
 from pubsub_demo.display import Display
 from pubsub_demo.pacing import Pacer
 from pubsub_demo.wire import Message
+import zmq
 
 FRAME_QUEUE = 2  # frames held for each client; more would only be older
 

@@ -1,0 +1,206 @@
+"""Stopping, with the real scripts: Ctrl+C, SIGTERM and SIGHUP are never lost, not even while a
+script starts; `demo.py | head` ends everything."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import termios
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, Script
+
+STOP_TIMEOUT = 5.0  # seconds: a stopped script is gone in well under one; a lost signal never ends it
+TRIES = 200
+
+
+def _stop_a_busy_video_server(log_file: Path, sig: int, rng: random.Random) -> str | None:
+    """Start a video server sending 1280x720 frames as fast as it can, stop it with `sig`;
+    what went wrong, or None."""
+    server = Script(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--fps", "0",
+                    "--width", "1280", "--height", "720", log_file=log_file)
+    try:
+        server.expect(r"^Publishing on ")
+        time.sleep(rng.uniform(0, 0.05))  # a measuring window: the signal lands anywhere in the loop
+        try:
+            code = server.interrupt(sig, timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return f"{signal.Signals(sig).name} lost: still running after {STOP_TIMEOUT:g} s; stderr {server.stderr[-3:]}"
+        if code != 0 or any("Traceback" in line or "Exception ignored" in line for line in server.stderr):
+            return f"{signal.Signals(sig).name}: exit code {code}, stderr {server.stderr[-6:]}"
+        return None
+    finally:
+        server.kill()
+
+
+def test_ctrl_c_and_sigterm_are_never_lost_on_a_busy_video_server(tmp_path):
+    """The signal handler's KeyboardInterrupt can land inside pyzmq's clean-up of a zero-copy
+    frame, which cannot raise it; a server sending frames as fast as it can is the likeliest
+    to be caught there. Every stop must still end it: exit code 0, no traceback."""
+    rng = random.Random(7)
+    signals = [signal.SIGINT, signal.SIGTERM] * (TRIES // 2)
+    rng.shuffle(signals)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time: half the wait, on two cores
+        problems = [problem for problem in pool.map(
+            lambda args: _stop_a_busy_video_server(tmp_path / "errors_log.log", *args),
+            [(sig, random.Random(n)) for n, sig in enumerate(signals)]) if problem]
+    print(f"{len(problems)} of {TRIES} stops failed (SIGINT and SIGTERM mixed), "
+          f"{time.monotonic() - started:.1f} s for the {TRIES} tries")
+    for problem in problems:
+        print(problem)
+    assert problems == []
+
+
+def _loading(pid: int, library: str) -> bool:
+    """True once the process has loaded a shared library whose path contains `library`."""
+    try:
+        return library in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:  # ended already
+        return True
+
+
+def _stop_while_starting(path: Path, args: list[str], log_file: Path, when: float | str) -> tuple[str, int, str, bool]:
+    """Start a script, send Ctrl+C `when` seconds later or as soon as it loads the library
+    `when`; what happened: (when, exit code, stderr, whether it had got as far as printing)."""
+    process = subprocess.Popen([sys.executable, str(path), *args, "--log-file", str(log_file)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        if isinstance(when, str):
+            deadline = time.monotonic() + TIMEOUT
+            while not _loading(process.pid, when) and time.monotonic() < deadline:
+                time.sleep(0.001)  # polling for the library, at a fine grain
+        else:
+            time.sleep(when)  # a measuring window: the moment the Ctrl+C comes
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return (f"{when} s" if isinstance(when, float) else f"while {when} loads"), process.returncode, err, bool(out)
+
+
+def test_ctrl_c_while_a_script_starts_ends_it_quietly(tmp_path):
+    """numpy, zmq and OpenCV take a moment to load: a Ctrl+C then must end the script just as
+    quietly as later on. The Ctrl+C comes at set moments, and as each library starts loading."""
+    scripts = [(NUMBERS / "client1.py", ["--connect", f"ipc://{tmp_path}/nobody.sock"], ["libzmq", "_multiarray_umath"]),
+               (VIDEO / "server.py", ["--bind", f"ipc://{tmp_path}/video.sock", "--no-window"],
+                ["libzmq", "_multiarray_umath", "cv2"])]
+    runs = [(path, args, when) for path, args, libraries in scripts for when in [*libraries, 0.1, 0.2, 0.3, 0.4, 0.5]]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda run: _stop_while_starting(*run[:2], tmp_path / "errors_log.log", run[2]), runs))
+    for (path, _, _), (when, code, err, printed) in zip(runs, results):
+        print(f"{path.parent.name}/{path.name}, Ctrl+C {when}: exit code {code}"
+              f"{', after it was up' if printed else ''}{', stderr: ' + err if err else ''}")
+    assert [(when, code) for when, code, err, _ in results if code != 0 or "Traceback" in err] == []
+    assert not any(printed for when, _, _, printed in results if when.startswith("while"))
+
+
+def test_closing_the_terminal_stops_a_script_cleanly(tmp_path):
+    """The script runs in a terminal of its own (a pseudo-terminal), which the test then closes:
+    the script gets SIGHUP, and nothing it prints can go anywhere. It stops with exit code 0."""
+    scripts = [(NUMBERS / "server.py", "--interval", "0.05"), (VIDEO / "server.py", "--no-window", "--fps", "30")]
+    for path, *args in scripts:
+        terminal, script_side = os.openpty()
+        process = subprocess.Popen([sys.executable, str(path), "--bind", "tcp://127.0.0.1:*", *args,
+                                    "--log-file", str(tmp_path / "errors_log.log")],
+                                   stdin=script_side, stdout=script_side, stderr=script_side,
+                                   start_new_session=True, preexec_fn=_take_the_terminal)
+        os.close(script_side)
+        try:
+            try:
+                shown = _read_until(terminal, b"Publishing on")
+            finally:
+                os.close(terminal)  # the terminal window closes
+            code = process.wait(TIMEOUT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(TIMEOUT)
+        print(f"{path.parent.name}/{path.name}: exit code {code} after its terminal closed")
+        assert b"Publishing on" in shown
+        assert code == 0
+    assert " - ERROR - " not in (tmp_path / "errors_log.log").read_text()
+
+
+def _take_the_terminal() -> None:
+    """In the child, before the script starts: make its stdin (a pseudo-terminal) the
+    controlling terminal of its new session, as a terminal window does for its shell."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _read_until(fd: int, text: bytes, timeout: float = TIMEOUT) -> bytes:
+    """Read from `fd` until `text` appears or `timeout` seconds passed; what was read."""
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while text not in shown and time.monotonic() < deadline:
+        if select.select([fd], [], [], deadline - time.monotonic())[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the other side has gone
+                break
+            if not chunk:
+                break
+            shown += chunk
+    return shown
+
+
+def _session(leader: int) -> list[str]:
+    """The processes (not yet ended) of the session that `leader` began: their command lines."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[3]) == leader and fields[0] != "Z":  # a zombie has ended; only its exit code is left
+            found.append(command)
+    return found
+
+
+def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
+    """`python demo.py numbers | head -3`: the test plays head, reading three lines from the
+    demo's stdout (a pipe) and closing it. The demo and its four scripts must be gone within
+    2 s, with no traceback."""
+    reading_end, writing_end = os.pipe()
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("w") as stderr_file:
+        demo = subprocess.Popen([sys.executable, str(ROOT / "demo.py"), "numbers", "--address", f"ipc://{tmp_path}/demo.sock",
+                                 "--log-file", str(tmp_path / "errors_log.log")],
+                                stdout=writing_end, stderr=stderr_file, stdin=subprocess.DEVNULL, start_new_session=True)
+    os.close(writing_end)
+    try:
+        lines = b""
+        deadline = time.monotonic() + TIMEOUT
+        while lines.count(b"\n") < 3 and time.monotonic() < deadline:
+            if select.select([reading_end], [], [], deadline - time.monotonic())[0]:
+                lines += os.read(reading_end, 1)  # a byte at a time, as head reads no more than it needs
+        started = len(_session(demo.pid))
+    finally:
+        os.close(reading_end)  # head has read its three lines and ends
+    closed = time.monotonic()
+    try:
+        assert lines.count(b"\n") == 3, lines
+        assert started == 5  # the demo and its four scripts
+        while (_session(demo.pid) or demo.poll() is None) and time.monotonic() < closed + 2:
+            time.sleep(0.01)  # polling for the processes to end, at a fine grain
+        ended = time.monotonic() - closed
+        left = _session(demo.pid)
+    finally:
+        if _session(demo.pid):
+            os.killpg(demo.pid, signal.SIGKILL)
+        demo.wait(TIMEOUT)
+    print(f"demo | head -3: {started} processes, gone {ended:.2f} s after the pipe closed; "
+          f"first lines {lines.decode().splitlines()}")
+    assert left == []
+    assert demo.returncode == 0
+    assert stderr.read_text() == ""  # no traceback, and no script that ended badly
