@@ -29,8 +29,9 @@ TIMEOUT = 20.0  # seconds: generous for a loaded 2-core machine; a passing test 
 class Script:
     """A script running as a subprocess, its stdout and stderr collected line by line."""
 
-    def __init__(self, path: Path, *args: str, log_file: Path | None, env: dict[str, str] | None = None) -> None:
-        self.command = [sys.executable, str(path), *args] + (["--log-file", str(log_file)] if log_file else [])
+    def __init__(self, path: Path, *args: str, log_file: Path | None, env: dict[str, str] | None = None,
+                 prefix: list[str] | None = None) -> None:
+        self.command = [*(prefix or []), sys.executable, str(path), *args] + (["--log-file", str(log_file)] if log_file else [])
         self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         stdin=subprocess.DEVNULL, text=True, env=env)
         self.stdout: list[str] = []
@@ -109,12 +110,13 @@ def log_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def run(log_file: Path) -> Iterator:
-    """run(path, *args) starts a script (logging to the test's own log file, unless log=False);
-    every script started is killed at the end of the test."""
+    """run(path, *args) starts a script (logging to the test's own log file, unless log=False;
+    `prefix` is a command that runs it, if any); every script started is killed at the end of the test."""
     started: list[Script] = []
 
-    def start(path: Path, *args: str, env: dict[str, str] | None = None, log: bool = True) -> Script:
-        script = Script(path, *args, log_file=log_file if log else None, env=env)
+    def start(path: Path, *args: str, env: dict[str, str] | None = None, log: bool = True,
+              prefix: list[str] | None = None) -> Script:
+        script = Script(path, *args, log_file=log_file if log else None, env=env, prefix=prefix)
         started.append(script)
         return script
 
