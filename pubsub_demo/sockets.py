@@ -22,11 +22,14 @@ from . import logs
 from .logs import Fatal
 
 # What a server takes in from each subscriber. A subscriber sends a greeting, a handshake and its
-# subscription: a hundred bytes or so (ours subscribe to b"", everything), some 600 with CURVE.
+# subscription, and nothing more: 103 bytes in all for our clients (they subscribe to b"",
+# everything), 596 with CURVE (measured).
 SUBSCRIPTION_MAX_BYTES = 1024  # per message: CURVE's largest handshake command is about 300 bytes
-SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 by default); 1 lets
-                        # none through with CURVE (measured): libzmq queues one more message there
+SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 by default): the
+                        # fewer, the less libzmq takes in at once; with 1, no CURVE client got through
 SUBSCRIBER_MAX_BYTES = 64 * 1024  # per connection, in all: a connection that sends more is cut off
+                                  # (a client with ZeroMQ heartbeats each second gets there in 2 hours,
+                                  # and connects again)
 WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
 
 
