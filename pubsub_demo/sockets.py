@@ -1,4 +1,5 @@
-"""Socket plumbing: bind and connect with clear errors, the settings each role needs, receiving.
+"""Socket plumbing: bind and connect with clear errors, the settings each role needs, receiving,
+and a server's watch over what its subscribers send.
 
 Every socket gets linger 0: when a script stops, it drops the messages a subscriber has not
 taken yet instead of waiting for them, so Ctrl+C never hangs.
@@ -6,10 +7,18 @@ taken yet instead of waiting for them, so Ctrl+C never hangs.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
+import socket
+import struct
+import sys
+import threading
+from typing import Iterator
 
 import zmq
 
+from . import logs
 from .logs import Fatal
 from .wire import MAX_PARTS, WireError
 
@@ -17,34 +26,65 @@ CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
 HEARTBEAT_INTERVAL = 2000  # ms between pings
 HEARTBEAT_TIMEOUT = 6000  # ms without an answer after which the connection counts as gone
 
+# What a server takes in from each subscriber. A subscriber sends a greeting, a handshake and its
+# subscription, and nothing more: 103 bytes in all for our clients (they subscribe to b"",
+# everything), 596 with CURVE (measured).
+SUBSCRIPTION_MAX_BYTES = 1024  # per message: CURVE's largest handshake command is about 300 bytes
+SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 by default): the
+                        # fewer, the less libzmq takes in at once; with 1, no CURVE client got through
+SUBSCRIBER_MAX_BYTES = 64 * 1024  # per connection, in all: a connection that sends more is cut off
+                                  # (a client with ZeroMQ heartbeats each second gets there in 2 hours,
+                                  # and connects again)
+WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
 
-def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> None:
-    """Bind `publisher` to `address`, or raise Fatal with a clear message (e.g. port in use).
+
+@contextlib.contextmanager
+def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> Iterator[None]:
+    """Bind `publisher` to `address` for the `with` block, or raise Fatal with a clear message
+    (e.g. port in use, or an ipc:// path that a running server holds).
 
     `queue` caps the messages held for each subscriber (ZeroMQ's default is 1000). Beyond it,
-    PUB drops messages for that subscriber instead of storing them: for video, a few frames
-    are plenty, and 1000 of them would be gigabytes.
+    PUB drops messages for that subscriber instead of storing them: for video, a few frames are
+    plenty, and 1000 of them would be gigabytes. While bound, a connection that sends more than
+    a subscriber needs to is cut off (see _Watch). At the end, an ipc:// socket file is removed.
     """
     publisher.linger = 0
     if queue is not None:
         publisher.sndhwm = queue
+    # libzmq keeps every subscription a subscriber sends, in a tree costing some 50 bytes of
+    # memory per byte of topic: one 50 MB subscription took gigabytes and froze the server for
+    # seconds. A larger message drops its connection before anything is stored.
+    publisher.maxmsgsize = SUBSCRIPTION_MAX_BYTES
+    publisher.rcvhwm = SUBSCRIPTION_QUEUE
+    publisher.ipv6 = needs_ipv6(address)
+    _refuse_a_path_in_use(address)
     try:
         publisher.bind(address)
     except zmq.ZMQError as error:
-        hint = " (is a server already running there?)" if error.errno == errno.EADDRINUSE else ""
-        raise Fatal(f"cannot bind {address}: {zmq.strerror(error.errno)}{hint}", error) from error
+        raise _cannot_bind(address, error) from error
+    path = _ipc_path(address)
+    socket_file = _identity(path)  # the file this bind made, for ipc://PATH
+    watch = _Watch(publisher)
+    try:
+        yield
+    finally:
+        watch.stop()
+        if socket_file and _identity(path) == socket_file:  # still ours, not another server's
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None, max_bytes: int) -> None:
     """Connect `subscriber` to `address`, or raise Fatal. `queue` caps the messages waiting in it.
 
     A message over `max_bytes` makes ZeroMQ drop the connection it came on (and connect again),
-    before the client spends any memory on it.
+    before the client spends any memory on it. IPv6 is on where the address needs it (needs_ipv6).
     """
     subscriber.linger = 0
     subscriber.maxmsgsize = max_bytes
     subscriber.connect_timeout = CONNECT_TIMEOUT  # no answer at all (no route) is said as soon as refused is
     keep_alive(subscriber)
+    subscriber.ipv6 = needs_ipv6(address)
     if queue is not None:
         subscriber.rcvhwm = queue
     try:
@@ -103,3 +143,150 @@ def receive_parts(socket: zmq.Socket, max_parts: int = MAX_PARTS) -> list[zmq.Fr
         del frame, parts
         raise WireError(f"a message of {count} parts: ours have at most {max_parts}")
     return parts
+
+
+class _Watch:
+    """Watches the connections of a bound PUB socket, from a thread, so that none can hoard memory.
+
+    libzmq stores what each connection subscribes to until that connection closes (with
+    XPUB_MANUAL too, "to use on termination"), takes in as many subscriptions as come while the
+    server sends, and has no call to close one connection of a bound socket. So a socket monitor
+    reports each connection's file descriptor, the kernel counts the bytes that came in on it,
+    and every WATCH_INTERVAL the connections over SUBSCRIBER_MAX_BYTES are shut down: libzmq
+    then closes them and frees what they stored. (Linux counts the bytes; elsewhere, and over
+    ipc://, only the limits set in `bind` apply.)
+    """
+
+    def __init__(self, publisher: zmq.Socket) -> None:
+        self._publisher = publisher
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if not _COUNTS_BYTES:
+            return
+        endpoint = f"inproc://subscribers-{id(self)}"
+        publisher.monitor(endpoint, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
+        events = publisher.context.socket(zmq.PAIR)
+        events.linger = 0
+        events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
+        events.connect(endpoint)
+        self._thread = threading.Thread(target=self._run, args=(events,), name="subscriber watch", daemon=True)
+        self._thread.start()
+
+    def _run(self, events: zmq.Socket) -> None:
+        connections: set[int] = set()
+        said = False
+        with events:
+            while not self._stop.is_set():
+                # Often while anyone is connected; with no one, only now and then, to see the stop.
+                if events.poll(WATCH_INTERVAL * 1000 if connections else 100):
+                    while events.poll(0):
+                        event, fd = struct.unpack("=HI", events.recv_multipart()[0][:6])
+                        if event == zmq.EVENT_ACCEPTED:
+                            connections.add(fd)
+                        else:
+                            connections.discard(fd)
+                for fd in list(connections):
+                    try:
+                        cut_off = _cut_off_if_greedy(fd)
+                    except OSError:  # closed meanwhile, or not TCP (ipc://): nothing to count
+                        connections.discard(fd)
+                        continue
+                    if cut_off:
+                        connections.discard(fd)
+                        message = f"cut off a subscriber at {cut_off}, and a subscriber needs a few hundred"
+                        logs.log_warning(message)  # every time in the log, once on the terminal
+                        if not said:
+                            logs.say(message)
+                            said = True
+
+    def stop(self) -> None:
+        """Stop watching (before the socket closes)."""
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._publisher.monitor(None, 0)
+            self._thread = None
+
+
+def _cut_off_if_greedy(fd: int) -> str | None:
+    """Shut down the TCP connection on `fd` if it brought more than SUBSCRIBER_MAX_BYTES; if it
+    did, who it was and how much it sent."""
+    # A second descriptor for the same connection: libzmq keeps (and closes) its own.
+    with socket.socket(fileno=os.dup(fd)) as connection:
+        received = _bytes_received(connection)
+        if received <= SUBSCRIBER_MAX_BYTES:
+            return None
+        host, port = connection.getpeername()[:2]
+        connection.shutdown(socket.SHUT_RDWR)
+    return f"{host} port {port}: it sent {received} bytes"
+
+
+# struct tcp_info, in linux/tcp.h: tcpi_bytes_received is a 64-bit count at byte 128 (Linux 4.1+).
+_COUNTS_BYTES = sys.platform.startswith("linux") and hasattr(socket, "TCP_INFO")
+_BYTES_RECEIVED = struct.Struct("=Q")
+_BYTES_RECEIVED_AT = 128
+
+
+def _bytes_received(connection: socket.socket) -> int:
+    info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    if len(info) < _BYTES_RECEIVED_AT + _BYTES_RECEIVED.size:
+        return 0  # a kernel too old to count
+    return _BYTES_RECEIVED.unpack_from(info, _BYTES_RECEIVED_AT)[0]
+
+
+def needs_ipv6(address: str) -> bool:
+    """Whether `address` needs ZeroMQ's IPv6 (off by default): tcp://[::1]:5687, tcp://*:5687
+    (every interface, IPv4 and IPv6), or a host name with only IPv6 addresses. A name that has an
+    IPv4 address (localhost) stays on IPv4, so that it reaches the servers it always reached."""
+    if not address.startswith("tcp://"):
+        return False
+    host = address[len("tcp://"):].rsplit(":", 1)[0]
+    if host.startswith("[") or host == "*":
+        return True
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.getaddrinfo(host, None, family, socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            continue
+        return family == socket.AF_INET6
+    return False  # no address at all (an interface name such as eth0?): libzmq decides
+
+
+def _cannot_bind(address: str, error: zmq.ZMQError) -> Fatal:
+    hint = " (is a server already running there?)" if error.errno == errno.EADDRINUSE else ""
+    return Fatal(f"cannot bind {address}: {zmq.strerror(error.errno)}{hint}", error)
+
+
+def _refuse_a_path_in_use(address: str) -> None:
+    """For ipc://PATH: raise Fatal if a server listens there. libzmq would delete its socket file
+    and take the path over in silence; a file that no one listens on (left by a server that was
+    killed) is fine: libzmq replaces it."""
+    path = _ipc_path(address)
+    if path is None or not hasattr(socket, "AF_UNIX"):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError:  # no such file, no one listening, or not a socket: libzmq's bind will say
+            return
+    error = zmq.ZMQError(errno.EADDRINUSE)
+    error.strerror += f" (addr={address!r})"  # as pyzmq words it for a busy TCP port
+    raise _cannot_bind(address, error)
+
+
+def _ipc_path(address: str) -> str | None:
+    """The socket file of an ipc:// address; None for other transports, for ipc://* (libzmq
+    picks a path and deletes it) and for Linux's abstract names (ipc://@name: no file)."""
+    if not address.startswith("ipc://"):
+        return None
+    path = address[len("ipc://"):]
+    return None if path == "*" or path.startswith("@") else path
+
+
+def _identity(path: str | None) -> tuple[int, int] | None:
+    """Which file is at `path` (device and inode), or None if there is none."""
+    try:
+        status = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino) if status else None

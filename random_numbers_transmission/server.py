@@ -5,7 +5,9 @@ Run:    python random_numbers_transmission/server.py [--interval 0.5] [--count 6
         (--help lists all the options)
 
 A PUB socket sends each message to every subscriber that is connected at that moment. It never
-waits for anyone: a client that joins late misses what was sent before it joined.
+waits for anyone: a client that joins late misses what was sent before it joined. It keeps what
+each subscriber subscribed to, so the server cuts off any connection that sends more than a
+subscription: a stranger cannot make it hoard memory.
 """
 
 import itertools
@@ -24,9 +26,9 @@ def main() -> None:
     random = numpy.random.default_rng(args.seed)
 
     with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
-          security.allow_only_authorized(context, publisher, args.curve)):  # with --curve only
-        # The server binds: it is the stable end that clients know the address of.
-        sockets.bind(publisher, args.bind)
+          security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
+          # The server binds: it is the stable end that clients know the address of.
+          sockets.bind(publisher, args.bind)):
         print(f"Publishing on {publisher.last_endpoint.decode()}; Ctrl+C stops.")
 
         pacer = Pacer(args.interval)

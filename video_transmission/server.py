@@ -6,7 +6,8 @@ Run:    python video_transmission/server.py [--video FILE | --video 0] [--jpeg 8
 
 Frames go out at the video's frame rate on a steady clock. Each is sent without being copied,
 and the PUB socket holds only a few for each client: a client that cannot keep up gets the
-newest frames instead of an ever longer queue of old ones.
+newest frames instead of an ever longer queue of old ones. A connection that sends more than
+a subscription is cut off, so that no one can make the server hoard subscriptions.
 """
 
 import functools
@@ -33,8 +34,8 @@ def main() -> None:
                       print_frames=args.print_frames)
 
     with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
-          security.allow_only_authorized(context, publisher, args.curve)):  # with --curve only
-        sockets.bind(publisher, args.bind, queue=FRAME_QUEUE)
+          security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
+          sockets.bind(publisher, args.bind, queue=FRAME_QUEUE)):
         print(f"Publishing on {publisher.last_endpoint.decode()} at {fps:g} frames/s; q, Esc or Ctrl+C stops.")
 
         pacer = Pacer(1 / fps if fps else 0)
