@@ -127,6 +127,15 @@ def say(message: str) -> None:
     print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr, flush=True)
 
 
+def inform(message: str) -> None:
+    """One line of news on stdout (who joined, who left), written at once even from a thread."""
+    try:
+        sys.stdout.write(f"{message}\n")  # one write: a print from another thread cannot split it
+        sys.stdout.flush()
+    except (OSError, ValueError):  # stdout's reader has gone: the main thread ends the script
+        pass
+
+
 def kind(message: str) -> str:
     """What a message is about, whatever its numbers: `header says 56 bytes` and `… 48 bytes` are one kind."""
     return re.sub(r"\d+", "N", message)

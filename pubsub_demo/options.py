@@ -121,12 +121,26 @@ def server_parser(doc: str | None, address: str) -> Parser:
     parser.add_argument("--bind", type=bind_address, default=address, metavar="ADDR",
                         help=f"address to bind the PUB socket to (default {address}; "
                         f"tcp://*:{address.rsplit(':', 1)[1]} shares it on the network)")
+    parser.add_argument("--share", action="store_true",
+                        help=f"let other computers connect: bind every network address of this one, on the port "
+                        f"of --bind (tcp://*:{address.rsplit(':', 1)[1]} by default), and print the command students run")
     parser.add_argument("--pickle", action="store_true",
                         help="send with send_pyobj, the original scripts' pickle format, for their clients")
     parser.add_argument("--curve", type=Path, metavar="KEYDIR",
                         help="encrypt, and let in only the clients whose keys are in KEYDIR/authorized "
                         "(make keys with: python -m pubsub_demo.keys generate KEYDIR)")
     return parser
+
+
+def _server_args(parser: Parser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse a server's options; --share turns --bind's address into tcp://*:PORT."""
+    args = parser.parse_args(argv)
+    if args.share:
+        match = _ENDPOINT.fullmatch(args.bind)
+        if not args.bind.startswith("tcp://") or match is None:
+            parser.error(f"--share needs a tcp:// address, not {args.bind}")
+        args.bind = f"tcp://*:{match['port']}"
+    return args
 
 
 def client_parser(doc: str | None, address: str) -> Parser:
@@ -161,7 +175,7 @@ def numbers_server(doc: str | None, argv: list[str] | None = None) -> argparse.N
                         help=f"time between arrays (default 1; 0 = as fast as possible; at most {MAX_INTERVAL:g})")
     parser.add_argument("--messages", type=positive_int, metavar="N", help="stop after N arrays (default: run until stopped)")
     parser.add_argument("--seed", type=seed, help="seed for the random numbers (0 or more), to repeat a run exactly")
-    args = parser.parse_args(argv)
+    args = _server_args(parser, argv)
     if args.lower >= args.upper:
         parser.error(f"--lower ({args.lower:g}) must be below --upper ({args.upper:g})")
     if not math.isfinite(args.upper - args.lower):
@@ -228,7 +242,7 @@ def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     parser.add_argument("--jpeg", type=jpeg_quality, metavar="QUALITY",
                         help="send JPEG images of this quality (1-100) instead of raw frames: for real networks")
     _display_options(parser)
-    args = parser.parse_args(argv)
+    args = _server_args(parser, argv)
     if args.pickle and args.jpeg:
         parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
     if args.width and args.height and args.width * args.height * 3 > VIDEO_MAX_BYTES:

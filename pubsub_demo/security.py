@@ -14,14 +14,20 @@ plain text.
 from __future__ import annotations
 
 import contextlib
+import queue
 from pathlib import Path
 from typing import Iterator
 
 import zmq
 import zmq.auth
+from zmq.utils import z85
 from zmq.auth.thread import ThreadAuthenticator
 
 from .logs import Fatal
+
+# The clients the authenticator let in: (IP address, the name of the key file). The server's
+# connection watch (sockets.py) reads it to name who joined.
+admissions: queue.Queue[tuple[str, str]] = queue.Queue()
 
 
 @contextlib.contextmanager
@@ -35,7 +41,7 @@ def allow_only_authorized(context: zmq.Context, publisher: zmq.Socket, keydir: P
     authorized = keydir / "authorized"
     if not authorized.is_dir() or not any(authorized.glob("*.key")):
         raise Fatal(f"no authorized client keys (*.key) in {authorized}: refusing to start")
-    authenticator = ThreadAuthenticator(context)
+    authenticator = _Doorman(context, _key_names(authorized))
     authenticator.start()
     try:
         authenticator.configure_curve(domain="*", location=str(authorized))
@@ -69,3 +75,31 @@ def _load(path: Path) -> tuple[bytes, bytes | None]:
         return zmq.auth.load_certificate(path)
     except (OSError, ValueError) as error:
         raise Fatal(f"cannot read the key {path}: refusing to start", error) from error
+
+
+class _Doorman(ThreadAuthenticator):
+    """pyzmq's authenticator, which also names each client by its key file (client7.key:
+    "client7") and notes each one it lets in, in `admissions`."""
+
+    def __init__(self, context: zmq.Context, names: dict[bytes, str]) -> None:
+        super().__init__(context)
+        self.names = names
+        self.knocking = ""
+
+    async def handle_zap_message(self, msg: list[bytes]) -> None:
+        self.knocking = msg[3].decode("ascii", "replace") if len(msg) > 3 else "?"  # the client's IP address
+        await super().handle_zap_message(msg)
+
+    def curve_user_id(self, client_public_key: bytes) -> str:
+        return self.names.get(z85.encode(client_public_key), "an authorized key")
+
+    def _send_zap_reply(self, request_id: bytes, status_code: bytes, status_text: bytes,
+                        user_id: str = "anonymous") -> None:
+        if status_code == b"200":
+            admissions.put((self.knocking, user_id))
+        super()._send_zap_reply(request_id, status_code, status_text, user_id)
+
+
+def _key_names(authorized: Path) -> dict[bytes, str]:
+    """Each authorized public key (Z85) and the name of its file, without .key."""
+    return {_load(path)[0]: path.stem for path in sorted(authorized.glob("*.key"))}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import os
 import socket
 import struct
@@ -18,7 +19,7 @@ from typing import Iterator
 
 import zmq
 
-from . import logs
+from . import logs, security
 from .logs import Fatal
 from .wire import MAX_PARTS, WireError
 
@@ -39,7 +40,7 @@ WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
 
 
 @contextlib.contextmanager
-def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> Iterator[None]:
+def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> Iterator[_Watch]:
     """Bind `publisher` to `address` for the `with` block, or raise Fatal with a clear message
     (e.g. port in use, or an ipc:// path that a running server holds).
 
@@ -57,6 +58,7 @@ def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> It
     publisher.maxmsgsize = SUBSCRIPTION_MAX_BYTES
     publisher.rcvhwm = SUBSCRIPTION_QUEUE
     publisher.ipv6 = needs_ipv6(address)
+    keep_alive(publisher)  # so that a student whose laptop left the network is seen to leave
     _refuse_a_path_in_use(address)
     try:
         publisher.bind(address)
@@ -66,7 +68,7 @@ def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> It
     socket_file = _identity(path)  # the file this bind made, for ipc://PATH
     watch = _Watch(publisher)
     try:
-        yield
+        yield watch
     finally:
         watch.stop()
         if socket_file and _identity(path) == socket_file:  # still ours, not another server's
@@ -146,7 +148,8 @@ def receive_parts(socket: zmq.Socket, max_parts: int = MAX_PARTS) -> list[zmq.Fr
 
 
 class _Watch:
-    """Watches the connections of a bound PUB socket, from a thread, so that none can hoard memory.
+    """Watches the connections of a bound PUB socket, from a thread: says who joins and leaves
+    (`count` is how many are connected), and cuts off any that would hoard memory.
 
     libzmq stores what each connection subscribes to until that connection closes (with
     XPUB_MANUAL too, "to use on termination"), takes in as many subscriptions as come while the
@@ -154,17 +157,18 @@ class _Watch:
     reports each connection's file descriptor, the kernel counts the bytes that came in on it,
     and every WATCH_INTERVAL the connections over SUBSCRIBER_MAX_BYTES are shut down: libzmq
     then closes them and frees what they stored. (Linux counts the bytes; elsewhere, and over
-    ipc://, only the limits set in `bind` apply.)
+    ipc://, only the limits set in `bind` apply.) With CURVE, a client joins once the
+    authenticator let its key in (security.admissions), and is named after its key file.
     """
 
     def __init__(self, publisher: zmq.Socket) -> None:
         self._publisher = publisher
+        self._curve = bool(publisher.curve_server)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        if not _COUNTS_BYTES:
-            return
+        self._refusals_said = set()
+        self.count = 0
         endpoint = f"inproc://subscribers-{id(self)}"
-        publisher.monitor(endpoint, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
+        publisher.monitor(endpoint, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | _HANDSHAKE_FAILED)
         events = publisher.context.socket(zmq.PAIR)
         events.linger = 0
         events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
@@ -173,31 +177,73 @@ class _Watch:
         self._thread.start()
 
     def _run(self, events: zmq.Socket) -> None:
-        connections: set[int] = set()
+        peers: dict[int, _Peer] = {}
         said = False
         with events:
             while not self._stop.is_set():
                 # Often while anyone is connected; with no one, only now and then, to see the stop.
-                if events.poll(WATCH_INTERVAL * 1000 if connections else 100):
+                if events.poll(WATCH_INTERVAL * 1000 if peers else 100):
                     while events.poll(0):
-                        event, fd = struct.unpack("=HI", events.recv_multipart()[0][:6])
-                        if event == zmq.EVENT_ACCEPTED:
-                            connections.add(fd)
-                        else:
-                            connections.discard(fd)
-                for fd in list(connections):
+                        event, value = struct.unpack("=HI", events.recv_multipart()[0][:6])
+                        self._event(peers, event, value)
+                self._admit(peers)
+                for fd in [fd for fd in peers if _COUNTS_BYTES]:
                     try:
                         cut_off = _cut_off_if_greedy(fd)
                     except OSError:  # closed meanwhile, or not TCP (ipc://): nothing to count
-                        connections.discard(fd)
                         continue
                     if cut_off:
-                        connections.discard(fd)
                         message = f"cut off a subscriber at {cut_off}, and a subscriber needs a few hundred"
                         logs.log_warning(message)  # every time in the log, once on the terminal
                         if not said:
                             logs.say(message)
                             said = True
+
+    def _event(self, peers: dict[int, "_Peer"], event: int, value: int) -> None:
+        if event == zmq.EVENT_ACCEPTED:
+            peers[value] = peer = _Peer(_peer_address(value))
+            if not self._curve:
+                self._join(peer)
+        elif event == zmq.EVENT_DISCONNECTED and value in peers:
+            peer = peers.pop(value)
+            if peer.joined:
+                self.count -= 1
+                logs.inform(f"{peer} left ({self.count} connected)")
+            elif self._curve and peer.address != "?":  # "?": gone before we could ask who it was
+                self._refused(peer.address, self._failure or "it left during the handshake")
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            self._failure = "key not authorized"
+        elif event & _HANDSHAKE_FAILED:
+            self._failure = ("it has no CURVE keys" if value == _MECHANISM_MISMATCH
+                             else "its handshake failed (does it hold another server's key?)")
+
+    _failure: str | None = None
+
+    def _admit(self, peers: dict[int, "_Peer"]) -> None:
+        """Take the authenticator's decisions: name the clients it let in. (Whom it refused, the
+        socket monitor tells, as it tells every other failed handshake.)"""
+        while not security.admissions.empty():  # this thread is the only one that takes from it
+            address, name = security.admissions.get_nowait()
+            address = plain_address(address)
+            waiting = [peer for peer in peers.values() if peer.address == address and not peer.joined]
+            if name is not None and waiting:
+                waiting[0].name = name
+                self._join(waiting[0])
+
+    def _refused(self, address: str, reason: str) -> None:
+        """Say that a client was refused, once for each address and reason (it will try again
+        and again): the log's flood gate counts the rest."""
+        if (address, reason) not in self._refusals_said:
+            self._refusals_said.add((address, reason))
+            logs.say(f"refused {address}: {reason}")
+        logs.log_warning(f"refused {address}: {reason}")
+
+    _refusals_said: set[tuple[str, str]]
+
+    def _join(self, peer: "_Peer") -> None:
+        peer.joined = True
+        self.count += 1
+        logs.inform(f"{peer} joined ({self.count} connected)")
 
     def stop(self) -> None:
         """Stop watching (before the socket closes)."""
@@ -206,6 +252,45 @@ class _Watch:
             self._thread.join()
             self._publisher.monitor(None, 0)
             self._thread = None
+
+
+class _Peer:
+    """A connection to a server: where from, and with CURVE, whose key."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.name: str | None = None
+        self.joined = False
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.address})" if self.name else f"client {self.address}"
+
+
+_HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                     | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+_MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+
+
+def _peer_address(fd: int) -> str:
+    """The IP address at the other end of the connection on `fd` ("this computer" for ipc://)."""
+    try:
+        with socket.socket(fileno=os.dup(fd)) as connection:  # a second descriptor: libzmq keeps its own
+            peer = connection.getpeername()
+    except OSError:
+        return "?"
+    if not (isinstance(peer, tuple) and peer[0]):
+        return "this computer"
+    return plain_address(peer[0])
+
+
+def plain_address(address: str) -> str:
+    """An IP address as people write it: 10.0.0.7, not ::ffff:10.0.0.7 (how an IPv4 client
+    looks to a server listening on IPv4 and IPv6)."""
+    try:
+        mapped = ipaddress.ip_address(address).ipv4_mapped  # type: ignore[union-attr]
+    except ValueError:
+        return address
+    return str(mapped) if mapped else address
 
 
 def _cut_off_if_greedy(fd: int) -> str | None:

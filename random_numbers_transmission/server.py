@@ -13,7 +13,7 @@ subscription: a stranger cannot make it hoard memory.
 import itertools
 
 # The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, options, security, sockets, wire
+from pubsub_demo import logs, network, options, security, sockets, wire
 from pubsub_demo.pacing import Pacer
 import numpy
 import zmq
@@ -29,7 +29,7 @@ def main() -> None:
           security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
           # The server binds: it is the stable end that clients know the address of.
           sockets.bind(publisher, args.bind)):
-        print(f"Publishing on {publisher.last_endpoint.decode()}; Ctrl+C stops.")
+        print(network.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
 
         pacer = Pacer(args.interval)
         for seq in itertools.islice(itertools.count(), args.messages):

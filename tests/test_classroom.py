@@ -8,12 +8,15 @@ but they fail in CI (where CI=true), which runs as root and installs iproute2.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS
+from conftest import NUMBERS, ROOT, TIMEOUT
 from netns import Network
 
 DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a loaded 2-core machine
@@ -43,6 +46,11 @@ def keys(tmp_path_factory) -> Path:
     from pubsub_demo import keys as making
     making.generate(folder / "class", 2)
     making.generate(folder / "other", 1)
+    unlisted = folder / "unlisted"  # our server's key, but a key pair the server does not know
+    unlisted.mkdir()
+    for name in ("client.key", "client.key_secret"):
+        shutil.copy(folder / "other" / "client1" / name, unlisted / name)
+    shutil.copy(folder / "class" / "client1" / "server.key", unlisted / "server.key")
     return folder
 
 
@@ -107,3 +115,70 @@ def test_each_cause_gets_its_own_diagnosis(run, network, keys, case):
     assert client.process.poll() is None  # it goes on waiting, and would connect once things are right
     assert client.interrupt() == 0
     assert not any("Traceback" in line for line in client.stderr)
+
+
+def test_the_command_the_teacher_is_shown_works_as_pasted(run, network, keys):
+    server = run(NUMBERS / "server.py", "--share", "--bind", "tcp://127.0.0.1:*", "--interval", "0.2",
+                 "--curve", str(keys / "class" / "server"), prefix=on(network, "teacher"))
+    server.expect(r"Publishing on tcp://\S+; this computer's addresses: 10\.213\.47\.1;")
+    command = server.expect(r"^students run: (python random_numbers_transmission/client1\.py --connect \S+ --curve \S+)$")[1]
+    assert "--connect tcp://10.213.47.1:" in command
+    pasted = command.replace("clientN", "client2") + " --messages 2"  # student 2 got the folder client2
+    environment = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # `python` is ours
+    student = subprocess.run([*on(network, "student2"), "bash", "-c", pasted], cwd=ROOT, env=environment,
+                             capture_output=True, text=True, timeout=TIMEOUT)
+    assert student.returncode == 0, student.stderr
+    assert len(student.stdout.split()) == 6  # 2 arrays, 3 values of each
+    server.expect(rf"^client2 \({network.hosts['student2'].address}\) joined \(1 connected\)$")
+    server.expect(rf"^client2 \({network.hosts['student2'].address}\) left \(0 connected\)$")
+    assert server.interrupt() == 0
+
+
+def test_a_loopback_server_says_only_this_computer_can_connect(run):
+    server = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--messages", "1")
+    assert server.wait() == 0
+    assert "only this computer can connect (--share lets the students' computers in)" in server.stdout[0]
+
+
+def test_the_teacher_sees_students_join_and_leave_even_without_a_goodbye(run, network):
+    server, port = teacher_server(run, network)
+    teacher = network.hosts["teacher"].address
+    students = {name: run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, name))
+                for name in ("student1", "student2")}
+    addresses = {network.hosts[name].address for name in students}
+    joined = {server.expect(r"^client (\S+) joined \((\d) connected\)$")[1] for _ in students}
+    assert joined == addresses
+    for student in students.values():
+        student.expect(r"^\d")
+
+    students["student1"].process.kill()  # SIGKILL: no goodbye from the program, but its system closes the connection
+    server.expect(rf"^client {network.hosts['student1'].address} left \(1 connected\)$")
+
+    network.unplug(network.hosts["student2"])  # the laptop leaves the Wi-Fi: nothing reaches the teacher any more
+    students["student2"].process.kill()
+    started = time.monotonic()
+    server.expect(rf"^client {network.hosts['student2'].address} left \(0 connected\)$", timeout=20)
+    print(f"a student whose link went down was seen to leave after {time.monotonic() - started:.1f} s")
+    assert time.monotonic() - started < 15
+    assert server.interrupt() == 0
+
+
+def test_the_teacher_sees_who_was_refused(run, network, keys):
+    server, port = teacher_server(run, network, "--curve", str(keys / "class" / "server"))
+    teacher = network.hosts["teacher"].address
+    student = network.hosts["student1"].address
+    unlisted = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}",
+                   "--curve", str(keys / "unlisted"), prefix=on(network, "student1"))
+    server.expect(rf"refused {student}: key not authorized", stream="stderr")
+    stranger = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}",
+                   "--curve", str(keys / "other" / "client1"), prefix=on(network, "student1"))
+    server.expect(rf"refused {student}: its handshake failed \(does it hold another server's key\?\)", stream="stderr")
+    keyless = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, "student1"))
+    server.expect(rf"refused {network.hosts['student1'].address}: it has no CURVE keys", stream="stderr")
+    member = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}",
+                 "--curve", str(keys / "class" / "client1"), prefix=on(network, "student1"))
+    server.expect(rf"^client1 \({network.hosts['student1'].address}\) joined \(1 connected\)$")
+    member.expect(r"^\d")
+    for script in (unlisted, stranger, keyless, member, server):
+        assert script.interrupt() == 0
+    assert len(server.stderr) == len(set(server.stderr)) == 3  # each said once, though they knock again and again

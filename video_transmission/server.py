@@ -15,7 +15,7 @@ import itertools
 import math
 
 # The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, options, security, sockets, video, wire
+from pubsub_demo import logs, network, options, security, sockets, video, wire
 from pubsub_demo.display import Display
 from pubsub_demo.pacing import Pacer
 from pubsub_demo.wire import Message
@@ -36,7 +36,8 @@ def main() -> None:
     with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
           security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
           sockets.bind(publisher, args.bind, queue=FRAME_QUEUE)):
-        print(f"Publishing on {publisher.last_endpoint.decode()} at {fps:g} frames/s; q, Esc or Ctrl+C stops.")
+        print(network.announce(publisher, "video_transmission/client1.py", args.curve,
+                               details=f" at {fps:g} frames/s", stops="q, Esc or Ctrl+C stops"))
 
         pacer = Pacer(1 / fps if fps else 0)
         try:

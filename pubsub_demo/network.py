@@ -1,0 +1,53 @@
+"""Who can reach a server: this computer's network addresses, and the command a student types.
+
+A server bound to 127.0.0.1 (the default) is reachable from its own computer only; `--share`
+binds every address (tcp://*:PORT). Its printed endpoint, tcp://0.0.0.0:5687 or tcp://[::]:5687,
+is no address a student can type, so the server lists the computer's real ones instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+
+import psutil
+import zmq
+
+
+def addresses() -> list[str]:
+    """This computer's network addresses that another machine could reach: IPv4 first, then
+    IPv6, neither loopback nor link-local (those need an interface name to be typed)."""
+    found = []
+    for entries in psutil.net_if_addrs().values():
+        for entry in entries:
+            try:
+                address = ipaddress.ip_address(entry.address.split("%")[0])
+            except ValueError:  # a hardware address
+                continue
+            if not (address.is_loopback or address.is_link_local or address.is_unspecified):
+                found.append(address)
+    return [str(address) for address in sorted(set(found), key=lambda a: (a.version, a))]
+
+
+def announce(publisher: zmq.Socket, client: str, keydir: Path | None, *, details: str = "",
+             stops: str = "Ctrl+C stops") -> str:
+    """What a server says when it starts: where it publishes, who can connect, how to stop it;
+    and, if other computers can connect, the command a student runs (`client` is a client
+    script's path from the project's folder; `keydir` the server's --curve folder)."""
+    endpoint = publisher.last_endpoint.decode()
+    match = re.fullmatch(r"tcp://\[?(?P<host>[^\]]*)\]?:(?P<port>\d+)", endpoint)
+    if not match:
+        return f"Publishing on {endpoint}{details}; only programs on this computer can connect; {stops}."
+    host, port = ipaddress.ip_address(match["host"]), match["port"]
+    if host.is_loopback:
+        return (f"Publishing on {endpoint}{details}; only this computer can connect "
+                f"(--share lets the students' computers in); {stops}.")
+    hosts = addresses() if host.is_unspecified else [str(host)]
+    if not hosts:
+        return f"Publishing on {endpoint}{details}; this computer has no network address yet; {stops}."
+    reach = f"this computer's addresses: {', '.join(hosts)}" if host.is_unspecified else "other computers can connect"
+    keys = f" --curve {(keydir.parent / 'clientN').as_posix()}" if keydir else ""  # see keys.py for the layout
+    first = f"[{hosts[0]}]" if ":" in hosts[0] else hosts[0]
+    return (f"Publishing on {endpoint}{details}; {reach}; {stops}.\n"
+            f"students run: python {client} --connect tcp://{first}:{port}{keys}")
