@@ -35,15 +35,37 @@ def main() -> None:
     parser.add_argument("part", choices=PARTS, help="which part to run")
     parser.add_argument("--address", type=options.connect_address, metavar="ADDR",
                         help="address the server binds and the clients connect to (default: the part's own)")
-    parser.add_argument("--no-window", action="store_true", help="video: print stats lines instead of opening windows")
+    parser.add_argument("--share", action="store_true",
+                        help="let other computers connect to the server too (the server's --share)")
+    parser.add_argument("--curve", type=Path, metavar="KEYDIR",
+                        help="encrypt, with the keys of `python -m pubsub_demo.keys generate KEYDIR`: "
+                        "KEYDIR/server for the server, KEYDIR/client1, client2... for the clients")
     parser.add_argument("--log-file", type=Path, default=logs.DEFAULT_LOG_FILE, metavar="PATH",
                         help="where the scripts log warnings and errors (default errors_log.log at the project's top)")
+    video = parser.add_argument_group("video", "passed on to video_transmission/server.py (see its --help)")
+    video.add_argument("--video", metavar="SOURCE", help="a video file, a picture, or a camera number such as 0")
+    video.add_argument("--fps", type=options.frames_per_second, metavar="N", help="frames per second")
+    video.add_argument("--width", type=options.at_most(options.MAX_SIDE, options.positive_int), help="frame width")
+    video.add_argument("--height", type=options.at_most(options.MAX_SIDE, options.positive_int), help="frame height")
+    video.add_argument("--jpeg", type=options.jpeg_quality, metavar="QUALITY", help="send JPEG images of this quality")
+    video.add_argument("--no-window", action="store_true", help="print stats lines instead of opening windows")
     args = parser.parse_args()
     folder, clients, default_address = PARTS[args.part]
     address = args.address or default_address
-    extra = ["--log-file", str(args.log_file)] + (["--no-window"] if args.no_window and args.part == "video" else [])
+    video_options = {"--video": args.video, "--fps": args.fps, "--width": args.width, "--height": args.height,
+                     "--jpeg": args.jpeg}
+    if args.part == "numbers" and (args.no_window or any(value is not None for value in video_options.values())):
+        parser.error("--video, --fps, --width, --height, --jpeg and --no-window are for the video part")
+    if args.curve and not all((args.curve / name).is_dir() for name in ["server"] + [c.removesuffix(".py") for c in clients]):
+        parser.error(f"{args.curve} has no server/ and client1/ ... folders: make them with "
+                     f"python -m pubsub_demo.keys generate {args.curve}")
+    extra = ["--log-file", str(args.log_file)] + (["--no-window"] if args.no_window else [])
+    server_flags = ["--bind", address] + (["--share"] if args.share else [])
+    server_flags += [item for flag, value in video_options.items() if value is not None for item in (flag, str(value))]
 
-    scripts = [("server", ["--bind", address])] + [(client.removesuffix(".py"), ["--connect", address]) for client in clients]
+    scripts = [("server", server_flags)] + [(client.removesuffix(".py"), ["--connect", address]) for client in clients]
+    if args.curve:
+        scripts = [(name, flags + ["--curve", str(args.curve / name)]) for name, flags in scripts]
     processes = {}
     for name, flags in scripts:
         command = [sys.executable, str(HERE / folder / f"{name}.py"), *flags, *extra]

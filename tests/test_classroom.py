@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ def keys(tmp_path_factory) -> Path:
     from pubsub_demo import keys as making
     making.generate(folder / "class", 2)
     making.generate(folder / "other", 1)
+    making.generate(folder / "class3", 3)  # for the demo's three clients
     unlisted = folder / "unlisted"  # our server's key, but a key pair the server does not know
     unlisted.mkdir()
     for name in ("client.key", "client.key_secret"):
@@ -182,3 +184,18 @@ def test_the_teacher_sees_who_was_refused(run, network, keys):
     for script in (unlisted, stranger, keyless, member, server):
         assert script.interrupt() == 0
     assert len(server.stderr) == len(set(server.stderr)) == 3  # each said once, though they knock again and again
+
+
+def test_the_demo_passes_on_what_a_class_needs(run, keys):
+    with socket.socket() as probe:  # a port the system picks (the demo needs one its clients can name)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = run(ROOT / "demo.py", "video", "--no-window", "--share", "--address", f"tcp://127.0.0.1:{port}",
+               "--curve", str(keys / "class3"), "--width", "160", "--height", "90", "--jpeg", "80", "--fps", "10",
+               log=False)
+    demo.expect(rf"^server\s*\| Publishing on tcp://\S+:{port} at 10 frames/s; this computer's addresses: ")
+    demo.expect(rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://\S+:{port} "
+                rf"--curve {keys / 'class3'}/clientN$")
+    for client in ("client1", "client2"):
+        demo.expect(rf"^{client}\s*\| Client \d: \d+\.\d frames/s")
+    assert demo.interrupt() == 0
