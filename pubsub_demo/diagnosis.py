@@ -41,14 +41,16 @@ class ConnectionStatus:
         self.rejection: str | None = None  # why the last bad message since the last check was bad
         self.delayed = False  # a TCP connection was started since the last retry
         self.link = -1  # file descriptor of the newest connection
+        self.reached = False  # the newest attempt got a TCP connection
+        self.vague_failures = 0  # handshakes cut short in a row, with no reason given
         logs.say(f"connecting to {address}")
 
     def event(self, event: int, value: int) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value."""
         if event == zmq.EVENT_CONNECT_DELAYED:
             self.delayed = True
-        elif event == zmq.EVENT_CONNECT_RETRIED and self.connected:
-            pass  # an attempt that was already under way when the connection came: it does not matter
+        elif event == zmq.EVENT_CONNECT_RETRIED and (self.connected or self.reached):
+            self.reached = False  # the attempt reached a server: its handshake's events said what went wrong
         elif event == zmq.EVENT_CONNECT_RETRIED:
             if not self.delayed and not _resolves(self.address):
                 self._enter("unresolved", f"the host name in {self.address} does not resolve: check the address")
@@ -58,11 +60,13 @@ class ConnectionStatus:
             self.delayed = False
         elif event == zmq.EVENT_CONNECTED:
             self.link = value  # the connection's file descriptor: later events may be about older ones
+            self.reached = True
         elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
-            self.connected = True
+            self.connected, self.vague_failures = True, 0
         elif event == zmq.EVENT_DISCONNECTED and value == self.link:
             self.connected = False
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == MECHANISM_MISMATCH:
+            self.vague_failures = 0
             if self.curve:
                 self._enter("no-curve", f"the server at {self.address} does not use CURVE: start without --curve")
             else:
@@ -73,8 +77,12 @@ class ConnectionStatus:
             self._enter("curve-failed", f"the CURVE handshake with {self.address} failed: our key is not on the "
                                         "server's list, or the server is not the one our server.key names")
         elif event in (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
-            self._enter("not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: "
-                                      "is the port right?")
+            # A server that refuses our security may cut the connection before its own greeting
+            # arrives, which looks the same: only twice in a row, with nothing clearer, is it no ZeroMQ.
+            self.vague_failures += 1
+            if self.vague_failures >= 2 and self.state != "needs-curve":
+                self._enter("not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: "
+                                          "is the port right?")
 
     def check(self) -> bool:
         """Call when nothing arrived for a while; True once every `silence` seconds without a

@@ -209,7 +209,7 @@ class _Watch:
             if peer.joined:
                 self.count -= 1
                 logs.inform(f"{peer} left ({self.count} connected)")
-            elif self._curve and peer.address != "?":  # "?": gone before we could ask who it was
+            elif self._curve:
                 self._refused(peer.address, self._failure or "it left during the handshake")
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = "key not authorized"
@@ -233,12 +233,15 @@ class _Watch:
     def _refused(self, address: str, reason: str) -> None:
         """Say that a client was refused, once for each address and reason (it will try again
         and again): the log's flood gate counts the rest."""
-        if (address, reason) not in self._refusals_said:
-            self._refusals_said.add((address, reason))
+        vague = reason.startswith("its handshake failed")  # what a connection cut short looks like
+        if address == "?":  # the connection was gone before we could ask where it came from
+            address = "a client"
+        if (address, reason) not in self._refusals_said and not (vague and address in self._refusals_said):
+            self._refusals_said |= {(address, reason), address}
             logs.say(f"refused {address}: {reason}")
         logs.log_warning(f"refused {address}: {reason}")
 
-    _refusals_said: set[tuple[str, str]]
+    _refusals_said: set[tuple[str, str] | str]  # (address, reason) said, and the addresses
 
     def _join(self, peer: "_Peer") -> None:
         peer.joined = True
