@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from pubsub_demo import logs, options
+from pubsub_demo import logs, options, screen
 
 HERE = Path(__file__).resolve().parent
 PARTS = {
@@ -40,6 +40,8 @@ def main() -> None:
                         help="where the scripts log warnings and errors (default errors_log.log at the project's top)")
     args = parser.parse_args()
     folder, clients, default_address = PARTS[args.part]
+    if args.part == "video" and not args.no_window:
+        screen.check_display()  # one line now, rather than three scripts failing one after the other
     address = args.address or default_address
     extra = ["--log-file", str(args.log_file)] + (["--no-window"] if args.no_window and args.part == "video" else [])
 
