@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from pubsub_demo import logs, options
+from pubsub_demo import logs, options, screen
 
 HERE = Path(__file__).resolve().parent
 PARTS = {
@@ -51,6 +51,8 @@ def main() -> None:
     video.add_argument("--no-window", action="store_true", help="print stats lines instead of opening windows")
     args = parser.parse_args()
     folder, clients, default_address = PARTS[args.part]
+    if args.part == "video" and not args.no_window:
+        screen.check_display()  # one line now, rather than three scripts failing one after the other
     address = args.address or default_address
     video_options = {"--video": args.video, "--fps": args.fps, "--width": args.width, "--height": args.height,
                      "--jpeg": args.jpeg}

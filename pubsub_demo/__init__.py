@@ -11,6 +11,7 @@ package holds what they have in common, one module per job:
 - pacing: a drift-free clock for "N times a second"
 - video: video sources (file, camera, built-in test pattern)
 - display: windows, keys, the stats line, and a video client's loop
+- screen: is there a display, and how large is its screen
 - security, keys: CURVE encryption and authentication (--curve), and making the keys
 """
 

@@ -36,8 +36,22 @@ class Window:
 
     def overlaps(self, other: "Window") -> bool:
         """Does the other window's frame cover any of this window's content?"""
-        x, y, width, height = other.frame
-        return not (self.x + self.width <= x or x + width <= self.x or self.y + self.height <= y or y + height <= self.y)
+        return _intersect((self.x, self.y, self.width, self.height), other.frame)
+
+    def frame_overlaps(self, other: "Window") -> bool:
+        """Do the two windows' frames (decorations included) overlap?"""
+        return _intersect(self.frame, other.frame)
+
+    def frame_inside(self, width: int, height: int) -> bool:
+        """Is the whole frame (title bar, borders) on a screen of this size?"""
+        x, y, frame_width, frame_height = self.frame
+        return 0 <= x and x + frame_width <= width and 0 <= y and y + frame_height <= height
+
+
+def _intersect(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return not (ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay)
 
 
 def start_desktop(width: int, height: int) -> tuple[list[subprocess.Popen], str]:
