@@ -290,7 +290,7 @@ def plain_address(address: str) -> str:
     """An IP address as people write it: 10.0.0.7, not ::ffff:10.0.0.7 (how an IPv4 client
     looks to a server listening on IPv4 and IPv6)."""
     try:
-        mapped = ipaddress.ip_address(address).ipv4_mapped  # type: ignore[union-attr]
+        mapped = getattr(ipaddress.ip_address(address), "ipv4_mapped", None)  # IPv6 addresses have it
     except ValueError:
         return address
     return str(mapped) if mapped else address

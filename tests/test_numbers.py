@@ -276,3 +276,14 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
+
+
+def test_the_server_says_who_joins_and_leaves(run):
+    server, address = start_server(run, "--interval", "0.05")
+    client = run(NUMBERS / "client1.py", "--connect", address)
+    server.expect(r"^client 127\.0\.0\.1 joined \(1 connected\)$")
+    client.expect(r"^\d")
+    assert client.interrupt() == 0
+    server.expect(r"^client 127\.0\.0\.1 left \(0 connected\)$")
+    assert server.interrupt() == 0
+    assert not any("Traceback" in line for line in server.stderr)
