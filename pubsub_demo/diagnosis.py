@@ -43,6 +43,7 @@ class ConnectionStatus:
         self.link = -1  # file descriptor of the newest connection
         self.reached = False  # the newest attempt got a TCP connection
         self.vague_failures = 0  # handshakes cut short in a row, with no reason given
+        self.news: str | None = None  # what is wrong, as last said; None while data flows
         logs.say(f"connecting to {address}")
 
     def event(self, event: int, value: int) -> None:
@@ -111,7 +112,7 @@ class ConnectionStatus:
         if self.state != "flowing":
             if self.state != "starting":
                 logs.warning(f"data flows again from {self.address}")
-            self.state = "flowing"
+            self.state, self.news = "flowing", None
         self.connected = True
         self.rejection = None
         self.deadline = time.monotonic() + self.silence
@@ -119,7 +120,8 @@ class ConnectionStatus:
     def _enter(self, state: str, news: str | None = None) -> None:
         if state != self.state:
             self.state = state
-            logs.warning(news or f"receiving messages it cannot read from {self.address}: {self.rejection}")
+            self.news = news or f"receiving messages it cannot read from {self.address}: {self.rejection}"
+            logs.warning(self.news)
 
 
 def _resolves(address: str) -> bool:

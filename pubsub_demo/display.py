@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from . import logs, screen
+from .diagnosis import ConnectionStatus
 from .receiving import TICK, Newest, subscribe, video_only
 from .screen import Area
 from .video import CODE_ROWS, PATTERN_SIZE, pattern_number
@@ -286,17 +287,19 @@ def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
     """A video client's loop: show the newest frame each time, until --frames were shown or the
     user closes the window. --delay pretends that each frame takes that long to handle.
 
-    The window opens at once and says what the client waits for (`waiting_for`), until the
-    first frame comes and whenever the server has been silent for --silence seconds.
+    The window opens at once and says what the client waits for, until the first frame comes
+    and whenever the server has been silent for --silence seconds: what went wrong, in the same
+    words as on stderr (diagnosis.ConnectionStatus), or else `waiting_for`.
     The socket lives in a background thread (see `Newest`), which takes every frame off it as
     soon as it comes; the socket holds 2 frames at most, not ZeroMQ's default of 1000."""
     display = Display(title, slot, window=not args.no_window, position=args.window_position,
                       overlay=args.stats, print_frames=args.print_frames)
     shown = 0
     last_frame_at: float | None = None  # time.time() of the newest frame: the time the window says
+    status = ConnectionStatus(args.connect, args.silence, curve=args.curve is not None)  # what stderr says
     try:
-        with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES, check=video_only)) as newest:
-            keep_going = display.waiting(waiting_for(args.connect, None))
+        with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES, check=video_only, status=status)) as newest:
+            keep_going = display.waiting(waiting_for(args.connect, None, status.news))
             while keep_going and shown != args.frames:
                 logs.checkpoint()  # stop if asked to, even if the KeyboardInterrupt got lost
                 message = newest.take(timeout=TICK)
@@ -306,16 +309,18 @@ def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
                     shown += 1
                     time.sleep(args.delay)
                 elif last_frame_at is None or time.time() - last_frame_at >= args.silence:
-                    keep_going = display.waiting(waiting_for(args.connect, last_frame_at))
+                    keep_going = display.waiting(waiting_for(args.connect, last_frame_at, status.news))
                 else:
                     keep_going = display.idle()
     finally:
         display.close()
 
 
-def waiting_for(address: str, last_frame: float | None) -> str:
+def waiting_for(address: str, last_frame: float | None, news: str | None = None) -> str:
     """What a client's window says while it waits: for the server at `address`, or, once frames
-    came, for more since the newest (`last_frame`, a time.time())."""
+    came, for more since the newest (`last_frame`, a time.time()); and what went wrong (`news`,
+    the words the client said on stderr), if anything did."""
     if last_frame is None:
-        return f"waiting for {address}…"
-    return f"server silent since {time.strftime('%H:%M:%S', time.localtime(last_frame))}"
+        return news or f"waiting for {address}…"
+    silent = f"server silent since {time.strftime('%H:%M:%S', time.localtime(last_frame))}"
+    return f"{silent}: {news}" if news else silent

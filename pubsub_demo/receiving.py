@@ -61,17 +61,19 @@ def _describe(array: np.ndarray) -> str:
 
 def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silence: float = 3.0,
             max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array,
-            monitor: zmq.Socket | None = None, curve: bool = False) -> Iterator[Message | None]:
+            monitor: zmq.Socket | None = None, curve: bool = False,
+            status: ConnectionStatus | None = None) -> Iterator[Message | None]:
     """Yield each good message from `subscriber`, and None after every quiet TICK or bad message.
 
     A message is good if it decodes and `check` accepts it. A bad message is logged and
     skipped; each kind of reason is also said once on stderr. Only with `pickle` are pickled
     messages unpickled. The events of `monitor` (the subscriber's socket monitor) and what
     arrives tell the user what is going on (see diagnosis.ConnectionStatus): nothing listens
-    there, CURVE keys are missing, no good message for `silence` seconds, and so on.
+    there, CURVE keys are missing, no good message for `silence` seconds, and so on. Pass
+    `status` to read what it says from elsewhere (a window, say).
     """
     decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
-    status = ConnectionStatus(address, silence, curve=curve)
+    status = status or ConnectionStatus(address, silence, curve=curve)
     poller = zmq.Poller()
     for socket in (subscriber, monitor) if monitor else (subscriber,):
         poller.register(socket, zmq.POLLIN)
@@ -105,7 +107,7 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
 
 
 def subscribe(args: argparse.Namespace, *, max_bytes: int, check: Check = any_array,
-              queue: int | None = None) -> Iterator[Message | None]:
+              queue: int | None = None, status: ConnectionStatus | None = None) -> Iterator[Message | None]:
     """A client's whole time with its socket: connect, subscribe, then yield what `receive` yields.
 
     `args` are a client's options (options.numbers_client or video_client); no message may be
@@ -120,7 +122,8 @@ def subscribe(args: argparse.Namespace, *, max_bytes: int, check: Check = any_ar
             sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
             subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
             yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence,
-                               max_bytes=max_bytes, check=check, monitor=monitor, curve=args.curve is not None)
+                               max_bytes=max_bytes, check=check, monitor=monitor, curve=args.curve is not None,
+                               status=status)
 
 
 def arrays(args: argparse.Namespace) -> Iterator[Message]:
