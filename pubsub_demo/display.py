@@ -39,16 +39,21 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
 class Stats:
-    """Frames per second, latency (send to show) and frames dropped, over the last second."""
+    """Frames per second, megabytes per second, latency (send to show) and frames dropped, over
+    the last second; for a server, also how many clients it sends to (the MB/s are what it sends
+    to all of them)."""
 
     def __init__(self) -> None:
         self.start = time.monotonic()
-        self.frames = self.dropped = 0
+        self.frames = self.dropped = self.bytes = 0
         self.latencies: list[float] = []
         self.last_seq: int | None = None
+        self.clients: int | None = None
 
-    def add(self, message: Message) -> None:
+    def add(self, message: Message, clients: int | None = None) -> None:
         self.frames += 1
+        self.bytes += message.size * (1 if clients is None else clients)
+        self.clients = clients
         if not math.isnan(message.sent_at):
             self.latencies.append(time.time() - message.sent_at)
         if self.last_seq is not None and message.seq > self.last_seq + 1:
@@ -61,11 +66,14 @@ class Stats:
 
     def line(self) -> str:
         """The stats since the last line, and a fresh start."""
-        rate = self.frames / (time.monotonic() - self.start)
-        text = f"{rate:.1f} frames/s"
+        elapsed = time.monotonic() - self.start
+        text = f"{self.frames / elapsed:.1f} frames/s"
+        if self.clients is not None:  # a server's: to how many, and what that costs its network
+            text += f", {self.clients} client{'' if self.clients == 1 else 's'}"
+        text += f", {self.bytes / elapsed / 1e6:.1f} MB/s"
         if self.latencies:  # a client's frames: how late they came, and how many it skipped
             text += f", latency {1000 * sum(self.latencies) / len(self.latencies):.1f} ms, dropped {self.dropped}"
-        self.start, self.frames, self.dropped, self.latencies = time.monotonic(), 0, 0, []
+        self.start, self.frames, self.dropped, self.bytes, self.latencies = time.monotonic(), 0, 0, 0, []
         return text
 
 
@@ -91,9 +99,10 @@ class Display:
         self.last_frame: np.ndarray | None = None
         self.waiting_text: str | None = None  # what the window says now, if it says anything
 
-    def show(self, message: Message) -> bool:
-        """Show one frame; False once the user asked to stop (q, Esc, or closing the window)."""
-        self.stats.add(message)
+    def show(self, message: Message, clients: int | None = None) -> bool:
+        """Show one frame; False once the user asked to stop (q, Esc, or closing the window).
+        A server says to how many `clients` it sent the frame, for its stats."""
+        self.stats.add(message, clients)
         if self.print_frames:
             print(describe_frame(message))
         if self.stats.due():

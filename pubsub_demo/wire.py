@@ -73,6 +73,7 @@ class Message(NamedTuple):
     array: np.ndarray
     seq: int
     sent_at: float
+    size: int = 0  # bytes on the wire, header included
 
 
 Buffer = Any  # bytes, memoryview, zmq.Frame: anything with the buffer protocol
@@ -171,7 +172,12 @@ def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Me
         array = _jpeg_decode(np.frombuffer(payload, np.uint8, size, offset), dtype, shape)
     else:
         raise WireError(f"unknown encoding {encoding}")
-    return Message(array, seq, sent_at)
+    return Message(array, seq, sent_at, HEADER.size + size)
+
+
+def message_size(parts: Sequence[Buffer]) -> int:
+    """Bytes on the wire of a message made of `parts`."""
+    return sum(memoryview(part).nbytes for part in parts)
 
 
 def encode_pickle(array: np.ndarray, seq: int = 0) -> list[bytes]:
@@ -192,7 +198,7 @@ def decode_pickle(parts: Sequence[Buffer]) -> Message:
     if not isinstance(value, np.ndarray):
         raise WireError(f"expected a pickled array, got {type(value).__name__}")
     # The original format carries no sequence number or time stamp.
-    return Message(value, -1, math.nan)
+    return Message(value, -1, math.nan, len(parts[0]))
 
 
 def _jpeg_encode(image: np.ndarray, quality: int) -> np.ndarray:

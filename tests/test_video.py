@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import VIDEO
-from pubsub_demo import video
+from pubsub_demo import video, wire
 
 FRAME_LINE = re.compile(r"frame (\d+|\?): (\d+)x(\d+) crc32 ([0-9a-f]{8})(?: latency ([\d.]+) ms)?(?: pattern (\d+))?")
 
@@ -151,3 +151,21 @@ def test_video_help(run, path):
     script = run(path, "--help")
     assert script.wait() == 0
     assert script.stdout[0].startswith("usage:")
+
+
+def test_stats_lines_count_clients_and_megabytes(run):
+    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "320", "--height", "180")
+    address = server.expect(r"Publishing on (\S+) ")[1]
+    clients = [run(VIDEO / name, "--connect", address, "--no-window") for name in ("client1.py", "client2.py")]
+    server.expect(r"^client 127\.0\.0\.1 joined \(2 connected\)$")
+    server.skip_seen()
+    server.expect(r"^Server: [\d.]+ frames/s, 2 clients, [\d.]+ MB/s$")  # a second that may have begun earlier
+    stats = server.expect(r"^Server: ([\d.]+) frames/s, 2 clients, ([\d.]+) MB/s$")
+    frame_mb = (320 * 180 * 3 + wire.HEADER.size) / 1e6
+    rate, sent = float(stats[1]), float(stats[2])
+    print(f"server: {rate} frames/s to 2 clients, {sent} MB/s")
+    assert sent == pytest.approx(rate * frame_mb * 2, rel=0.1)  # a copy for each client
+    received = clients[0].expect(r"^Client 1: ([\d.]+) frames/s, ([\d.]+) MB/s, latency")
+    assert float(received[2]) == pytest.approx(float(received[1]) * frame_mb, rel=0.1, abs=0.05)
+    for script in (*clients, server):
+        assert script.interrupt() == 0

@@ -35,15 +35,16 @@ def main() -> None:
 
     with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
           security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
-          sockets.bind(publisher, args.bind, queue=FRAME_QUEUE)):
+          sockets.bind(publisher, args.bind, queue=FRAME_QUEUE) as audience):  # who is connected
         print(network.announce(publisher, "video_transmission/client1.py", args.curve,
                                details=f" at {fps:g} frames/s", stops="q, Esc or Ctrl+C stops"))
 
         pacer = Pacer(1 / fps if fps else 0)
         try:
             for seq, frame in enumerate(itertools.islice(video.frames(source, args.width, args.height), args.frames)):
-                sockets.send(publisher, encode(frame, seq))  # one message: header and pixels, not copied
-                if not display.show(Message(frame, seq, math.nan)):
+                message = encode(frame, seq)
+                sockets.send(publisher, message)  # one message: header and pixels, not copied
+                if not display.show(Message(frame, seq, math.nan, wire.message_size(message)), audience.count):
                     break
                 pacer.wait()
         finally:
