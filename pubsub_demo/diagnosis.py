@@ -44,10 +44,13 @@ class ConnectionStatus:
         self.reached = False  # the newest attempt got a TCP connection
         self.vague_failures = 0  # handshakes cut short in a row, with no reason given
         self.news: str | None = None  # what is wrong, as last said; None while data flows
+        self.last_attempt = time.monotonic()  # when ZeroMQ last tried to connect
         logs.say(f"connecting to {address}")
 
     def event(self, event: int, value: int) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value."""
+        if event in (zmq.EVENT_CONNECT_DELAYED, zmq.EVENT_CONNECT_RETRIED, zmq.EVENT_CONNECTED):
+            self.last_attempt = time.monotonic()  # ZeroMQ is trying by itself
         if event == zmq.EVENT_CONNECT_DELAYED:
             self.delayed = True
         elif event == zmq.EVENT_CONNECT_RETRIED and (self.connected or self.reached):
@@ -64,6 +67,7 @@ class ConnectionStatus:
             self.reached = True
         elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             self.connected, self.vague_failures = True, 0
+            self.deadline = max(self.deadline, time.monotonic() + self.silence)  # a new server gets its time
         elif event == zmq.EVENT_DISCONNECTED and value == self.link:
             self.connected = False
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == MECHANISM_MISMATCH:
@@ -87,7 +91,7 @@ class ConnectionStatus:
 
     def check(self) -> bool:
         """Call when nothing arrived for a while; True once every `silence` seconds without a
-        good message and without a connection, when it is time to connect again."""
+        good message, a connection or ZeroMQ trying to connect: then it is time to connect again."""
         if time.monotonic() < self.deadline:
             return False
         if self.rejection is not None:
@@ -99,7 +103,9 @@ class ConnectionStatus:
             self._enter("waiting", f"no data from {self.address} for {self.silence:g} s; waiting for the server")
         self.rejection = None  # from now on, only what comes next counts
         self.deadline = time.monotonic() + self.silence
-        return not self.connected
+        # ZeroMQ reconnects by itself, except after it dropped a connection for breaking the
+        # rules (a message over the size limit, say): then it is our turn.
+        return not self.connected and time.monotonic() - self.last_attempt >= self.silence
 
     def rejected(self, reason: str) -> None:
         """Call for each message that arrives but cannot be used."""

@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, NoReturn
+from typing import Callable, NoReturn, TextIO
 
 LOG_FORMAT = "%(process)s - %(asctime)s - %(levelname)s - %(message)s"
 DEFAULT_LOG_FILE = Path(__file__).resolve().parent.parent / "errors_log.log"
@@ -128,12 +128,36 @@ def say(message: str) -> None:
 
 
 def inform(message: str) -> None:
-    """One line of news on stdout (who joined, who left), written at once even from a thread."""
+    """One line of news on stdout (who joined, who left), from any thread."""
     try:
-        sys.stdout.write(f"{message}\n")  # one write: a print from another thread cannot split it
-        sys.stdout.flush()
+        print(message)
     except (OSError, ValueError):  # stdout's reader has gone: the main thread ends the script
         pass
+
+
+class WholeLines:
+    """Standard output for several threads: each thread's lines go out whole. (print() writes a
+    line's text and its newline in two calls, between which another thread's line could land.)"""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._pending = threading.local()  # this thread's line so far
+
+    def write(self, text: str) -> int:
+        pending = getattr(self._pending, "text", "") + text
+        complete, newline, self._pending.text = pending.rpartition("\n")
+        if newline:
+            with self._lock:
+                self._stream.write(complete + newline)
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:  # fileno, encoding, ...: the stream's own
+        return getattr(self._stream, name)
 
 
 def kind(message: str) -> str:
@@ -227,6 +251,7 @@ def run(main: Callable[[], None]) -> NoReturn:
     `with` blocks in main() close the sockets on the way out.
     """
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # lines show up at once in a pipe too
+    sys.stdout = WholeLines(sys.stdout)  # type: ignore[assignment]
     _drop_lost_interrupts()
     _watch_the_clean_up()
     try:

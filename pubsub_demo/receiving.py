@@ -85,9 +85,7 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
             event = recv_monitor_message(monitor)
             status.event(event["event"], event["value"])
         if subscriber not in ready:
-            if status.check():
-                # ZeroMQ reconnects by itself when a server goes away, but not after it dropped a
-                # connection for breaking the rules (a message over the size limit, say).
+            if status.check():  # no connection, and ZeroMQ no longer tries (see there)
                 sockets.reconnect(subscriber, address)
             yield None
             continue

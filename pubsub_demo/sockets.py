@@ -166,6 +166,7 @@ class _Watch:
         self._curve = bool(publisher.curve_server)
         self._stop = threading.Event()
         self._refusals_said = set()
+        self._cut_off_said = False
         self.count = 0
         endpoint = f"inproc://subscribers-{id(self)}"
         publisher.monitor(endpoint, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | _HANDSHAKE_FAILED)
@@ -178,26 +179,32 @@ class _Watch:
 
     def _run(self, events: zmq.Socket) -> None:
         peers: dict[int, _Peer] = {}
-        said = False
         with events:
             while not self._stop.is_set():
                 # Often while anyone is connected; with no one, only now and then, to see the stop.
-                if events.poll(WATCH_INTERVAL * 1000 if peers else 100):
-                    while events.poll(0):
-                        event, value = struct.unpack("=HI", events.recv_multipart()[0][:6])
-                        self._event(peers, event, value)
-                self._admit(peers)
-                for fd in [fd for fd in peers if _COUNTS_BYTES]:
-                    try:
-                        cut_off = _cut_off_if_greedy(fd)
-                    except OSError:  # closed meanwhile, or not TCP (ipc://): nothing to count
-                        continue
-                    if cut_off:
-                        message = f"cut off a subscriber at {cut_off}, and a subscriber needs a few hundred"
-                        logs.log_warning(message)  # every time in the log, once on the terminal
-                        if not said:
-                            logs.say(message)
-                            said = True
+                try:
+                    self._look(events, peers)
+                except Exception as error:  # a bug here must not end the watch, nor hang the server
+                    logs.log_warning(f"the subscriber watch: {logs.describe(error)}")
+
+    def _look(self, events: zmq.Socket, peers: dict[int, "_Peer"]) -> None:
+        """Take the monitor's events and the authenticator's decisions; cut off greedy peers."""
+        if events.poll(WATCH_INTERVAL * 1000 if peers else 100):
+            while events.poll(0):
+                event, value = struct.unpack("=HI", events.recv_multipart()[0][:6])
+                self._event(peers, event, value)
+        self._admit(peers)
+        for fd in [fd for fd in peers if _COUNTS_BYTES]:
+            try:
+                cut_off = _cut_off_if_greedy(fd)
+            except OSError:  # closed meanwhile, or not TCP (ipc://): nothing to count
+                continue
+            if cut_off:
+                message = f"cut off a subscriber at {cut_off}, and a subscriber needs a few hundred"
+                logs.log_warning(message)  # every time in the log, once on the terminal
+                if not self._cut_off_said:
+                    logs.say(message)
+                    self._cut_off_said = True
 
     def _event(self, peers: dict[int, "_Peer"], event: int, value: int) -> None:
         if event == zmq.EVENT_ACCEPTED:
@@ -252,8 +259,10 @@ class _Watch:
         """Stop watching (before the socket closes)."""
         if self._thread is not None:
             self._stop.set()
-            self._thread.join()
+            # The monitor first, while its reader is still there: libzmq's monitor stops by
+            # sending to it, and would wait for ever for a reader that is gone.
             self._publisher.monitor(None, 0)
+            self._thread.join()
             self._thread = None
 
 

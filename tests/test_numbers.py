@@ -287,3 +287,11 @@ def test_the_server_says_who_joins_and_leaves(run):
     server.expect(r"^client 127\.0\.0\.1 left \(0 connected\)$")
     assert server.interrupt() == 0
     assert not any("Traceback" in line for line in server.stderr)
+
+
+def test_a_server_with_clients_ends_by_itself_after_its_messages(run):
+    server, address = start_server(run, "--interval", "0.1", "--messages", "30")
+    client = run(NUMBERS / "client3.py", "--connect", address)
+    server.expect(r"^client 127\.0\.0\.1 joined")
+    assert server.wait() == 0  # its watch over the connections stops with it
+    assert client.interrupt() == 0
