@@ -134,6 +134,8 @@ def receive_parts(socket: zmq.Socket, max_parts: int = MAX_PARTS) -> list[zmq.Fr
     parts, and ZeroMQ hands a message over only when all its parts are in.)
     """
     frame = socket.recv(copy=False)
+    if not frame.more:  # most messages: one part
+        return [frame]
     parts = [frame]
     count = 1
     while frame.more:
