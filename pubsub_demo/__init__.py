@@ -6,11 +6,12 @@ package holds what they have in common, one module per job:
 - logs: the error log in the original scripts' format, and clean exits (`run`)
 - options: command-line options and their checks
 - wire: an array as a ZeroMQ message and back (pure functions)
-- sockets: binding, receiving, and the socket settings each role needs
-- receiving: a client's socket and loop: decode, skip bad messages, notice silence
+- sockets: binding, receiving, the socket settings each role needs, and a server's watch over who connects
+- receiving: a client's receive loop: decode, skip bad messages, notice silence; the newest-frame thread
+- diagnosis: what a client tells its user when nothing comes (the socket monitor's events)
 - pacing: a drift-free clock for "N times a second"
 - video: video sources (file, camera, built-in test pattern)
-- display: windows, keys, the stats line, and a video client's loop
+- display: windows, keys, the stats line, and a video client's window
 - screen: is there a display, and how large is its screen
 - security, keys: CURVE encryption and authentication (--curve), and making the keys
 """

@@ -13,28 +13,47 @@ connected, handshake succeeded or failed), and those steps tell the causes apart
     connected, but the server sends nothing
     receiving messages it cannot read    (from the receive loop: a pickle, the wrong part...)
 
-Each is said once, on stderr and in the log, and again when it changes.
+Each is said once, on stderr and in the log, and again when it changes. A client script
+enters `watch` before it connects, so that the monitor sees the very first attempt.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import re
 import socket
 import time
+from typing import Iterator
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from . import logs
 
 MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
 
 
+@contextlib.contextmanager
+def watch(subscriber: zmq.Socket, args: argparse.Namespace) -> Iterator[ConnectionStatus]:
+    """Follow, through its socket monitor, how `subscriber` fares in connecting to --connect,
+    for as long as the `with` block lasts; the ConnectionStatus it gives says what goes wrong.
+
+    Enter it before connecting: a monitor reports only what happens once it is there.
+    `args` are a client's options (options.numbers_client or video_client)."""
+    with subscriber.get_monitor_socket() as monitor:
+        yield ConnectionStatus(args.connect, args.silence, curve=args.curve is not None, monitor=monitor)
+
+
 class ConnectionStatus:
     """A client's view of its server: fed with monitor events and with what arrives, it says
-    what is going on whenever that changes, and when it is time to connect again."""
+    what is going on whenever that changes, and when it is time to connect again.
 
-    def __init__(self, address: str, silence: float, *, curve: bool) -> None:
-        self.address, self.silence, self.curve = address, silence, curve
+    `monitor` is the subscriber's socket monitor, whose events `take_events` reads; without
+    one, the events come through `event`."""
+
+    def __init__(self, address: str, silence: float, *, curve: bool, monitor: zmq.Socket | None = None) -> None:
+        self.address, self.silence, self.curve, self.monitor = address, silence, curve, monitor
         self.deadline = time.monotonic() + silence
         self.state = "starting"
         self.connected = False  # a ZeroMQ handshake succeeded and the connection is up
@@ -45,7 +64,17 @@ class ConnectionStatus:
         self.vague_failures = 0  # handshakes cut short in a row, with no reason given
         self.news: str | None = None  # what is wrong, as last said; None while data flows
         self.last_attempt = time.monotonic()  # when ZeroMQ last tried to connect
-        logs.say(f"connecting to {address}")
+
+    def start(self) -> None:
+        """Call as the client starts receiving: says so, and starts the clock for `silence`."""
+        logs.say(f"connecting to {self.address}")
+        self.deadline = time.monotonic() + self.silence
+
+    def take_events(self) -> None:
+        """Take the events that the socket monitor has reported (none without a monitor)."""
+        while self.monitor is not None and self.monitor.poll(0):
+            event = recv_monitor_message(self.monitor)
+            self.event(event["event"], event["value"])
 
     def event(self, event: int, value: int) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value."""

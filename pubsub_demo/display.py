@@ -1,5 +1,5 @@
 """Showing frames: a window that the user can close, or (headless) a stats line once a second;
-and a video client's loop, which shows the newest frame each time.
+and a video client's window, which says what the client waits for while no frame comes.
 
 The server's window and the two clients' stand side by side, each in a third of the screen
 (`window_place`): a frame too large for its third is shown scaled down, aspect kept, and the
@@ -18,12 +18,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from . import logs, screen
-from .diagnosis import ConnectionStatus
-from .receiving import TICK, Newest, subscribe, video_only
+from . import screen
 from .screen import Area
 from .video import CODE_ROWS, PATTERN_SIZE, pattern_number
-from .wire import VIDEO_MAX_BYTES, Message
+from .wire import Message
 
 ESC = 27
 SLOTS = 3  # windows side by side: the server's and two clients'
@@ -150,7 +148,14 @@ class Display:
             self.opened, self.image_size = False, None
         return not (closed or key in (ord("q"), ESC))
 
+    def __enter__(self) -> "Display":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
+        """Close the window, if it is open."""
         if self.opened:
             cv2.destroyWindow(self.title)
             cv2.waitKey(1)  # let the window system take it away now
@@ -292,37 +297,39 @@ def describe_frame(message: Message) -> str:
     return line
 
 
-def show_newest(args: argparse.Namespace, title: str, slot: int) -> None:
-    """A video client's loop: show the newest frame each time, until --frames were shown or the
-    user closes the window. --delay pretends that each frame takes that long to handle.
+class ClientWindow:
+    """A video client's window (or, with --no-window, its stats lines): each frame as it comes,
+    and until the first frame comes, or whenever the server has been silent for --silence
+    seconds, what the client waits for (`waiting_for`). Closes when the `with` block ends.
 
-    The window opens at once and says what the client waits for, until the first frame comes
-    and whenever the server has been silent for --silence seconds: what went wrong, in the same
-    words as on stderr (diagnosis.ConnectionStatus), or else `waiting_for`.
-    The socket lives in a background thread (see `Newest`), which takes every frame off it as
-    soon as it comes; the socket holds 2 frames at most, not ZeroMQ's default of 1000."""
-    display = Display(title, slot, window=not args.no_window, position=args.window_position,
-                      overlay=args.stats, print_frames=args.print_frames)
-    shown = 0
-    last_frame_at: float | None = None  # time.time() of the newest frame: the time the window says
-    status = ConnectionStatus(args.connect, args.silence, curve=args.curve is not None)  # what stderr says
-    try:
-        with Newest(subscribe(args, queue=2, max_bytes=VIDEO_MAX_BYTES, check=video_only, status=status)) as newest:
-            keep_going = display.waiting(waiting_for(args.connect, None, status.news))
-            while keep_going and shown != args.frames:
-                logs.checkpoint()  # stop if asked to, even if the KeyboardInterrupt got lost
-                message = newest.take(timeout=TICK)
-                if message is not None:
-                    keep_going = display.show(message)
-                    last_frame_at = time.time()
-                    shown += 1
-                    time.sleep(args.delay)
-                elif last_frame_at is None or time.time() - last_frame_at >= args.silence:
-                    keep_going = display.waiting(waiting_for(args.connect, last_frame_at, status.news))
-                else:
-                    keep_going = display.idle()
-    finally:
-        display.close()
+    `args` are the client's options (options.video_client); `slot` places the window (see Display).
+    """
+
+    def __init__(self, title: str, args: argparse.Namespace, *, slot: int) -> None:
+        self.display = Display(title, slot, window=not args.no_window, position=args.window_position,
+                               overlay=args.stats, print_frames=args.print_frames)
+        self.address, self.silence, self.frames = args.connect, args.silence, args.frames
+        self.shown = 0
+        self.last_frame_at: float | None = None  # time.time() of the newest frame: the time the window says
+
+    def __enter__(self) -> "ClientWindow":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.display.close()
+
+    def show(self, frame: Message | None, news: str | None) -> bool:
+        """Show `frame`; or with None (no new frame), let the window live, and say in it what the
+        client waits for, with `news` (what the client said went wrong: see diagnosis.py) if any.
+        False once the user asked to stop (q, Esc, the window closed) or --frames were shown."""
+        if frame is not None:
+            keep_going = self.display.show(frame)
+            self.last_frame_at = time.time()
+            self.shown += 1
+            return keep_going and self.shown != self.frames
+        if self.last_frame_at is None or time.time() - self.last_frame_at >= self.silence:
+            return self.display.waiting(waiting_for(self.address, self.last_frame_at, news))
+        return self.display.idle()
 
 
 def waiting_for(address: str, last_frame: float | None, news: str | None = None) -> str:

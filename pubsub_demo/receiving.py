@@ -1,7 +1,9 @@
-"""The clients' side: connect and subscribe, receive, check and decode each message, skip bad
-ones, notice silence; for video, show only the newest frame.
+"""A client's receive loop: take each message off its SUB socket, check and decode it, skip bad
+ones, notice silence; for video, keep only the newest frame.
 
-Every client script does the same with its socket, so it is written once, here, in `subscribe`.
+The client scripts make their socket, connect and subscribe themselves (that is the lesson);
+what they do with each message that comes is written once, here: `arrays` for the numbers
+clients, `frames` and `Newest` for the video clients.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from typing import Callable, Generic, Iterator, TypeVar
 
 import numpy as np
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
-from . import logs, security, sockets, wire
+from . import logs, sockets, wire
 from .diagnosis import ConnectionStatus
 from .options import MAX_SIDE
 from .sockets import receive_parts
-from .wire import NUMBERS_MAX_BYTES, Message, WireError
+from .wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
 MAX_KINDS_SAID = 20  # kinds of bad message said on stderr; past that, only the log has them
@@ -59,34 +60,31 @@ def _describe(array: np.ndarray) -> str:
     return f"{array.dtype} array of shape {array.shape}"
 
 
-def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silence: float = 3.0,
-            max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array,
-            monitor: zmq.Socket | None = None, curve: bool = False,
-            status: ConnectionStatus | None = None) -> Iterator[Message | None]:
+def receive(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = False,
+            max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array) -> Iterator[Message | None]:
     """Yield each good message from `subscriber`, and None after every quiet TICK or bad message.
 
     A message is good if it decodes and `check` accepts it. A bad message is logged and
     skipped; each kind of reason is also said once on stderr. Only with `pickle` are pickled
-    messages unpickled. The events of `monitor` (the subscriber's socket monitor) and what
-    arrives tell the user what is going on (see diagnosis.ConnectionStatus): nothing listens
-    there, CURVE keys are missing, no good message for `silence` seconds, and so on. Pass
-    `status` to read what it says from elsewhere (a window, say).
+    messages unpickled. `status` (from diagnosis.watch) hears of the socket monitor's events and
+    of what arrives, and tells the user what is going on: nothing listens there, CURVE keys are
+    missing, no good message for --silence seconds, and so on; when it says that ZeroMQ has
+    stopped trying, the subscriber connects again.
     """
     decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
-    status = status or ConnectionStatus(address, silence, curve=curve)
     poller = zmq.Poller()
-    for socket in (subscriber, monitor) if monitor else (subscriber,):
+    for socket in (subscriber, status.monitor) if status.monitor else (subscriber,):
         poller.register(socket, zmq.POLLIN)
     kinds_said: set[str] = set()
+    status.start()
     while True:
         logs.checkpoint()  # stop if asked to; write the counts of log lines held back
         ready = dict(poller.poll(TICK * 1000))
-        while monitor in ready and monitor.poll(0):
-            event = recv_monitor_message(monitor)
-            status.event(event["event"], event["value"])
+        if status.monitor in ready:
+            status.take_events()
         if subscriber not in ready:
             if status.check():  # no connection, and ZeroMQ no longer tries (see there)
-                sockets.reconnect(subscriber, address)
+                sockets.reconnect(subscriber, status.address)
             yield None
             continue
         try:
@@ -104,34 +102,20 @@ def receive(subscriber: zmq.Socket, address: str, *, pickle: bool = False, silen
         yield message
 
 
-def subscribe(args: argparse.Namespace, *, max_bytes: int, check: Check = any_array,
-              queue: int | None = None, status: ConnectionStatus | None = None) -> Iterator[Message | None]:
-    """A client's whole time with its socket: connect, subscribe, then yield what `receive` yields.
-
-    `args` are a client's options (options.numbers_client or video_client); no message may be
-    larger than `max_bytes`, and `check` says which arrays the client can use; `queue` caps the
-    messages waiting in the socket. The socket closes when the generator is closed or ends.
-    """
-    logs.setup(args.log_file, "CLIENT")
-    with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
-        security.use_client_keys(subscriber, args.curve)  # with --curve only
-        with subscriber.get_monitor_socket() as monitor:  # how the connection fares, to tell the user
-            # The client connects: it may start before the server, and ZeroMQ connects when it comes.
-            sockets.connect(subscriber, args.connect, queue=queue, max_bytes=max_bytes)
-            subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes
-            yield from receive(subscriber, args.connect, pickle=args.pickle, silence=args.silence,
-                               max_bytes=max_bytes, check=check, monitor=monitor, curve=args.curve is not None,
-                               status=status)
-
-
-def arrays(args: argparse.Namespace) -> Iterator[Message]:
-    """The messages of a numbers client (see `subscribe`), until --messages of them came;
-    each array a flat row of numbers (`numbers_only`)."""
-    messages = subscribe(args, max_bytes=NUMBERS_MAX_BYTES, check=numbers_only)
+def arrays(subscriber: zmq.Socket, args: argparse.Namespace, status: ConnectionStatus) -> Iterator[Message]:
+    """A numbers client's messages from `subscriber` (see `receive`), until --messages of them
+    came; each array a flat row of numbers (`numbers_only`). `args` are the client's options."""
+    messages = receive(subscriber, status, pickle=args.pickle, max_bytes=NUMBERS_MAX_BYTES, check=numbers_only)
     for count, message in enumerate((message for message in messages if message is not None), start=1):
         yield message
         if count == args.messages:
             return
+
+
+def frames(subscriber: zmq.Socket, args: argparse.Namespace, status: ConnectionStatus) -> Iterator[Message | None]:
+    """A video client's frames from `subscriber` (see `receive`): 8-bit pictures (`video_only`),
+    and None now and then, so that a `Newest` thread running it can notice it is asked to stop."""
+    return receive(subscriber, status, pickle=args.pickle, max_bytes=VIDEO_MAX_BYTES, check=video_only)
 
 
 T = TypeVar("T")
@@ -144,8 +128,10 @@ class Newest(Generic[T]):
     socket as soon as it arrives, so nothing piles up in ZeroMQ's queues or the kernel's, and
     the display, however slow, always gets the latest frame. (ZMQ_CONFLATE would keep only
     the last message too, but it does not work with multi-part messages.)
-    Use it as a context manager; the iterator must yield now and then (None is skipped) so
-    that the thread can notice when it is asked to stop.
+    Use it as a context manager, and iterate over it for the newest items; the iterator must
+    yield now and then (None is skipped) so that the thread can notice when it is asked to stop.
+    A ZeroMQ socket that the iterator reads must be used by no other thread meanwhile (sockets
+    are not thread-safe): made in the main thread, it is the background thread's from the start.
     """
 
     def __init__(self, items: Iterator[T | None]) -> None:
@@ -163,6 +149,13 @@ class Newest(Generic[T]):
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+    def __iter__(self) -> Iterator[T | None]:
+        """The newest item each time a new one came, or None after TICK without one; for ever,
+        until the loop breaks, or an error in the background thread is raised here."""
+        while True:
+            logs.checkpoint()  # stop if asked to, even if the KeyboardInterrupt got lost
+            yield self.take(timeout=TICK)
 
     def take(self, timeout: float) -> T | None:
         """The newest item not taken yet, waiting up to `timeout` s for one; None if none came."""

@@ -1,5 +1,5 @@
 """Socket plumbing: bind and connect with clear errors, the settings each role needs, receiving,
-and a server's watch over what its subscribers send.
+and a server's watch over who connects and what its subscribers send.
 
 Every socket gets linger 0: when a script stops, it drops the messages a subscriber has not
 taken yet instead of waiting for them, so Ctrl+C never hangs.
@@ -40,18 +40,12 @@ WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
 
 
 @contextlib.contextmanager
-def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> Iterator[_Watch]:
+def bind(publisher: zmq.Socket, address: str) -> Iterator[None]:
     """Bind `publisher` to `address` for the `with` block, or raise Fatal with a clear message
-    (e.g. port in use, or an ipc:// path that a running server holds).
-
-    `queue` caps the messages held for each subscriber (ZeroMQ's default is 1000). Beyond it,
-    PUB drops messages for that subscriber instead of storing them: for video, a few frames are
-    plenty, and 1000 of them would be gigabytes. While bound, a connection that sends more than
-    a subscriber needs to is cut off (see _Watch). At the end, an ipc:// socket file is removed.
+    (e.g. port in use, or an ipc:// path that a running server holds). At the end, an ipc://
+    socket file is removed.
     """
     publisher.linger = 0
-    if queue is not None:
-        publisher.sndhwm = queue
     # libzmq keeps every subscription a subscriber sends, in a tree costing some 50 bytes of
     # memory per byte of topic: one 50 MB subscription took gigabytes and froze the server for
     # seconds. A larger message drops its connection before anything is stored.
@@ -66,18 +60,28 @@ def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> It
         raise _cannot_bind(address, error) from error
     path = _ipc_path(address)
     socket_file = _identity(path)  # the file this bind made, for ipc://PATH
-    watch = _Watch(publisher)
     try:
-        yield watch
+        yield
     finally:
-        watch.stop()
         if socket_file and _identity(path) == socket_file:  # still ours, not another server's
             with contextlib.suppress(OSError):
                 os.unlink(path)
 
 
-def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None, max_bytes: int) -> None:
-    """Connect `subscriber` to `address`, or raise Fatal. `queue` caps the messages waiting in it.
+@contextlib.contextmanager
+def watch_subscribers(publisher: zmq.Socket) -> Iterator[_Watch]:
+    """For the `with` block, say who joins and leaves `publisher` (the watch's `count` is how
+    many are connected), and cut off any connection that sends more than a subscriber needs
+    to (see _Watch). Enter it before binding, so that no connection goes unseen."""
+    watch = _Watch(publisher)
+    try:
+        yield watch
+    finally:
+        watch.stop()
+
+
+def connect(subscriber: zmq.Socket, address: str, *, max_bytes: int) -> None:
+    """Connect `subscriber` to `address`, or raise Fatal.
 
     A message over `max_bytes` makes ZeroMQ drop the connection it came on (and connect again),
     before the client spends any memory on it. IPv6 is on where the address needs it (needs_ipv6).
@@ -87,8 +91,6 @@ def connect(subscriber: zmq.Socket, address: str, *, queue: int | None = None, m
     subscriber.connect_timeout = CONNECT_TIMEOUT  # no answer at all (no route) is said as soon as refused is
     keep_alive(subscriber)
     subscriber.ipv6 = needs_ipv6(address)
-    if queue is not None:
-        subscriber.rcvhwm = queue
     try:
         subscriber.connect(address)
     except zmq.ZMQError as error:

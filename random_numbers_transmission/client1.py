@@ -2,20 +2,31 @@
 
 Socket: SUB, connects to tcp://127.0.0.1:5687 (where server.py binds).
 Run:    python random_numbers_transmission/client1.py [--connect ADDR] [--messages N]
+
+The server binds and the clients connect: the server is the stable end, whose address they
+all know. So a client may start before the server: ZeroMQ connects in the background once
+the server is there, and again after it restarts. A client gets only what is published
+after it has connected and subscribed; what came before is gone (the "slow joiner").
 """
 
 # The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, options
-from pubsub_demo.receiving import arrays
+from pubsub_demo import diagnosis, logs, options, receiving, security, sockets
+from pubsub_demo.wire import NUMBERS_MAX_BYTES
+import zmq
 
 
 def main() -> None:
     args = options.numbers_client(__doc__)
-    # arrays() connects a SUB socket to the server, subscribes to everything and yields each
-    # array that arrives: see subscribe() in pubsub_demo/receiving.py, where every call is.
-    for message in arrays(args):
-        for value in message.array[0::2]:
-            print(value)
+    logs.setup(args.log_file, "CLIENT")
+
+    with (zmq.Context() as context, context.socket(zmq.SUB) as subscriber,
+          diagnosis.watch(subscriber, args) as status):  # says why nothing comes, if nothing does
+        security.use_client_keys(subscriber, args.curve)  # with --curve only
+        sockets.connect(subscriber, args.connect, max_bytes=NUMBERS_MAX_BYTES)  # a bigger message is refused
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
+        for message in receiving.arrays(subscriber, args, status):  # decoded, checked, bad ones skipped
+            for value in message.array[0::2]:
+                print(value)
 
 
 if __name__ == "__main__":

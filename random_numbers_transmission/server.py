@@ -4,10 +4,11 @@ Socket: PUB, binds tcp://127.0.0.1:5687 (every client connects there).
 Run:    python random_numbers_transmission/server.py [--interval 0.5] [--count 6] ...
         (--help lists all the options)
 
-A PUB socket sends each message to every subscriber that is connected at that moment. It never
-waits for anyone: a client that joins late misses what was sent before it joined. It keeps what
-each subscriber subscribed to, so the server cuts off any connection that sends more than a
-subscription: a stranger cannot make it hoard memory.
+A PUB socket sends each message to every subscriber connected at that moment, and waits for
+no one: a client that joins late misses what was sent before (the "slow joiner"), and the
+server's first arrays may go to no one at all. PUB keeps what each subscriber subscribed to,
+so the server cuts off any connection that sends more than a subscription: a stranger cannot
+make it hoard memory.
 """
 
 import itertools
@@ -27,7 +28,8 @@ def main() -> None:
 
     with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
           security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
-          # The server binds: it is the stable end that clients know the address of.
+          sockets.watch_subscribers(publisher),  # says who joins and leaves, cuts off who sends too much
+          # The server binds: it is the stable end, whose address all know; clients come and go.
           sockets.bind(publisher, args.bind)):
         print(network.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
 

@@ -3,20 +3,46 @@
 Socket: SUB, connects to tcp://127.0.0.1:5688 (where server.py binds).
 Run:    python video_transmission/client2.py [--connect ADDR] [--stats] [--no-window] ...
 
-The client connects a SUB socket and subscribes to everything, as every client here does
-(subscribe() in pubsub_demo/receiving.py spells it out). A background thread takes each frame
-off the socket as soon as it arrives and keeps only the newest, so a slow client skips frames
-instead of falling behind: never "slow motion" (show_newest() in pubsub_demo/display.py).
+Video must never play in slow motion, so the client keeps only the newest frame. Its socket
+holds 2 frames at most (the receive high-water mark, RCVHWM, is 1000 by default: gigabytes
+of old video), and a background thread takes each frame off it as soon as it arrives. A
+client too slow for the frame rate (try --delay 0.2) then skips frames instead of lagging.
+The server binds and the clients connect, so either may start first: ZeroMQ connects in the
+background, and again after the server restarts.
 """
 
+import time
+
 # The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, options
-from pubsub_demo.display import show_newest
+from pubsub_demo import diagnosis, logs, options, receiving, security, sockets
+from pubsub_demo.display import ClientWindow
+from pubsub_demo.wire import VIDEO_MAX_BYTES
+import zmq
+
+FRAME_QUEUE = 2  # frames waiting in the socket; more would only be older
 
 
 def main() -> None:
     args = options.video_client(__doc__)
-    show_newest(args, "Client 2", slot=2)  # slot 2: the window stands right of Client 1's
+    logs.setup(args.log_file, "CLIENT")
+    window = ClientWindow("Client 2", args, slot=2)  # slot 2: right of Client 1's window
+
+    with (zmq.Context() as context, context.socket(zmq.SUB) as subscriber,
+          diagnosis.watch(subscriber, args) as status,  # says why nothing comes, if nothing does
+          window):
+        security.use_client_keys(subscriber, args.curve)  # with --curve only
+        subscriber.rcvhwm = FRAME_QUEUE  # before connect: the connection's queue is made then
+        sockets.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
+
+        # A thread takes each frame off the socket as soon as it arrives and keeps only the newest.
+        # (A ZeroMQ socket is not thread-safe: from here on, only that thread uses it.)
+        with receiving.Newest(receiving.frames(subscriber, args, status)) as newest:
+            for frame in newest:  # the newest frame, or None if none came for a moment
+                if not window.show(frame, status.news):  # with None: what it waits for, if anything
+                    break  # q, Esc, the window closed, or --frames shown
+                if frame is not None:
+                    time.sleep(args.delay)  # --delay: a slow client, which skips frames but never lags
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ Socket: PUB, binds tcp://127.0.0.1:5688 (every client connects there).
 Run:    python video_transmission/server.py [--video FILE | --video 0] [--jpeg 80] ...
         (no --video: a built-in test pattern; --help lists all the options)
 
-Frames go out at the video's frame rate on a steady clock. Each is sent without being copied,
-and the PUB socket holds only a few for each client: a client that cannot keep up gets the
-newest frames instead of an ever longer queue of old ones. A connection that sends more than
-a subscription is cut off, so that no one can make the server hoard subscriptions.
+Frames go out at the video's frame rate on a steady clock, each without being copied. PUB
+queues messages for each client up to its high-water mark (SNDHWM, 1000 by default) and drops
+the rest for that client: here only 2 frames, so a client that cannot keep up gets the newest
+frames instead of a queue of gigabytes of old ones, and never runs in slow motion.
 """
 
+import contextlib
 import functools
 import itertools
 import math
@@ -33,23 +34,22 @@ def main() -> None:
     display = Display("Server", slot=0, window=not args.no_window, position=args.window_position,
                       print_frames=args.print_frames)
 
-    with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
-          security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
-          sockets.bind(publisher, args.bind, queue=FRAME_QUEUE) as audience):  # who is connected
-        print(network.announce(publisher, "video_transmission/client1.py", args.curve,
-                               details=f" at {fps:g} frames/s", stops="q, Esc or Ctrl+C stops"))
+    with zmq.Context() as context, context.socket(zmq.PUB) as publisher, display, contextlib.closing(source):
+        publisher.sndhwm = FRAME_QUEUE  # before bind: each client's queue is made as it connects
+        with (security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
+              sockets.watch_subscribers(publisher) as audience,  # says who joins and leaves, and how many
+              # The server binds: it is the stable end, whose address all know; clients come and go.
+              sockets.bind(publisher, args.bind)):
+            print(network.announce(publisher, "video_transmission/client1.py", args.curve,
+                                   details=f" at {fps:g} frames/s", stops="q, Esc or Ctrl+C stops"))
 
-        pacer = Pacer(1 / fps if fps else 0)
-        try:
+            pacer = Pacer(1 / fps if fps else 0)
             for seq, frame in enumerate(itertools.islice(video.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)
                 sockets.send(publisher, message)  # one message: header and pixels, not copied
                 if not display.show(Message(frame, seq, math.nan, wire.message_size(message)), audience.count):
-                    break
+                    break  # q, Esc or the window closed
                 pacer.wait()
-        finally:
-            display.close()
-            source.close()
 
 
 if __name__ == "__main__":
