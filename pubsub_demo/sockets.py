@@ -37,6 +37,13 @@ SUBSCRIBER_MAX_BYTES = 64 * 1024  # per connection, in all: a connection that se
                                   # (a client with ZeroMQ heartbeats each second gets there in 2 hours,
                                   # and connects again)
 WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
+# What the kernel may hold for a subscriber on another computer of a publisher with a `queue`
+# (Linux doubles it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG
+# frames, waiting behind a slow link. With 10 students sharing a 20 Mbit/s link, frames were
+# 0.5-2.3 s old; with this and the queue counted right, 0.12 s (0.25 s at most; see
+# benchmarks/relay_fanout.py). On one computer it stays as it was: so small a buffer over
+# loopback cut raw 1280x720 frames from 30 frames/s to under 1 (measured with the scripts).
+REMOTE_SEND_BUFFER = 4096
 
 
 @contextlib.contextmanager
@@ -46,12 +53,15 @@ def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> It
 
     `queue` caps the messages held for each subscriber (ZeroMQ's default is 1000). Beyond it,
     PUB drops messages for that subscriber instead of storing them: for video, a few frames are
-    plenty, and 1000 of them would be gigabytes. While bound, a connection that sends more than
+    plenty, and 1000 of them would be gigabytes. libzmq holds one message more than its
+    high-water mark (the one it is writing), so the mark is set one lower. For a subscriber on
+    another computer, the kernel's send buffer is kept small too (REMOTE_SEND_BUFFER), or it
+    would hold seconds of frames on a slow link. While bound, a connection that sends more than
     a subscriber needs to is cut off (see _Watch). At the end, an ipc:// socket file is removed.
     """
     publisher.linger = 0
     if queue is not None:
-        publisher.sndhwm = queue
+        publisher.sndhwm = max(1, queue - 1)  # measured: a subscriber that stopped reading got N + 1
     # libzmq keeps every subscription a subscriber sends, in a tree costing some 50 bytes of
     # memory per byte of topic: one 50 MB subscription took gigabytes and froze the server for
     # seconds. A larger message drops its connection before anything is stored.
@@ -66,7 +76,7 @@ def bind(publisher: zmq.Socket, address: str, *, queue: int | None = None) -> It
         raise _cannot_bind(address, error) from error
     path = _ipc_path(address)
     socket_file = _identity(path)  # the file this bind made, for ipc://PATH
-    watch = _Watch(publisher)
+    watch = _Watch(publisher, small_buffers=queue is not None)
     try:
         yield watch
     finally:
@@ -159,10 +169,13 @@ class _Watch:
     then closes them and frees what they stored. (Linux counts the bytes; elsewhere, and over
     ipc://, only the limits set in `bind` apply.) With CURVE, a client joins once the
     authenticator let its key in (security.admissions), and is named after its key file.
+    With `small_buffers`, each connection from another computer gets a send buffer of
+    REMOTE_SEND_BUFFER bytes as it comes.
     """
 
-    def __init__(self, publisher: zmq.Socket) -> None:
+    def __init__(self, publisher: zmq.Socket, *, small_buffers: bool = False) -> None:
         self._publisher = publisher
+        self._small_buffers = small_buffers
         self._curve = bool(publisher.curve_server)
         self._stop = threading.Event()
         self._refusals_said = set()
@@ -202,6 +215,8 @@ class _Watch:
     def _event(self, peers: dict[int, "_Peer"], event: int, value: int) -> None:
         if event == zmq.EVENT_ACCEPTED:
             peers[value] = peer = _Peer(_peer_address(value))
+            if self._small_buffers and _from_another_computer(peer.address):
+                _shrink_send_buffer(value)
             if not self._curve:
                 self._join(peer)
         elif event == zmq.EVENT_DISCONNECTED and value in peers:
@@ -284,6 +299,23 @@ def _peer_address(fd: int) -> str:
     if not (isinstance(peer, tuple) and peer[0]):
         return "this computer"
     return plain_address(peer[0])
+
+
+def _from_another_computer(address: str) -> bool:
+    """Whether a peer's address (from _peer_address) is another computer's."""
+    try:
+        return not ipaddress.ip_address(address).is_loopback
+    except ValueError:  # "this computer" (ipc://), or "?" (gone already)
+        return False
+
+
+def _shrink_send_buffer(fd: int) -> None:
+    """Let the kernel hold only REMOTE_SEND_BUFFER bytes for the connection on `fd`."""
+    try:  # a second descriptor for the same connection: libzmq keeps (and closes) its own
+        with socket.socket(fileno=os.dup(fd)) as connection:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, REMOTE_SEND_BUFFER)
+    except OSError:  # closed meanwhile: nothing to shrink
+        pass
 
 
 def plain_address(address: str) -> str:

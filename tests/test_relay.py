@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
 
 from conftest import NUMBERS, ROOT, VIDEO, start_server
 from netns import Network
+from pubsub_demo import sockets
 from test_faults import rss_mb
 from test_hostile import flood, topics
 from test_numbers import printed_values, sent_arrays
@@ -288,4 +290,10 @@ def test_a_relay_in_the_room_serves_students_with_the_command_it_prints(run, net
     relay.expect(rf"^client {network.hosts['student'].address} joined \(1 connected\)$")
     server.expect(rf"^client {room.address} joined \(1 connected\)$")  # the teacher sees one client: the relay
     assert len(frame_lines(student)) == 10
+    # What the teacher's kernel may hold for the relay, another computer: a few kB, not megabytes.
+    shown = subprocess.run(teacher.command("ss", "-tmnH", "state", "established", f"( sport = :{port} )"),
+                           capture_output=True, text=True, timeout=10, check=True).stdout
+    buffers = [int(size) for size in re.findall(r"\btb(\d+)", shown)]
+    print(f"the teacher's send buffer for the relay: {buffers} bytes")
+    assert buffers and all(size <= 2 * sockets.REMOTE_SEND_BUFFER for size in buffers)
     assert relay.interrupt() == 0 and server.interrupt() == 0
