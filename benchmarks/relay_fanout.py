@@ -89,6 +89,7 @@ class Row:
     sent: int  # bytes the teacher's link sent
     seconds: float
     relay_line: str = ""
+    relay_cpu: float = 0.0  # share of one core the relay used
 
 
 def tx_bytes(host: Host) -> int:
@@ -96,6 +97,12 @@ def tx_bytes(host: Host) -> int:
     shown = subprocess.run(["ip", "-n", host.namespace, "-j", "-s", "link", "show", "dev", host.link],
                            check=True, capture_output=True, text=True, timeout=10).stdout
     return json.loads(shown)[0]["stats64"]["tx"]["bytes"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used (`ip netns exec` became the script: same process)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -125,9 +132,11 @@ def measure(network: Network, students: list[Host], args: argparse.Namespace, *,
         for client in clients:
             client.wait_for(r"^frame \d")
         time.sleep(args.warmup)  # a measuring window's lead-in: queues and TCP windows settle
+        cpu_before = cpu_seconds(relaying.process.pid) if relay else 0.0
         sent_before, started = tx_bytes(teacher), time.monotonic()
         time.sleep(args.seconds)  # the measuring window
         sent_after, ended = tx_bytes(teacher), time.monotonic()
+        relay_cpu = (cpu_seconds(relaying.process.pid) - cpu_before) / (ended - started) if relay else 0.0
     finally:
         for script in reversed(scripts):  # the students first: none of them sees its server go
             script.stop()
@@ -140,7 +149,7 @@ def measure(network: Network, students: list[Host], args: argparse.Namespace, *,
         worst.append(percentile(shown, 0.95) if shown else float("nan"))
     relay_line = next((line for moment, line in reversed(relaying.lines) if moment < ended and line.startswith("Relay:")),
                       "") if relay else ""
-    return Row(rates, latencies, worst, sent_after - sent_before, ended - started, relay_line)
+    return Row(rates, latencies, worst, sent_after - sent_before, ended - started, relay_line, relay_cpu)
 
 
 def main() -> None:
@@ -183,7 +192,7 @@ def main() -> None:
     for label, cell in table:
         print(f"{label:34}" + "".join(f"{cell(row):>26}" for row in rows.values()))
     if "relay" in rows:
-        print(f"the relay's last stats line: {rows['relay'].relay_line}")
+        print(f"the relay's last stats line: {rows['relay'].relay_line}; it used {rows['relay'].relay_cpu:.0%} of a core")
     if {"straight", "relay"} <= rows.keys():
         straight, relayed = (rows[name].sent / rows[name].seconds for name in ("straight", "relay"))
         print(f"the teacher's link sent {straight / relayed:.1f}x the bytes straight to "
