@@ -62,8 +62,8 @@ class Watch:
 
     def __init__(self, upstream: zmq.Socket, address: str, clients: Counting, downstream: zmq.Socket,
                  *, curve: bool) -> None:
-        self._upstream, self._address, self._clients, self._downstream = upstream, address, clients, downstream
-        self._curve = curve
+        self._upstream, self._address, self._clients, self._curve = upstream, address, clients, curve
+        self._port = _tcp_port(downstream.last_endpoint.decode())  # read now: from then on the proxy uses the socket
         context = upstream.context
         endpoint = f"inproc://relay-control-{id(self)}"
         self.control = context.socket(zmq.REP)  # the proxy's end: it answers each command
@@ -92,15 +92,14 @@ class Watch:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
         signal.pthread_sigmask(signal.SIG_BLOCK, logs.STOP_SIGNALS)
         status = ConnectionStatus(self._address, SILENCE, curve=self._curve)
-        port = _tcp_port(self._downstream.last_endpoint.decode())
-        before, acked_before, started = Counters(), _acked(port), time.monotonic()
+        before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
             reply = self._ask(b"STATISTICS")
             if reply is None:
                 return
             counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
-            now, acked = time.monotonic(), _acked(port)
+            now, acked = time.monotonic(), _acked(self._port)
             logs.inform(self._line(before, counters, acked_before, acked, now - started))
             if counters.messages_in > before.messages_in:
                 status.heard()
