@@ -14,6 +14,7 @@ package holds what they have in common, one module per job:
 - display: windows, keys, the stats line, and a video client's window
 - screen: is there a display, and how large is its screen
 - security, keys: CURVE encryption and authentication (--curve), and making the keys
+- relaying: relay.py's watch beside libzmq's proxy: the stats line, news of its server
 """
 
 from __future__ import annotations

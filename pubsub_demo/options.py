@@ -268,3 +268,34 @@ def jpeg_quality(text: str) -> int:
     if value > 100:
         raise argparse.ArgumentTypeError(f"{text} is not a JPEG quality from 1 to 100")
     return value
+
+
+RELAY_ADDRESS = "tcp://127.0.0.1:5689"  # next to the servers' ports: a relay on the server's own computer
+
+
+def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of relay.py: a client's --connect, a server's --bind and --share, and
+    a --curve for each side."""
+    parser = _parser(doc)
+    parser.add_argument("--connect", type=connect_address, default=VIDEO_ADDRESS, metavar="ADDR",
+                        help=f"address of the server (or of another relay) to connect to (default {VIDEO_ADDRESS})")
+    parser.add_argument("--bind", type=bind_address, metavar="ADDR",
+                        help=f"address for the clients to connect to (default {RELAY_ADDRESS}, or with --share "
+                        "every address of this computer on the port of --connect)")
+    parser.add_argument("--share", action="store_true",
+                        help="let other computers connect: bind every network address of this one, on the port of "
+                        "--bind if given, else on the server's port, and print the command students run")
+    parser.add_argument("--curve", type=Path, metavar="KEYDIR",
+                        help="towards the clients, as a server's --curve: encrypt, and let in only the clients whose "
+                        "keys are in KEYDIR/authorized")
+    parser.add_argument("--upstream-curve", type=Path, metavar="KEYDIR",
+                        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys")
+    args = parser.parse_args(argv)
+    if args.share:
+        match = _ENDPOINT.fullmatch(args.bind or args.connect)
+        if match is None or match["port"] is None:
+            parser.error(f"--share needs a tcp:// address, not {args.bind or args.connect}")
+        args.bind = f"tcp://*:{match['port']}"
+    elif args.bind is None:
+        args.bind = RELAY_ADDRESS
+    return args

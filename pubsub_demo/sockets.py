@@ -37,6 +37,14 @@ SUBSCRIBER_MAX_BYTES = 64 * 1024  # per connection, in all: a connection that se
                                   # (a client with ZeroMQ heartbeats each second gets there in 2 hours,
                                   # and connects again)
 WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
+# What the kernel may hold for a subscriber on another computer of a publisher that keeps only
+# a few messages for each (SNDHWM under SMALL_QUEUE; Linux doubles it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG
+# frames, waiting behind a slow link. With 10 students sharing a 20 Mbit/s link, frames were
+# 0.5-2.3 s old; with this and the queue counted right, 0.12 s (0.25 s at most; see
+# benchmarks/relay_fanout.py). On one computer it stays as it was: so small a buffer over
+# loopback cut raw 1280x720 frames from 30 frames/s to under 1 (measured with the scripts).
+REMOTE_SEND_BUFFER = 4096
+SMALL_QUEUE = 100  # messages: a publisher whose SNDHWM is below this sends frames, not data to keep
 
 
 @contextlib.contextmanager
@@ -72,8 +80,10 @@ def bind(publisher: zmq.Socket, address: str) -> Iterator[None]:
 def watch_subscribers(publisher: zmq.Socket) -> Iterator[_Watch]:
     """For the `with` block, say who joins and leaves `publisher` (the watch's `count` is how
     many are connected), and cut off any connection that sends more than a subscriber needs
-    to (see _Watch). Enter it before binding, so that no connection goes unseen."""
-    watch = _Watch(publisher)
+    to (see _Watch). If `publisher` keeps only a few messages for each subscriber (its SNDHWM,
+    set before), the kernel keeps only a few kB for a subscriber on another computer too.
+    Enter it before binding, so that no connection goes unseen."""
+    watch = _Watch(publisher, small_buffers=publisher.sndhwm < SMALL_QUEUE)
     try:
         yield watch
     finally:
@@ -163,10 +173,13 @@ class _Watch:
     then closes them and frees what they stored. (Linux counts the bytes; elsewhere, and over
     ipc://, only the limits set in `bind` apply.) With CURVE, a client joins once the
     authenticator let its key in (security.admissions), and is named after its key file.
+    With `small_buffers`, each connection from another computer gets a send buffer of
+    REMOTE_SEND_BUFFER bytes as it comes.
     """
 
-    def __init__(self, publisher: zmq.Socket) -> None:
+    def __init__(self, publisher: zmq.Socket, *, small_buffers: bool = False) -> None:
         self._publisher = publisher
+        self._small_buffers = small_buffers
         self._curve = bool(publisher.curve_server)
         self._stop = threading.Event()
         self._refusals_said = set()
@@ -213,6 +226,8 @@ class _Watch:
     def _event(self, peers: dict[int, "_Peer"], event: int, value: int) -> None:
         if event == zmq.EVENT_ACCEPTED:
             peers[value] = peer = _Peer(_peer_address(value))
+            if self._small_buffers and _from_another_computer(peer.address):
+                _shrink_send_buffer(value)
             if not self._curve:
                 self._join(peer)
         elif event == zmq.EVENT_DISCONNECTED and value in peers:
@@ -297,6 +312,23 @@ def _peer_address(fd: int) -> str:
     if not (isinstance(peer, tuple) and peer[0]):
         return "this computer"
     return plain_address(peer[0])
+
+
+def _from_another_computer(address: str) -> bool:
+    """Whether a peer's address (from _peer_address) is another computer's."""
+    try:
+        return not ipaddress.ip_address(address).is_loopback
+    except ValueError:  # "this computer" (ipc://), or "?" (gone already)
+        return False
+
+
+def _shrink_send_buffer(fd: int) -> None:
+    """Let the kernel hold only REMOTE_SEND_BUFFER bytes for the connection on `fd`."""
+    try:  # a second descriptor for the same connection: libzmq keeps (and closes) its own
+        with socket.socket(fileno=os.dup(fd)) as connection:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, REMOTE_SEND_BUFFER)
+    except OSError:  # closed meanwhile: nothing to shrink
+        pass
 
 
 def plain_address(address: str) -> str:

@@ -35,7 +35,9 @@ def main() -> None:
                       print_frames=args.print_frames)
 
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher, display, contextlib.closing(source):
-        publisher.sndhwm = FRAME_QUEUE  # before bind: each client's queue is made as it connects
+        # Before bind: each client's queue is made as it connects. libzmq holds one message
+        # more than this mark (the one it is writing), hence the - 1.
+        publisher.sndhwm = FRAME_QUEUE - 1
         with (security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
               sockets.watch_subscribers(publisher) as audience,  # says who joins and leaves, and how many
               # The server binds: it is the stable end, whose address all know; clients come and go.

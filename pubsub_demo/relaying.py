@@ -1,0 +1,180 @@
+"""A relay's watch over its proxy: the stats line once a second, and news of its server.
+
+libzmq's proxy (zmq.proxy_steerable, called in relay.py) moves the messages, in C, without
+copying them. This watch runs beside it, in a thread, and talks to it over the proxy's control
+socket: once a second it asks for the proxy's counters ("STATISTICS": messages and bytes in and
+out) and prints them with the number of clients. It also tells the person at the terminal how
+the connection to the server fares, as a client does (diagnosis.ConnectionStatus), and stops the
+proxy ("TERMINATE") when it is time to connect to the server again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import struct
+import threading
+import time
+from typing import NamedTuple, Protocol
+
+import psutil
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from . import logs
+from .diagnosis import ConnectionStatus
+from .options import NUMBERS_ADDRESS, VIDEO_ADDRESS
+
+QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most
+SILENCE = 3.0  # seconds without a message from the server after which the relay says so
+TICK = 0.25  # seconds between looks at the stop request and the server connection's events
+
+_COUNT = struct.Struct("=Q")  # each of the proxy's counters, and the kernel's
+# struct tcp_info, in linux/tcp.h: tcpi_bytes_acked, a 64-bit count at byte 120 (Linux 4.1+).
+_BYTES_ACKED_AT = 120
+
+
+class Counting(Protocol):
+    """Something that counts the clients connected: the watch that sockets.watch_subscribers yields."""
+
+    count: int
+
+
+class Counters(NamedTuple):
+    """What the proxy counted since it started: whole messages, not their parts."""
+
+    messages_in: int = 0
+    bytes_in: int = 0
+    messages_out: int = 0
+    bytes_out: int = 0
+
+
+class Watch:
+    """Runs beside the proxy between `upstream` (the SUB socket, connected to `address`) and the
+    clients' socket, whose connections `clients` counts (the watch of sockets.watch_subscribers).
+
+    Use as a context manager, before `upstream` connects (its socket monitor must see the first
+    events); pass `control` to zmq.proxy_steerable. `curve` says whether the relay uses CURVE
+    towards its server, for the diagnosis.
+    """
+
+    def __init__(self, upstream: zmq.Socket, address: str, clients: Counting, downstream: zmq.Socket,
+                 *, curve: bool) -> None:
+        self._upstream, self._address, self._clients, self._curve = upstream, address, clients, curve
+        self._port = _tcp_port(downstream.last_endpoint.decode())  # read now: from then on the proxy uses the socket
+        context = upstream.context
+        endpoint = f"inproc://relay-control-{id(self)}"
+        self.control = context.socket(zmq.REP)  # the proxy's end: it answers each command
+        self.control.linger = 0
+        self.control.bind(endpoint)
+        self._commands = context.socket(zmq.REQ)  # ours, used only by the watch's thread
+        self._commands.linger = 0
+        self._commands.connect(endpoint)
+        self._monitor = upstream.get_monitor_socket()  # how the connection to the server fares
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="relay watch", daemon=True)
+
+    def __enter__(self) -> "Watch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._commands.close()
+        self.control.close()
+        self._upstream.disable_monitor()  # first: it tells the monitor socket, which must still be open
+        self._monitor.close()
+
+    def _run(self) -> None:
+        # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
+        signal.pthread_sigmask(signal.SIG_BLOCK, logs.STOP_SIGNALS)
+        status = ConnectionStatus(self._address, SILENCE, curve=self._curve)
+        before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
+        while not self._stop.is_set():
+            self._listen(status, until=started + 1.0)
+            reply = self._ask(b"STATISTICS")
+            if reply is None:
+                return
+            counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
+            now, acked = time.monotonic(), _acked(self._port)
+            logs.inform(self._line(before, counters, acked_before, acked, now - started))
+            if counters.messages_in > before.messages_in:
+                status.heard()
+            elif status.check():
+                # ZeroMQ connects again by itself when a server goes away, but not after it dropped
+                # a connection for breaking the rules: the proxy stops, and relay.py connects again.
+                if self._ask(b"TERMINATE") is None:
+                    return
+                counters = Counters()  # the next proxy counts from 0
+            before, acked_before, started = counters, acked, now
+
+    def _listen(self, status: ConnectionStatus, until: float) -> None:
+        """Pass the server connection's events to `status` until `until` (or a stop request)."""
+        while not self._stop.is_set() and (remaining := until - time.monotonic()) > 0:
+            if self._monitor.poll(1000 * min(remaining, TICK)):
+                event = recv_monitor_message(self._monitor)
+                status.event(event["event"], event["value"])
+
+    def _ask(self, command: bytes) -> list[bytes] | None:
+        """The proxy's answer to `command`; None if the relay stops first."""
+        self._commands.send(command)
+        while not self._stop.is_set():
+            if self._commands.poll(1000 * TICK):
+                return self._commands.recv_multipart()
+        return None
+
+    def _line(self, before: Counters, after: Counters, acked_before: dict | None, acked: dict | None,
+              seconds: float) -> str:
+        """The stats line: clients, then messages and MB a second from the server and to the clients.
+
+        The proxy counts each message once; the bytes out count every client's copy, as the
+        kernel sent them (TCP on Linux: the bytes each client acknowledged), so they show what
+        the relay spares the server's link. Elsewhere they are estimated: bytes passed on times
+        clients."""
+        clients = self._clients.count
+        if acked is None or acked_before is None:
+            sent = (after.bytes_out - before.bytes_out) * clients
+        else:
+            sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
+        return (f"Relay: {clients} client{'' if clients == 1 else 's'}; "
+                f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
+                f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
+                f"out {(after.messages_out - before.messages_out) / seconds:.1f} msg/s, "
+                f"{max(sent, 0) / seconds / 1e6:.2f} MB/s")
+
+
+def _tcp_port(endpoint: str) -> int | None:
+    match = re.fullmatch(r"tcp://.*:(\d+)", endpoint)
+    return int(match[1]) if match else None
+
+
+def _acked(port: int | None) -> dict[tuple, int] | None:
+    """The bytes acknowledged so far on each TCP connection of this process to local `port`
+    (its clients' connections), by (descriptor, client address); None where they cannot be counted."""
+    if port is None or not hasattr(socket, "TCP_INFO"):
+        return None
+    counts = {}
+    for connection in psutil.Process().net_connections("tcp"):
+        if connection.laddr and connection.laddr.port == port and connection.raddr and connection.fd >= 0:
+            try:  # a second descriptor for the connection: libzmq keeps (and closes) its own
+                with socket.socket(fileno=os.dup(connection.fd)) as tcp:
+                    info = tcp.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+            except OSError:  # closed meanwhile
+                continue
+            if len(info) >= _BYTES_ACKED_AT + _COUNT.size:
+                counts[(connection.fd, connection.raddr)] = _COUNT.unpack_from(info, _BYTES_ACKED_AT)[0]
+    return counts
+
+
+def client_command(server: str) -> str:
+    """The client script a relay's students run: the one of the part whose server's port `server`
+    has (each part has its own), else a stand-in for either."""
+    port = server.rsplit(":", 1)[-1]
+    for address, client in ((NUMBERS_ADDRESS, "random_numbers_transmission/client1.py"),
+                            (VIDEO_ADDRESS, "video_transmission/client1.py")):
+        if address.endswith(f":{port}"):
+            return client
+    return "PART/client1.py"

@@ -1,0 +1,54 @@
+"""Relay: takes a server's messages once and passes them on to clients of its own.
+
+Sockets: SUB, connects to the server (default tcp://127.0.0.1:5688, the video server);
+         PUB, binds for the clients (default tcp://127.0.0.1:5689). libzmq's proxy joins them.
+Run:     python relay.py --connect tcp://TEACHER:5688 --share   (--help lists all the options)
+
+A PUB socket sends one copy of each message per client: a teacher's laptop on Wi-Fi serving 20
+students sends every frame 20 times over its own link. Put a relay in the room, on a wired
+computer: the teacher's server sends it one copy, and the relay sends one to each student.
+Clients connect to a relay exactly as to a server, and a relay may connect to another relay (a
+room each, a building). It works for both parts: it passes messages on unchanged, unread.
+
+zmq.proxy_steerable moves the messages in C, without copying them; a thread beside it prints
+the stats once a second (see pubsub_demo/relaying.py). ZeroMQ's usual proxy is XSUB to XPUB,
+which also passes each client's subscriptions up to the server. Here every client takes
+everything, so the relay subscribes to everything once, and its clients' subscriptions stop at
+its PUB socket: a stranger's flood of them costs the server nothing, and cannot get the relay
+cut off by the server (a server cuts off a connection that sends more than 64 KiB).
+Like the video server, the relay holds at most 2 messages for each client: a slow client gets
+the newest frames, never an ever longer queue, and slows no one else.
+"""
+
+# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
+from pubsub_demo import logs, network, options, relaying, security, sockets
+from pubsub_demo.wire import VIDEO_MAX_BYTES
+import zmq
+
+
+def main() -> None:
+    args = options.relay(__doc__)
+    logs.setup(args.log_file, "RELAY")
+
+    with zmq.Context() as context, context.socket(zmq.SUB) as upstream, context.socket(zmq.PUB) as downstream:
+        downstream.sndhwm = relaying.QUEUE - 1  # before bind; libzmq holds one more (the one it writes)
+        upstream.rcvhwm = relaying.QUEUE  # before connect: the connection's queue is made then
+        with (security.allow_only_authorized(context, downstream, args.curve),  # with --curve only
+              # Towards its clients the relay is a server: it watches who joins, and binds.
+              sockets.watch_subscribers(downstream) as clients, sockets.bind(downstream, args.bind),
+              relaying.Watch(upstream, args.connect, clients, downstream, curve=args.upstream_curve is not None) as watch):
+            # Towards the server it is a client: it connects, and ZeroMQ connects again if the server goes.
+            security.use_client_keys(upstream, args.upstream_curve)  # with --upstream-curve only
+            sockets.connect(upstream, args.connect, max_bytes=VIDEO_MAX_BYTES)
+            upstream.subscribe(b"")  # everything, once, for all the clients
+            print(network.announce(downstream, relaying.client_command(args.connect), args.curve,
+                                   details=f", relaying {args.connect}"))
+
+            while True:
+                # libzmq forwards each message from upstream to downstream, in C, until the watch stops it.
+                zmq.proxy_steerable(upstream, downstream, None, watch.control)
+                sockets.reconnect(upstream, args.connect)  # stopped: the server has been gone for a while
+
+
+if __name__ == "__main__":
+    logs.run(main)

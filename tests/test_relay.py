@@ -1,0 +1,308 @@
+"""relay.py: a server's messages passed on, unchanged, to clients of the relay; relays chained,
+killed and restarted; slow, stopped and hostile clients behind a relay; CURVE on both sides."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import NUMBERS, ROOT, VIDEO, start_server
+from netns import Network
+from pubsub_demo import sockets
+from test_faults import rss_mb
+from test_hostile import flood, topics
+from test_numbers import printed_values, sent_arrays
+from test_video import frame_lines, start_video_server
+
+RELAY = ROOT / "relay.py"
+STATS = re.compile(r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$")
+
+
+def start_relay(run, server: str, *args: str, bind: str = "tcp://127.0.0.1:*"):
+    """relay.py between `server` and a port the system picks; the script and its address."""
+    relay = run(RELAY, "--connect", server, "--bind", bind, *args)
+    address = relay.expect(rf"^Publishing on (\S+), relaying {re.escape(server)};")[1]
+    return relay, address
+
+
+def run_of_arrays(values: list[float], arrays: list[list[float]], count: int) -> bool:
+    """Whether `values` are exactly the values of `count` arrays sent one after the other."""
+    first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
+    return values == [value for array in arrays[first:first + count] for value in array]
+
+
+def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_numbers_sent(run):
+    server, address = start_server(run, "--interval", "0.05")
+    first, first_address = start_relay(run, address)
+    second, second_address = start_relay(run, first_address)  # a relay connects to a relay as a client does
+    near = run(NUMBERS / "client3.py", "--connect", first_address, "--messages", "20")
+    far = run(NUMBERS / "client3.py", "--connect", second_address, "--messages", "20")
+    assert near.wait() == 0 and far.wait() == 0
+    first.expect(r"^Relay: 2 clients; in (1[6-9]|2[0-4])\.\d msg/s")  # the second relay and a client; 20 arrays a second
+    for script in (second, first, server):
+        assert script.interrupt() == 0
+    arrays = sent_arrays(server)
+    for client in (near, far):
+        assert run_of_arrays(printed_values(client), arrays, 20)
+
+
+def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
+    server, address = start_video_server(run, "--width", "320", "--height", "180")  # raw: 173 kB a frame
+    relay, relay_address = start_relay(run, address)
+    clients = [run(VIDEO / name, "--connect", relay_address, "--no-window", "--print-frames")
+               for name in ("client1.py", "client2.py")]
+    for client in clients:
+        client.expect(r"^frame \d+")
+    relay.skip_seen()
+    relay.expect(r"^Relay: 2 clients")  # a second with both clients from its start...
+    line = relay.expect(r"^Relay: 2 clients").string  # ...and this one for sure
+    for client in clients:
+        for _ in range(40):
+            client.expect(r"^frame \d+")
+        assert client.interrupt() == 0
+    assert relay.interrupt() == 0 and server.interrupt() == 0
+    sent = {frame["seq"]: frame for frame in frame_lines(server)}
+    for client in clients:
+        received = frame_lines(client)
+        seqs = [frame["seq"] for frame in received]
+        assert seqs == sorted(set(seqs))  # in order, no repeats
+        assert seqs[-1] - seqs[0] < len(seqs) + 4  # a client that keeps up skips next to nothing
+        for frame in received:
+            assert frame["crc"] == sent[frame["seq"]]["crc"] and frame["pattern"] == frame["seq"]
+    messages_in, megabytes_in, messages_out, megabytes_out = map(float, STATS.match(line).groups()[1:])
+    print(f"relay stats with 2 clients: {line}")
+    assert 25 <= messages_in <= 35 and messages_out == messages_in
+    assert 1.7 <= megabytes_out / megabytes_in <= 2.3  # one copy for each client, as their kernels acknowledged
+
+
+def test_clients_resume_within_2_s_of_a_killed_relay_starting_again(run):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, relay_address = start_relay(run, address)
+    numbers = run(NUMBERS / "client3.py", "--connect", relay_address)
+    video_server, video_address = start_video_server(run, "--width", "160", "--height", "90")
+    video_relay, video_relay_address = start_relay(run, video_address)
+    frames = run(VIDEO / "client1.py", "--connect", video_relay_address, "--no-window", "--print-frames")
+    numbers.expect(r"^\d")
+    frames.expect(r"^frame \d")
+    for killed in (relay, video_relay):
+        killed.process.kill()  # SIGKILL: no goodbye
+        killed.wait()
+    numbers.skip_seen()
+    frames.skip_seen()
+    started = time.monotonic()  # the relays start again, on their ports: from here, python starts too
+    relay = run(RELAY, "--connect", address, "--bind", relay_address)
+    video_relay = run(RELAY, "--connect", video_address, "--bind", video_relay_address)
+    numbers.expect(r"^\d")
+    numbers_back = time.monotonic() - started
+    frames.expect(r"^frame \d")
+    frames_back = time.monotonic() - started
+    print(f"relays started again: the numbers client resumed {numbers_back:.2f} s later, "
+          f"the video client {frames_back:.2f} s later")
+    assert max(numbers_back, frames_back) < 2.0
+    for script in (numbers, frames, relay, video_relay, server, video_server):
+        assert script.interrupt() == 0
+
+
+def test_a_client_of_a_relay_hears_that_the_server_went_away_and_resumes_when_it_comes_back(run):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, relay_address = start_relay(run, address)
+    client = run(NUMBERS / "client3.py", "--connect", relay_address, "--silence", "1")
+    client.expect(r"^\d")
+    server.process.kill()
+    server.wait()
+    said = client.expect(r"no data from|sends nothing", stream="stderr")  # it is connected: to the relay
+    relay.expect(rf"nothing listens at {re.escape(address)}|no data from {re.escape(address)}", stream="stderr")
+    client.skip_seen()
+    restarted = run(NUMBERS / "server.py", "--bind", address, "--interval", "0.05", "--seed", "5")
+    restarted.expect(r"^sent #0")
+    client.expect(r"data flows again", stream="stderr")
+    client.expect(r"^\d")
+    relay.expect(rf"data flows again from {re.escape(address)}", stream="stderr")
+    print(f"the relay's client said: {said.string}")
+    for script in (client, relay, restarted):
+        assert script.interrupt() == 0
+
+
+def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
+    fps = 30
+    server, address = start_video_server(run, "--width", "640", "--height", "360", "--fps", str(fps))  # raw: 691 kB
+    relay, relay_address = start_relay(run, address)
+    stopped = run(VIDEO / "client2.py", "--connect", relay_address, "--no-window", "--print-frames")
+    watcher = run(VIDEO / "client1.py", "--connect", relay_address, "--no-window", "--print-frames")
+    for client in (stopped, watcher):
+        client.expect(r"^frame \d")
+    stopped.process.send_signal(signal.SIGSTOP)
+    slow = run(VIDEO / "client2.py", "--connect", relay_address, "--no-window", "--print-frames",
+               "--frames", "5", "--delay", "0.5")  # handles 2 frames a second
+    relay_before = rss_mb(relay.process.pid)
+    watcher.skip_seen()
+    seqs = [int(watcher.expect(r"^frame (\d+):")[1]) for _ in range(90)]  # 3 seconds of frames
+    assert slow.wait() == 0
+    relay_after = rss_mb(relay.process.pid)
+    stopped.skip_seen()
+    went_on = time.monotonic()
+    stopped.process.send_signal(signal.SIGCONT)
+    resumed = [float(stopped.expect(r"^frame \d+: .* latency ([\d.]+) ms")[1]) for _ in range(30)]
+    times = [moment - went_on for moment in stopped.stdout_times[-30:]]  # when each of those 30 lines came
+    gaps = sum(later - earlier - 1 for earlier, later in zip(seqs, seqs[1:]))
+    frame_ms = 1000 / fps
+    slow_lags = [frame["latency"] / frame_ms for frame in frame_lines(slow)]
+    # The first lines may still be from before the stop; then come the frames the kernel held
+    # for the client while it was stopped, and from then on only the newest.
+    fresh = max(k for k, latency in enumerate(resumed) if latency > 2 * frame_ms) + 1
+    print(f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; relay memory {relay_before:.0f} -> "
+          f"{relay_after:.0f} MB; slow client's lag in frames {[round(lag, 2) for lag in slow_lags]}; "
+          f"the stopped client, once it went on, showed its last stale frame ({max(resumed):.0f} ms old) "
+          f"{1000 * times[fresh - 1]:.0f} ms later, then frames {min(resumed[fresh:]):.1f}-{max(resumed[fresh:]):.1f} ms old")
+    assert gaps <= 3
+    assert relay_after - relay_before < 50
+    assert max(slow_lags) <= 2
+    assert times[fresh - 1] < 0.5  # what the kernel held for it while it was stopped goes by at once
+    assert len(resumed) - fresh >= 20
+    for script in (stopped, watcher, relay, server):
+        assert script.interrupt() == 0
+
+
+def test_a_hostile_subscriber_at_a_relay_costs_no_one_anything(run):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, relay_address = start_relay(run, address)
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)
+    client.expect(r"^\d")
+    before = rss_mb(relay.process.pid)
+    lines_before, started = len(client.stdout), time.monotonic()
+    sent, connections = flood(int(relay_address.rsplit(":", 1)[1]), topics(1000, 100), minor=0, seconds=3.0,
+                              give_up=lambda: rss_mb(relay.process.pid) - before > 100)
+    rate = (len(client.stdout) - lines_before) / (time.monotonic() - started) / (6 * 20)
+    peak = _peak_mb(relay.process.pid)
+    relay.expect(r"cut off a subscriber at 127\.0\.0\.1", stream="stderr")
+    deadline = time.monotonic() + 5  # the flood's last connections are cut off and freed
+    while rss_mb(relay.process.pid) - before >= 50 and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling the relay's memory, with a deadline
+    after = rss_mb(relay.process.pid)
+    print(f"{sent * 100} subscriptions of 1 KB over {connections} connections: the relay's client got {rate:.0%} "
+          f"of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, then {after:.0f} MB")
+    assert rate > 0.75 and after - before < 50 and peak - before < 150
+    assert not [line for line in server.stdout + server.stderr if "cut off" in line or " left " in line]  # it kept the relay
+    for script in (client, relay, server):
+        assert script.interrupt() == 0
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """Our class's keys (a server and 3 clients; the relay takes client3's) and a stranger's."""
+    from pubsub_demo import keys as making
+    folder = tmp_path_factory.mktemp("keys")
+    making.generate(folder / "class", 3)
+    making.generate(folder / "stranger", 1)
+    return folder
+
+
+def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run, keys):
+    ours, stranger = keys / "class", keys / "stranger"
+    server, address = start_server(run, "--interval", "0.05", "--curve", str(ours / "server"))
+    relay, relay_address = start_relay(run, address, "--curve", str(ours / "server"),
+                                       "--upstream-curve", str(ours / "client3"))
+    strange_relay, strange_relay_address = start_relay(run, address, "--upstream-curve", str(stranger / "client1"))
+    keyless_relay, _ = start_relay(run, address)
+    outsider = run(NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(stranger / "client1"))
+    misled = run(NUMBERS / "client3.py", "--connect", strange_relay_address)  # behind the stranger's relay
+    student = run(NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(ours / "client1"),
+                  "--messages", "20")
+    assert student.wait() == 0
+    assert run_of_arrays(printed_values(student), sent_arrays(server), 20)
+    relay.expect(r"^client1 \(127\.0\.0\.1\) joined")
+    relay.expect(r"refused 127\.0\.0\.1: its handshake failed", stream="stderr")  # it holds another server's key
+    outsider.expect(r"the CURVE handshake with \S+ failed", stream="stderr")
+    strange_relay.expect(rf"the CURVE handshake with {re.escape(address)} failed", stream="stderr")
+    keyless_relay.expect(rf"the server at {re.escape(address)} requires CURVE keys", stream="stderr")
+    server.expect(r"refused 127\.0\.0\.1: ", stream="stderr")
+    for script in (outsider, misled):
+        assert script.stdout == [] and script.interrupt() == 0
+    assert strange_relay.interrupt() == 0 and keyless_relay.interrupt() == 0
+    assert all("; in 0.0 msg/s" in line for line in strange_relay.stdout if line.startswith("Relay:"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_sigterm_and_sighup_stop_a_relay_cleanly(run, sig):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, relay_address = start_relay(run, address)
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)
+    client.expect(r"^\d")
+    relay.expect(r"^Relay: 1 client;")
+    assert relay.interrupt(sig, timeout=5) == 0
+    assert not any("Traceback" in line for line in relay.stderr)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--connect", "tcp://*:5688"], "names no single server"),
+    (["--bind", "nowhere"], "is not an address"),
+    (["--share", "--connect", "ipc:///tmp/relay.sock"], "--share needs a tcp:// address"),
+])
+def test_relay_usage_errors(run, args, message):
+    relay = run(RELAY, *args)
+    assert relay.wait() == 2
+    assert len(relay.stderr) == 1 and message in relay.stderr[0]
+
+
+def test_relay_help_and_a_busy_port(run, tmp_path):
+    helped = run(RELAY, "--help")
+    assert helped.wait() == 0
+    text = "\n".join(helped.stdout)
+    for option in ("--connect", "--bind", "--share", "--curve", "--upstream-curve", "--log-file"):
+        assert option in text
+    first, address = start_relay(run, f"ipc://{tmp_path}/no-server.sock")
+    busy = run(RELAY, "--bind", address)
+    assert busy.wait() == 1
+    assert any("cannot bind" in line and "Address already in use" in line for line in busy.stderr)
+    assert first.interrupt() == 0
+
+
+@pytest.fixture(scope="module")
+def network():
+    reason = Network.available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must run these tests as root with iproute2 installed")
+        pytest.skip(f"{reason}; CI runs these tests")
+    network = Network()
+    try:
+        for name in ("teacher", "relay", "student"):
+            network.add(name)
+        yield network
+    finally:
+        network.close()
+
+
+def test_a_relay_in_the_room_serves_students_with_the_command_it_prints(run, network):
+    teacher, room = network.hosts["teacher"], network.hosts["relay"]
+    server = run(VIDEO / "server.py", "--share", "--no-window", "--width", "160", "--height", "90",
+                 prefix=teacher.command())
+    port = server.expect(r"^Publishing on tcp://\S+:(\d+) ")[1]
+    relay = run(RELAY, "--connect", f"tcp://{teacher.address}:{port}", "--share", prefix=room.command())
+    relay.expect(rf"^Publishing on tcp://\S+:{port}, relaying tcp://{teacher.address}:{port}; "
+                 rf"this computer's addresses: {room.address};")
+    command = relay.expect(r"^students run: python (video_transmission/client1\.py) --connect (\S+)$")
+    assert command[2] == f"tcp://{room.address}:{port}"  # the teacher's port, the relay's address
+    student = run(ROOT / command[1], "--connect", command[2], "--no-window", "--print-frames", "--frames", "10",
+                  prefix=network.hosts["student"].command())
+    assert student.wait() == 0
+    relay.expect(rf"^client {network.hosts['student'].address} joined \(1 connected\)$")
+    server.expect(rf"^client {room.address} joined \(1 connected\)$")  # the teacher sees one client: the relay
+    assert len(frame_lines(student)) == 10
+    # What the teacher's kernel may hold for the relay, another computer: a few kB, not megabytes.
+    shown = subprocess.run(teacher.command("ss", "-tmnH", "state", "established", f"( sport = :{port} )"),
+                           capture_output=True, text=True, timeout=10, check=True).stdout
+    buffers = [int(size) for size in re.findall(r"\btb(\d+)", shown)]
+    print(f"the teacher's send buffer for the relay: {buffers} bytes")
+    assert buffers and all(size <= 2 * sockets.REMOTE_SEND_BUFFER for size in buffers)
+    assert relay.interrupt() == 0 and server.interrupt() == 0
+
+
+def _peak_mb(pid: int) -> float:
+    return int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
