@@ -47,7 +47,8 @@ def main() -> None:
             while True:
                 # libzmq forwards each message from upstream to downstream, in C, until the watch stops it.
                 zmq.proxy_steerable(upstream, downstream, None, watch.control)
-                sockets.reconnect(upstream, args.connect)  # stopped: the server has been gone for a while
+                logs.checkpoint()  # the proxy stopped for a stop request? Then the relay stops.
+                sockets.reconnect(upstream, args.connect)  # else the server has been gone for a while
 
 
 if __name__ == "__main__":

@@ -231,6 +231,11 @@ def _write_counts(*, only_if_over: bool) -> None:
         _logger.log(level, line)
 
 
+def stop_requested() -> bool:
+    """Whether a stop signal came (for a thread that must help the main one stop)."""
+    return _stop_signal is not None
+
+
 def checkpoint() -> None:
     """Call at each step of a script's loop: it stops the script if a stop was asked for, and
     writes the counts of held-back log lines once their window is over (see FloodGate).

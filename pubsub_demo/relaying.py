@@ -95,6 +95,11 @@ class Watch:
         before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
+            if logs.stop_requested():
+                # The main thread may be deep in the proxy, its KeyboardInterrupt lost in pyzmq:
+                # the proxy stops, and relay.py's loop then stops the relay (logs.checkpoint).
+                self._ask(b"TERMINATE")
+                return
             reply = self._ask(b"STATISTICS")
             if reply is None:
                 return
@@ -113,7 +118,7 @@ class Watch:
 
     def _listen(self, status: ConnectionStatus, until: float) -> None:
         """Pass the server connection's events to `status` until `until` (or a stop request)."""
-        while not self._stop.is_set() and (remaining := until - time.monotonic()) > 0:
+        while not (self._stop.is_set() or logs.stop_requested()) and (remaining := until - time.monotonic()) > 0:
             if self._monitor.poll(1000 * min(remaining, TICK)):
                 event = recv_monitor_message(self._monitor)
                 status.event(event["event"], event["value"])
