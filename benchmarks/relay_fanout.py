@@ -187,6 +187,7 @@ def main() -> None:
         ("latency (ms): median / 95% / max", lambda r: f"{statistics.median(r.latencies):.0f} / "
                                                        f"{percentile(r.latencies, 0.95):.0f} / {max(r.latencies):.0f}"),
         ("worst student's 95% latency (ms)", lambda r: f"{max(r.worst):.0f}"),
+        ("frames shown over 250 ms old", lambda r: f"{sum(age > 250 for age in r.latencies)} of {len(r.latencies)}"),
         ("teacher's link: MB, Mbit/s", lambda r: f"{r.sent / 1e6:.1f}, {8 * r.sent / r.seconds / 1e6:.1f}"),
     ]
     for label, cell in table:

@@ -38,11 +38,13 @@ SUBSCRIBER_MAX_BYTES = 64 * 1024  # per connection, in all: a connection that se
                                   # and connects again)
 WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
 # What the kernel may hold for a subscriber on another computer of a publisher that keeps only
-# a few messages for each (SNDHWM under SMALL_QUEUE; Linux doubles it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG
-# frames, waiting behind a slow link. With 10 students sharing a 20 Mbit/s link, frames were
-# 0.5-2.3 s old; with this and the queue counted right, 0.12 s (0.25 s at most; see
-# benchmarks/relay_fanout.py). On one computer it stays as it was: so small a buffer over
-# loopback cut raw 1280x720 frames from 30 frames/s to under 1 (measured with the scripts).
+# the newest message or a few for each (CONFLATE, or SNDHWM under SMALL_QUEUE; Linux doubles
+# it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG frames, waiting
+# behind a slow link. With 10 students sharing a 20 Mbit/s link, frames were 0.5-2.3 s old;
+# with this buffer and a queue of one frame, the newest, some 0.09 s (see
+# benchmarks/relay_fanout.py; larger buffers, or TCP_NOTSENT_LOWAT with the default buffer,
+# made it worse: the link's queue overflowed). On one computer it stays as it was: so small
+# a buffer over loopback cut raw 1280x720 frames from 30 frames/s to under 1 (measured).
 REMOTE_SEND_BUFFER = 4096
 SMALL_QUEUE = 100  # messages: a publisher whose SNDHWM is below this sends frames, not data to keep
 
@@ -80,10 +82,11 @@ def bind(publisher: zmq.Socket, address: str) -> Iterator[None]:
 def watch_subscribers(publisher: zmq.Socket) -> Iterator[_Watch]:
     """For the `with` block, say who joins and leaves `publisher` (the watch's `count` is how
     many are connected), and cut off any connection that sends more than a subscriber needs
-    to (see _Watch). If `publisher` keeps only a few messages for each subscriber (its SNDHWM,
-    set before), the kernel keeps only a few kB for a subscriber on another computer too.
+    to (see _Watch). If `publisher` keeps only the newest message or a few for each subscriber
+    (CONFLATE, or a small SNDHWM, set before), the kernel keeps only a few kB for a subscriber
+    on another computer too.
     Enter it before binding, so that no connection goes unseen."""
-    watch = _Watch(publisher, small_buffers=publisher.sndhwm < SMALL_QUEUE)
+    watch = _Watch(publisher, small_buffers=bool(publisher.conflate) or publisher.sndhwm < SMALL_QUEUE)
     try:
         yield watch
     finally:

@@ -5,9 +5,10 @@ Run:    python video_transmission/server.py [--video FILE | --video 0] [--jpeg 8
         (no --video: a built-in test pattern; --help lists all the options)
 
 Frames go out at the video's frame rate on a steady clock, each without being copied. PUB
-queues messages for each client up to its high-water mark (SNDHWM, 1000 by default) and drops
-the rest for that client: here only 2 frames, so a client that cannot keep up gets the newest
-frames instead of a queue of gigabytes of old ones, and never runs in slow motion.
+queues up to 1000 messages for each client (its high-water mark, SNDHWM), then drops the new
+ones: for video, gigabytes of old frames. Here CONFLATE keeps one frame for each client, the
+newest, so a client that cannot keep up gets fewer frames, never old ones, and never runs in
+slow motion.
 """
 
 import contextlib
@@ -22,8 +23,6 @@ from pubsub_demo.pacing import Pacer
 from pubsub_demo.wire import Message
 import zmq
 
-FRAME_QUEUE = 2  # frames held for each client; more would only be older
-
 
 def main() -> None:
     args = options.video_server(__doc__)
@@ -35,9 +34,10 @@ def main() -> None:
                       print_frames=args.print_frames)
 
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher, display, contextlib.closing(source):
-        # Before bind: each client's queue is made as it connects. libzmq holds one message
-        # more than this mark (the one it is writing), hence the - 1.
-        publisher.sndhwm = FRAME_QUEUE - 1
+        # Before bind: each client's queue is made as it connects. A new frame replaces one
+        # that still waits (a high-water mark would drop the new one). A frame is one part:
+        # CONFLATE would keep only the last part of a message of several.
+        publisher.conflate = True
         with (security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
               sockets.watch_subscribers(publisher) as audience,  # says who joins and leaves, and how many
               # The server binds: it is the stable end, whose address all know; clients come and go.
