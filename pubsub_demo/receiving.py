@@ -126,8 +126,8 @@ class Newest(Generic[T]):
 
     This is how a video client never falls behind: the thread takes every frame off the
     socket as soon as it arrives, so nothing piles up in ZeroMQ's queues or the kernel's, and
-    the display, however slow, always gets the latest frame. (ZMQ_CONFLATE would keep only
-    the last message too, but it does not work with multi-part messages.)
+    the display, however slow, always gets the latest frame. (The video server's socket does
+    the same for each client, with ZMQ_CONFLATE: see video_transmission/server.py.)
     Use it as a context manager, and iterate over it for the newest items; the iterator must
     yield now and then (None is skipped) so that the thread can notice when it is asked to stop.
     A ZeroMQ socket that the iterator reads must be used by no other thread meanwhile (sockets

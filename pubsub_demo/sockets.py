@@ -134,6 +134,8 @@ def send(publisher: zmq.Socket, parts: list) -> None:
     """
     if len(parts) == 1:
         publisher.send(parts[0], copy=False)
+    elif publisher.conflate:  # it would send the last part alone: a message no client could read
+        raise ValueError("a socket with ZMQ_CONFLATE sends messages of one part only")
     else:
         publisher.send_multipart(parts, copy=False)
 

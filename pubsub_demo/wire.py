@@ -87,13 +87,16 @@ def empty(shape: tuple[int, ...], dtype: np.dtype | type = np.uint8) -> np.ndarr
     return buffer[HEADER.size :].view(dtype).reshape(shape)
 
 
-def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) -> list[Buffer]:
+def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None,
+           one_part: bool = False) -> list[Buffer]:
     """Turn an array into the parts of one message: [header + payload] or [header, payload].
 
     The payload is the array's bytes, or a JPEG image if `jpeg_quality` (1-100) asks for one
     (for 8-bit images of shape (height, width) or (height, width, 3)). A large raw payload is
     the array itself, not a copy: send the parts with `copy=False`, and leave the array alone
-    until it is gone.
+    until it is gone. With `one_part`, always [header + payload]: a large raw array made
+    without room for the header in front (see `empty`) is then copied behind one. (A socket
+    with ZMQ_CONFLATE would keep only the last part of a message of two.)
     """
     code = CODES.get(array.dtype) or CODES.get(array.dtype.newbyteorder("<"))  # "<" for big-endian ones
     if code is None:
@@ -109,10 +112,20 @@ def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None) 
     if payload.nbytes <= ONE_PART_LIMIT:
         return [header + payload.tobytes()]
     room = _room_in_front(payload)
+    if room is None and one_part:
+        payload = _with_room_in_front(payload)
+        room = _room_in_front(payload)
     if room is not None:
         room[: HEADER.size] = np.frombuffer(header, np.uint8)
         return [room]
     return [header, payload]
+
+
+def _with_room_in_front(array: np.ndarray) -> np.ndarray:
+    """A copy of `array` made by `empty`, with room for a header in front of it."""
+    copy = empty(array.shape, array.dtype)
+    copy[...] = array
+    return copy
 
 
 def _room_in_front(array: np.ndarray) -> np.ndarray | None:

@@ -8,9 +8,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import zmq
 
 from conftest import VIDEO
-from pubsub_demo import video, wire
+from pubsub_demo import sockets, video, wire
 
 FRAME_LINE = re.compile(r"frame (\d+|\?): (\d+)x(\d+) crc32 ([0-9a-f]{8})(?: latency ([\d.]+) ms)?(?: pattern (\d+))?")
 
@@ -169,3 +170,12 @@ def test_stats_lines_count_clients_and_megabytes(run):
     assert float(received[2]) == pytest.approx(float(received[1]) * frame_mb, rel=0.1, abs=0.05)
     for script in (*clients, server):
         assert script.interrupt() == 0
+
+
+def test_a_conflating_socket_refuses_a_message_of_two_parts(context):
+    """Rather than send the last part alone, which no client could read."""
+    with context.socket(zmq.PUB) as publisher:
+        publisher.conflate = True
+        with pytest.raises(ValueError, match="one part only"):
+            sockets.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8)))
+        sockets.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8), one_part=True))

@@ -44,6 +44,20 @@ def test_arrays_made_by_empty_travel_in_one_part_without_copy():
     assert len(wire.encode(frame[:, :640])) == 2  # a part of it has no room in front
 
 
+def test_one_part_asked_for_is_one_part_whatever_made_the_array():
+    """The video server's socket (ZMQ_CONFLATE) keeps one part of a message: a frame made
+    without room in front (a camera's, a part of a frame) is copied behind a header."""
+    frame = wire.empty((720, 1280, 3))
+    frame[...] = 5
+    (part,) = wire.encode(frame, seq=3, one_part=True)
+    assert np.shares_memory(part, frame)  # room in front: no copy
+    for array in (np.arange(720 * 1280 * 3, dtype=np.uint32).astype(np.uint8).reshape(720, 1280, 3),
+                  frame[:, :640], np.zeros((100_000,))):
+        (part,) = wire.encode(array, seq=4, one_part=True)
+        message = wire.decode([bytearray(part.tobytes())])
+        assert message.seq == 4 and np.array_equal(message.array, array)
+
+
 def test_decoded_arrays_are_writable_and_large_ones_share_the_payload():
     small = wire.decode(wire.encode(np.arange(6.0))).array
     small[0] = 42.0

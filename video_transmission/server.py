@@ -27,7 +27,8 @@ import zmq
 def main() -> None:
     args = options.video_server(__doc__)
     logs.setup(args.log_file, "SERVER")
-    encode = wire.encode_pickle if args.pickle else functools.partial(wire.encode, jpeg_quality=args.jpeg)
+    encode = wire.encode_pickle if args.pickle else functools.partial(wire.encode, jpeg_quality=args.jpeg,
+                                                                      one_part=True)
     source = video.open_source(args.video, args.width, args.height)
     fps = source.fps if args.fps is None else args.fps
     display = Display("Server", slot=0, window=not args.no_window, position=args.window_position,
