@@ -12,6 +12,7 @@
    fresh its first frames are when it goes on.
 
 Run: python benchmarks/video_throughput.py [--rounds 3] [--slow-seconds 20] [--stop-seconds 60]
+     python benchmarks/video_throughput.py --only slow --slow-seconds 10   (part 3 alone, for a class)
 """
 
 from __future__ import annotations
@@ -178,39 +179,51 @@ def stopped_client(seconds: float) -> tuple[float, float, float, float, list[flo
     return server_before, server_after, client_after, max(rss_mb_peak for rss_mb_peak in [client_after]), fresh
 
 
+PARTS = ("throughput", "jpeg", "slow", "stopped")  # the four parts above, as --only names them
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds per format; the median is reported (default 3)")
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one throughput measurement (default 2)")
     parser.add_argument("--slow-seconds", type=float, default=20.0, help="how long the slow clients run (default 20)")
     parser.add_argument("--stop-seconds", type=float, default=60.0, help="how long our client is stopped (default 60)")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only this part (may be given more than once; default: all four)")
     args = parser.parse_args()
+    parts = args.only or PARTS
 
     frame = make_frame()
-    print(f"1. Throughput, {WIDTH}x{HEIGHT} BGR frames ({frame.nbytes / 1e6:.1f} MB), queue of {QUEUE}:")
-    rates = compare(FORMATS, make_frame, rounds=args.rounds, seconds=args.seconds, hwm=QUEUE)
-    pickle_rates, ceiling, ours = rates.values()
-    for name, values in rates.items():
-        print(f"   {name:26} {statistics.median(values):7.0f} frames/s (median of {len(values)})")
-    print(f"   ours / ceiling:    {median_ratio(ours, ceiling):6.1%}  (target >= 95%; median of the rounds' ratios)")
-    print(f"   ours / send_pyobj: {median_ratio(ours, pickle_rates):6.2f}x (target >= 3.5x)")
+    if "throughput" in parts:
+        print(f"1. Throughput, {WIDTH}x{HEIGHT} BGR frames ({frame.nbytes / 1e6:.1f} MB), queue of {QUEUE}:")
+        rates = compare(FORMATS, make_frame, rounds=args.rounds, seconds=args.seconds, hwm=QUEUE)
+        pickle_rates, ceiling, ours = rates.values()
+        for name, values in rates.items():
+            print(f"   {name:26} {statistics.median(values):7.0f} frames/s (median of {len(values)})")
+        print(f"   ours / ceiling:    {median_ratio(ours, ceiling):6.1%}  (target >= 95%; median of the rounds' ratios)")
+        print(f"   ours / send_pyobj: {median_ratio(ours, pickle_rates):6.2f}x (target >= 3.5x)")
 
-    parts = wire.encode(frame, jpeg_quality=80)
-    size = sum(memoryview(part).nbytes for part in parts)
-    encode_ms = min(_timed(lambda: wire.encode(frame, jpeg_quality=80)) for _ in range(20))
-    decode_ms = min(_timed(lambda: wire.decode(parts)) for _ in range(20))
-    print(f"2. JPEG quality 80: {size / 1000:.0f} kB, {frame.nbytes / size:.0f}x smaller; "
-          f"encode {encode_ms:.1f} ms, decode {decode_ms:.1f} ms")
+    if "jpeg" in parts:
+        encoded = wire.encode(frame, jpeg_quality=80)
+        size = sum(memoryview(part).nbytes for part in encoded)
+        encode_ms = min(_timed(lambda: wire.encode(frame, jpeg_quality=80)) for _ in range(20))
+        decode_ms = min(_timed(lambda: wire.decode(encoded)) for _ in range(20))
+        print(f"2. JPEG quality 80: {size / 1000:.0f} kB, {frame.nbytes / size:.0f}x smaller; "
+              f"encode {encode_ms:.1f} ms, decode {decode_ms:.1f} ms")
 
-    print(f"3. A client handling 2 frames/s against {FPS} frames/s, after {args.slow_seconds:g} s:")
-    age, peak = slow_original(args.slow_seconds)
-    print(f"   original way: showing a frame {age:.1f} s old ({age * FPS:.0f} frames behind); client memory peak {peak:.0f} MB")
-    age, peak = slow_ours(args.slow_seconds)
-    print(f"   our scripts:  showing a frame {age * 1000:.0f} ms old ({age * FPS:.1f} frames behind); client memory peak {peak:.0f} MB")
+    if "slow" in parts:
+        print(f"3. A client handling 2 frames/s against {FPS} frames/s, after {args.slow_seconds:g} s:", flush=True)
+        age, peak = slow_original(args.slow_seconds)
+        print(f"   original way: showing a frame {age:.1f} s old ({age * FPS:.0f} frames behind); "
+              f"client memory peak {peak:.0f} MB", flush=True)
+        age, peak = slow_ours(args.slow_seconds)
+        print(f"   our scripts:  showing a frame {age * 1000:.0f} ms old ({age * FPS:.1f} frames behind); "
+              f"client memory peak {peak:.0f} MB")
 
-    server_before, server_after, client_after, _, fresh = stopped_client(args.stop_seconds)
-    print(f"4. Our client stopped for {args.stop_seconds:g} s: server memory {server_before:.0f} -> {server_after:.0f} MB, "
-          f"client {client_after:.0f} MB; latency of its frames after it goes on: {', '.join(f'{v:.0f}' for v in fresh)} ms")
+    if "stopped" in parts:
+        server_before, server_after, client_after, _, fresh = stopped_client(args.stop_seconds)
+        print(f"4. Our client stopped for {args.stop_seconds:g} s: server memory {server_before:.0f} -> {server_after:.0f} MB, "
+              f"client {client_after:.0f} MB; latency of its frames after it goes on: {', '.join(f'{v:.0f}' for v in fresh)} ms")
 
 
 def _timed(work) -> float:

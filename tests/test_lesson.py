@@ -1,0 +1,394 @@
+"""docs/lesson.md: each experiment's commands, run as the lesson writes them, and what it says
+the class will see.
+
+The commands are read from the lesson itself, so the page cannot drift from this test. They run
+as written, but for what a test must change: the Python of this test run stands for `python`;
+the default addresses become a port the system picks (or an ipc:// path, where a client starts
+before its server); each script logs to the test's own file; a video script runs with
+--no-window; and a server or the benchmark runs for a shorter time where the lesson lets it run
+on. Every ```text line the lesson quotes must be printed by one of the experiment's scripts.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import psutil
+import pytest
+import zmq
+
+from conftest import ROOT, TIMEOUT, Script
+from pubsub_demo import options, wire
+from pubsub_demo.video import PATTERN_SIZE, pattern_number
+
+LESSON = ROOT / "docs" / "lesson.md"
+LESSON_RU = ROOT / "docs" / "lesson.ru.md"
+FENCE = re.compile(r"^```(sh|text)\n(.*?)\n```$", re.S | re.M)
+VIDEO_STATS = re.compile(r"^(Client \d): ([\d.]+) frames/s, ([\d.]+) MB/s, latency ([\d.]+) ms, dropped (\d+)$")
+RELAY_STATS = re.compile(r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$")
+ARRAY = re.compile(r"^sent #(\d+): \[(.*)\]$")
+# Which values of each array a numbers client prints.
+SELECT = {"client1.py": slice(0, None, 2), "client2.py": slice(1, None, 2), "client3.py": slice(None)}
+
+
+class Block(NamedTuple):
+    """A ```sh block of the lesson: the terminal it is typed in, and its commands."""
+
+    terminal: int
+    commands: list[str]
+
+
+def sections(text: str) -> dict[int, str]:
+    """The lesson's experiments: number -> text, from its "## N. Title" headings."""
+    parts = re.split(r"^## (\d)\. ", text, flags=re.M)
+    return {int(number): body for number, body in zip(parts[1::2], parts[2::2])}
+
+
+def blocks(number: int) -> list[Block]:
+    """Experiment `number`'s command blocks, in order, each with the terminal that the paragraph
+    before it names (the last "Terminal N" there)."""
+    body = sections(LESSON.read_text())[number]
+    found = []
+    for match in FENCE.finditer(body):
+        if match[1] != "sh":
+            continue
+        before = body[:match.start()].rstrip().rsplit("\n\n", 1)[-1]
+        terminals = re.findall(r"Terminal (\d+)", before)
+        assert terminals, f"experiment {number}: no terminal named before the block {match[2]!r}"
+        found.append(Block(int(terminals[-1]), match[2].splitlines()))
+    return found
+
+
+def quoted(number: int) -> list[str]:
+    """The lines experiment `number` quotes in its ```text blocks: what the scripts print."""
+    body = sections(LESSON.read_text())[number]
+    return [line.strip() for match in FENCE.finditer(body) if match[1] == "text" for line in match[2].splitlines()]
+
+
+class Lesson:
+    """Runs a lesson's commands through the `run` fixture, on the test's addresses: each default
+    address (tcp://127.0.0.1:5687 ...) stands for the one in `addresses`, set beforehand (an
+    ipc:// path) or read from the server that binds a port the system picked."""
+
+    def __init__(self, run) -> None:
+        self.run = run
+        self.addresses: dict[str, str] = {}
+        self.scripts: list[Script] = []
+        self.printed: list[str] = []  # what the commands that end by themselves printed
+
+    def start(self, block: Block, *extra: str, replace: dict[str, str] | None = None) -> Script:
+        """Run the block's commands: those that end by themselves first, the last one in the
+        background (its Script). `extra` options are added to the last; `replace` changes the
+        value of an option (a shorter benchmark)."""
+        *steps, last = block.commands
+        for step in steps:
+            self.once(step)
+        argv = shlex.split(last)
+        assert argv[0] == "python", last
+        path, args = ROOT / argv[1], argv[2:]
+        for option, value in (replace or {}).items():
+            args[args.index(option) + 1] = value
+        name = path.name
+        log = path.parent.name != "benchmarks"  # the benchmark has no log file
+        if path.parent.name == "video_transmission":
+            args.append("--no-window")
+        bind_default = None
+        if name == "server.py" or name == "relay.py":
+            bind_default = {"random_numbers_transmission": options.NUMBERS_ADDRESS,
+                            "video_transmission": options.VIDEO_ADDRESS}.get(path.parent.name, options.RELAY_ADDRESS)
+            assert "--bind" not in args
+            args += ["--bind", self.addresses.get(bind_default, "tcp://127.0.0.1:*")]
+        if name.startswith("client") or name == "relay.py":
+            connect_default = options.NUMBERS_ADDRESS if path.parent.name == "random_numbers_transmission" else options.VIDEO_ADDRESS
+            if "--connect" in args:
+                at = args.index("--connect") + 1
+                args[at] = self.addresses[args[at]]
+            else:
+                args += ["--connect", self.addresses[connect_default]]
+        script = self.run(path, *args, *extra, log=log)
+        self.scripts.append(script)
+        if bind_default is not None:
+            self.addresses[bind_default] = script.expect(r"^Publishing on ([^;, ]+)")[1]
+        return script
+
+    def once(self, command: str) -> None:
+        """Run a command that ends by itself (python -m ...)."""
+        argv = shlex.split(command)
+        assert argv[:2] == ["python", "-m"], command
+        done = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=TIMEOUT)
+        assert done.returncode == 0, done.stderr
+        self.printed += done.stdout.splitlines()
+
+    def check_quoted(self, number: int) -> None:
+        """Every line that experiment `number` quotes was printed by one of its scripts."""
+        printed = [line for script in self.scripts for line in script.stdout + script.stderr]
+        printed += self.printed
+        for line in quoted(number):
+            pattern = self.pattern(line)
+            assert any(re.search(pattern, out) for out in printed), f"experiment {number}: nothing printed {line!r}"
+
+    def pattern(self, line: str) -> str:
+        """A regex for a quoted line: its default addresses are the test's, its numbers any numbers."""
+        defaults = "|".join(re.escape(address) for address in self.addresses)
+        pieces = re.split(f"({defaults})", line) if defaults else [line]
+        regex = ""
+        for piece in pieces:
+            if piece in self.addresses:
+                regex += re.escape(self.addresses[piece])
+            else:
+                regex += "".join(re.escape(text) if k % 2 == 0 else r"\d+(?:\.\d+)?"
+                                 for k, text in enumerate(re.split(r"(\d+(?:\.\d+)?)", piece)))
+        return regex
+
+
+@pytest.fixture
+def lesson(run) -> Lesson:
+    return Lesson(run)
+
+
+def sent(server: Script) -> list[list[float]]:
+    """The arrays a numbers server printed, in order."""
+    return [[float(value) for value in match[2].split(", ")] for line in server.stdout if (match := ARRAY.match(line))]
+
+
+def received(lines: list[str], arrays: list[list[float]], name: str) -> list[int]:
+    """The numbers of the arrays whose values a client (client1.py...) printed as `lines`, in order."""
+    select = SELECT[name]
+    values = [float(line) for line in lines]
+    width = len(arrays[0][select])
+    assert len(values) % width == 0, values
+    numbers = []
+    for start in range(0, len(values), width):
+        chunk = values[start:start + width]
+        numbers.append(next(k for k, array in enumerate(arrays) if array[select] == chunk))
+    return numbers
+
+
+def next_sent_after(server: Script, pattern: str, occurrence: int = 1) -> int:
+    """The number of the first array the server sent after its `occurrence`-th line matching `pattern`."""
+    seen = 0
+    for at, line in enumerate(server.stdout):
+        seen += bool(re.search(pattern, line))
+        if seen == occurrence:
+            return next(int(match[1]) for later in server.stdout[at:] if (match := ARRAY.match(later)))
+    raise AssertionError(f"no line matching {pattern!r} in {server.stdout}")
+
+
+def values_of(arrays: list[list[float]], number: int, name: str) -> str:
+    """The last value a client prints of array `number`, as a regex of its line."""
+    return rf"^{re.escape(str(arrays[number][SELECT[name]][-1]))}$"
+
+
+def wait_for_arrays(client: Script, name: str, count: int) -> None:
+    """Wait until `client` printed `count` more arrays (of the server's default 6 values)."""
+    for _ in range(count * len(range(6)[SELECT[name]])):
+        client.expect(r"^\d")
+
+
+def consecutive(numbers: list[int]) -> bool:
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def test_the_russian_lesson_has_the_same_commands_and_transcripts():
+    english, russian = LESSON.read_text(), LESSON_RU.read_text()
+    assert FENCE.findall(russian) == FENCE.findall(english)
+    assert sorted(sections(russian)) == sorted(sections(english)) == [1, 2, 3, 4, 5, 6]
+
+
+def test_1_the_slow_joiner(lesson, tmp_path: Path):
+    client1, client2, server_block, client3 = blocks(1)
+    # The clients start before the server, so the address must be known before: an ipc:// path.
+    lesson.addresses[options.NUMBERS_ADDRESS] = address = f"ipc://{tmp_path}/numbers.sock"
+    early = [lesson.start(client1), lesson.start(client2)]
+    for client in early:
+        client.expect(rf"nothing listens at {re.escape(address)} .*waiting for the server", stream="stderr")
+    server = lesson.start(server_block)
+    server.expect(r"^sent #2:")  # "a few seconds later"
+    late = lesson.start(client3)
+    server.expect(r"joined \(3 connected\)")
+    wait_for_arrays(late, "client3.py", 2)
+    assert server.interrupt() == 0
+    for client in (*early, late):
+        assert client.interrupt() == 0
+    arrays = sent(server)
+    numbers = {name: received(client.stdout, arrays, name)
+               for name, client in zip(("client1.py", "client2.py", "client3.py"), (*early, late))}
+    print(f"\nslow joiner: server sent #0-#{len(arrays) - 1}; arrays printed: {numbers}")
+    joined = [line for line in server.stdout if "joined" in line]
+    assert server.stdout.index(joined[0]) > next(k for k, line in enumerate(server.stdout) if line.startswith("sent #0:"))
+    for name in ("client1.py", "client2.py"):
+        assert numbers[name][0] == 1  # no one got #0...
+        assert consecutive(numbers[name])  # ...and from #1 on, every array
+    assert numbers["client3.py"][0] == next_sent_after(server, r"joined \(3 connected\)") >= 3
+    assert consecutive(numbers["client3.py"])
+    for client in early:
+        assert any("data flows again" in line for line in client.stderr)
+    lesson.check_quoted(1)
+
+
+def test_2_a_slow_client_skips_frames_and_is_never_behind_unlike_the_original_way(lesson):
+    server_block, normal_block, slow_block, benchmark_block = blocks(2)
+    server = lesson.start(server_block)
+    normal, slow = lesson.start(normal_block), lesson.start(slow_block)
+    lines = {}
+    for client, name in ((normal, "Client 1"), (slow, "Client 2")):
+        for _ in range(4):  # a measuring window: 4 stats lines, one a second
+            client.expect(rf"^{name}: ")
+        # The first line covers the client's start: the last three are the steady state.
+        lines[name] = [VIDEO_STATS.match(line).groups()[1:] for line in client.stdout if VIDEO_STATS.match(line)][1:]
+    for script in (normal, slow, server):
+        assert script.interrupt() == 0
+    print()
+    for name, stats in lines.items():
+        print(f"{name}: " + "; ".join(f"{fps} frames/s, latency {latency} ms, dropped {dropped}"
+                                      for fps, _, latency, dropped in stats))
+    fast = [(float(fps), float(latency), int(dropped)) for fps, _, latency, dropped in lines["Client 1"]]
+    slow_stats = [(float(fps), float(latency), int(dropped)) for fps, _, latency, dropped in lines["Client 2"]]
+    assert statistics.median(fps for fps, _, _ in fast) >= 25  # Client 1 keeps the server's 30 frames/s
+    assert sum(dropped for _, _, dropped in fast) <= 3  # and misses (next to) none: 3 of 90 on a busy machine
+    for fps, latency, dropped in slow_stats:
+        assert fps <= 2.5  # 2 frames a second: 0.5 s each
+        assert latency < 200  # each a few ms old when shown: never seconds behind
+        assert dropped >= 20  # the other 28 of 30 skipped
+
+    # The benchmark, shorter than the lesson's 10 s: the original way is seconds behind by then.
+    benchmark = lesson.start(benchmark_block, replace={"--slow-seconds": "3"})
+    assert benchmark.wait(120) == 0
+    report = "\n".join(benchmark.stdout)
+    print(report)
+    original = re.search(r"original way: showing a frame ([\d.]+) s old \((\d+) frames behind\); client memory peak (\d+) MB", report)
+    ours = re.search(r"our scripts: +showing a frame (\d+) ms old \(([\d.]+) frames behind\); client memory peak (\d+) MB", report)
+    assert float(original[1]) >= 1.5  # after 3 s of 2 frames/s against 30
+    assert int(ours[1]) < 200
+    assert int(original[3]) > 2 * int(ours[3])
+    lesson.check_quoted(2)
+
+
+def test_3_clients_get_data_again_from_a_restarted_server_without_restarting(lesson):
+    server_block, client_block, again_block = blocks(3)
+    assert again_block.commands == server_block.commands and again_block.terminal == server_block.terminal
+    server = lesson.start(server_block)
+    address = lesson.addresses[options.NUMBERS_ADDRESS]
+    client = lesson.start(client_block)
+    wait_for_arrays(client, "client3.py", 1)
+    assert server.interrupt() == 0  # Ctrl+C in Terminal 1
+    stopped = time.monotonic()
+    client.expect(rf"nothing listens at {re.escape(address)} ", stream="stderr")
+    said = time.monotonic() - stopped
+    process = psutil.Process(client.process.pid)
+    cpu_before = sum(process.cpu_times()[:2])
+    time.sleep(1.0)  # a measuring window: the CPU a waiting client uses
+    cpu = sum(process.cpu_times()[:2]) - cpu_before
+    before = len(client.stdout)
+
+    restarted = lesson.start(again_block, "--messages", "3")  # the same address: the port the first one had
+    restarted.expect(r"joined \(1 connected\)")
+    joined = next(k for k, line in enumerate(restarted.stdout) if "joined" in line)
+    reconnect = restarted.stdout_times[joined] - restarted.stdout_times[0]  # from "Publishing on" to "joined"
+    client.expect(rf"data flows again from {re.escape(address)}$", stream="stderr")
+    assert restarted.wait() == 0
+    client.expect(values_of(sent(restarted), 2, "client3.py"))
+    assert client.interrupt() == 0
+    print(f"\nclient said nothing listens {said:.2f} s after the server stopped, used {1000 * cpu:.0f} ms of CPU "
+          f"in 1 s of waiting, and was back {reconnect:.2f} s after the restart")
+    assert said < 2 and cpu < 0.1 and reconnect < 1
+    assert received(client.stdout[before:], sent(restarted), "client3.py") == [1, 2]  # its #0 went to no one
+    lesson.check_quoted(3)
+
+
+def test_4_a_killed_client_disturbs_neither_the_server_nor_the_other_client(lesson):
+    server_block, client1_block, client2_block, again_block = blocks(4)
+    assert again_block.commands == client2_block.commands
+    server = lesson.start(server_block)
+    client1, client2 = lesson.start(client1_block), lesson.start(client2_block)
+    for client, name in ((client1, "client1.py"), (client2, "client2.py")):
+        wait_for_arrays(client, name, 1)
+    assert client2.interrupt(signal.SIGHUP) == 0  # its terminal closed
+    server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
+    client1.skip_seen()  # from here on, only the arrays sent after client 2 was gone
+    wait_for_arrays(client1, "client1.py", 2)
+    client2_again = lesson.start(again_block)
+    server.expect(r"^client 127\.0\.0\.1 joined \(2 connected\)$")
+    wait_for_arrays(client2_again, "client2.py", 1)
+    for script in (client1, client2_again, server):
+        assert script.interrupt() == 0
+    arrays = sent(server)
+    numbers = received(client1.stdout, arrays, "client1.py")
+    left = next_sent_after(server, r"left \(1 connected\)")
+    again = received(client2_again.stdout, arrays, "client2.py")
+    print(f"\nclient 1 printed arrays {numbers}; client 2 was killed before #{left}, and started again got {again}")
+    assert consecutive(numbers) and numbers[0] < left <= numbers[-1] - 1
+    assert again[0] == next_sent_after(server, r"joined \(2 connected\)", occurrence=2) and consecutive(again)
+
+
+def test_5_curve_lets_in_the_student_with_a_key_and_tells_the_one_without(lesson, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the lesson's `keys` folder is made where the commands run
+    server_block, student_block, keyless_block, keyed_block = blocks(5)
+    server = lesson.start(server_block)
+    assert lesson.printed[0].startswith("Keys in keys: ")
+    assert sorted(path.name for path in (tmp_path / "keys").iterdir()) == ["client1", "client2", "server"]
+    assert sorted(path.name for path in (tmp_path / "keys" / "server" / "authorized").iterdir()) == ["client1.key", "client2.key"]
+    student = lesson.start(student_block)
+    server.expect(r"^client1 \(127\.0\.0\.1\) joined \(1 connected\)$")
+    wait_for_arrays(student, "client1.py", 1)
+
+    keyless = lesson.start(keyless_block)
+    started = time.monotonic()
+    keyless.expect(r"requires CURVE keys: start with --curve KEYDIR \(ask the teacher for your key folder\)$",
+                   stream="stderr")
+    told = time.monotonic() - started
+    server.expect(r"^server\.py: refused (127\.0\.0\.1|a client): it has no CURVE keys$", stream="stderr")
+    assert keyless.interrupt() == 0
+    keyed = lesson.start(keyed_block)
+    server.expect(r"^client2 \(127\.0\.0\.1\) joined \(2 connected\)$")
+    wait_for_arrays(keyed, "client2.py", 1)
+    for script in (student, keyed, server):
+        assert script.interrupt() == 0
+    print(f"\nthe keyless student was told {told:.2f} s after it started; it said: {keyless.stderr[1:]}; "
+          f"the server said: {[line for line in server.stderr if 'refused' in line]}")
+    assert keyless.stdout == []  # not one number
+    arrays = sent(server)
+    for client, name in ((student, "client1.py"), (keyed, "client2.py")):
+        assert consecutive(received(client.stdout, arrays, name))
+    lesson.check_quoted(5)
+
+
+def test_6_clients_of_a_relay_get_the_server_s_frames_and_the_server_sends_one_copy(lesson, context):
+    server_block, relay_block, client1_block, client2_block = blocks(6)
+    server = lesson.start(server_block)
+    relay = lesson.start(relay_block)
+    clients = [lesson.start(client1_block), lesson.start(client2_block)]
+    relay.expect(r"^client 127\.0\.0\.1 joined \(2 connected\)$")
+    relay_lines = [RELAY_STATS.match(relay.expect(r"^Relay: 2 clients;").string).groups() for _ in range(3)][1:]
+    client_lines = [[VIDEO_STATS.match(client.expect(r"^Client \d: ").string).groups() for _ in range(3)][1:]
+                    for client in clients]
+    server_lines = [line for line in server.stdout if line.startswith("Server: ")]
+
+    # And what a client of the relay receives is the server's test pattern, frame for frame.
+    with context.socket(zmq.SUB) as subscriber:
+        subscriber.rcvtimeo = int(TIMEOUT * 1000)
+        subscriber.connect(lesson.addresses[options.RELAY_ADDRESS])
+        subscriber.subscribe(b"")
+        frames = [wire.decode(subscriber.recv_multipart(copy=False)) for _ in range(5)]
+    for script in (*clients, relay, server):
+        assert script.interrupt() == 0
+    print(f"\nrelay: {relay_lines}\nclients: {client_lines}\nserver: {server_lines[-1]}")
+    assert [line for line in server.stdout if "joined" in line] == ["client 127.0.0.1 joined (1 connected)"]
+    assert ", 1 client, " in server_lines[-1]
+    for _, messages_in, megabytes_in, messages_out, megabytes_out in relay_lines:
+        assert float(messages_in) >= 20 and float(messages_out) == float(messages_in)
+        assert 1.7 <= float(megabytes_out) / float(megabytes_in) <= 2.3  # one copy in, one per client out
+    for lines in client_lines:
+        for _, fps, _, latency, _ in lines:
+            assert float(fps) >= 20 and float(latency) < 200
+    assert all(pattern_number(frame.array) == frame.seq for frame in frames)
+    assert all(frame.array.shape[1::-1] == PATTERN_SIZE for frame in frames)
+    lesson.check_quoted(6)
