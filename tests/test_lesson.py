@@ -164,11 +164,15 @@ def received(lines: list[str], arrays: list[list[float]], name: str) -> list[int
     select = SELECT[name]
     values = [float(line) for line in lines]
     width = len(arrays[0][select])
-    assert len(values) % width == 0, values
+    whole = len(values) - len(values) % width
     numbers = []
-    for start in range(0, len(values), width):
+    for start in range(0, whole, width):
         chunk = values[start:start + width]
         numbers.append(next(k for k, array in enumerate(arrays) if array[select] == chunk))
+    # The Ctrl+C that ended the client may come between the lines of its last array (a value a
+    # line): what it printed of it must still begin one of the arrays sent.
+    cut = values[whole:]
+    assert not cut or any(array[select][:len(cut)] == cut for array in arrays), values
     return numbers
 
 
@@ -325,7 +329,9 @@ def test_4_a_killed_client_disturbs_neither_the_server_nor_the_other_client(less
     left = next_sent_after(server, r"left \(1 connected\)")
     again = received(client2_again.stdout, arrays, "client2.py")
     print(f"\nclient 1 printed arrays {numbers}; client 2 was killed before #{left}, and started again got {again}")
-    assert consecutive(numbers) and numbers[0] < left <= numbers[-1] - 1
+    # Arrays before the kill and after it, none missed. (`<=`: a loaded server may print its
+    # `sent #N` line after the clients printed #N and the test killed client 2.)
+    assert consecutive(numbers) and numbers[0] <= left < numbers[-1]
     assert again[0] == next_sent_after(server, r"joined \(2 connected\)", occurrence=2) and consecutive(again)
 
 
