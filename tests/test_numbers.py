@@ -210,6 +210,7 @@ def test_original_style_client_reads_our_server_with_pickle(run, context):
         subscriber.setsockopt_string(zmq.SUBSCRIBE, "")
         assert subscriber.poll(TIMEOUT * 1000), "nothing received from the server"
         received = [subscriber.recv_pyobj() for _ in range(3)]
+    server.expect(re.escape(str(received[-1].tolist()[0])))  # it prints each array once it is sent
     server.interrupt()
     arrays = sent_arrays(server)
     assert all(isinstance(array, np.ndarray) and array.shape == (6,) for array in received)
