@@ -96,8 +96,9 @@ class Watch:
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
             if logs.stop_requested():
-                # The main thread may be deep in the proxy, its KeyboardInterrupt lost in pyzmq:
-                # the proxy stops, and relay.py's loop then stops the relay (logs.checkpoint).
+                # The main thread may be held in the proxy, in C, the signal's handler not yet run
+                # (see logs.stop_requested): the proxy stops, pyzmq then runs the handler, which
+                # stops the relay (or relay.py's loop does, logs.checkpoint, if pyzmq dropped it).
                 self._ask(b"TERMINATE")
                 return
             reply = self._ask(b"STATISTICS")

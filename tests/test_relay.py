@@ -3,6 +3,7 @@ killed and restarted; slow, stopped and hostile clients behind a relay; CURVE on
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import signal
@@ -237,6 +238,39 @@ def test_ctrl_c_sigterm_and_sighup_stop_a_relay_cleanly(run, sig):
     relay.expect(r"^Relay: 1 client;")
     assert relay.interrupt(sig, timeout=5) == 0
     assert not any("Traceback" in line for line in relay.stderr)
+
+
+def _threads_taking(pid: int, sig: int) -> list[int]:
+    """The threads of process `pid`, other than its main thread, that do not block `sig`."""
+    threads = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        blocked = int(re.search(r"^SigBlk:\s*([0-9a-f]+)", (task / "status").read_text(), re.M)[1], 16)
+        if int(task.name) != pid and not blocked >> (sig - 1) & 1:
+            threads.append(int(task.name))
+    return threads
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc and tgkill")
+def test_a_ctrl_c_that_misses_the_proxys_wait_still_stops_the_relay(run):
+    """Python's C signal handler only notes a signal; the Python handler, which stops the relay,
+    runs when the main thread next runs Python code. A relay's main thread is in libzmq's proxy,
+    in C, for as long as the relay relays: a Ctrl+C that does not land in the proxy's wait
+    (poll) does not wake it, and the relay never stopped. That happens when the signal comes
+    while the proxy is busy (a message, the watch's STATISTICS, a reconnection: likeliest on a
+    loaded computer, where the woken main thread waits for a core), or lands in another thread;
+    here it is sent to another thread, which makes it happen every time."""
+    server, address = start_server(run, "--interval", "0.05")
+    relay, _ = start_relay(run, address)
+    relay.expect(r"^Relay: 0 clients; in [1-9]")  # the proxy runs, and messages flow through it
+    threads = _threads_taking(relay.process.pid, signal.SIGINT)
+    assert threads, "no thread of the relay but the main one takes SIGINT"
+    started = time.monotonic()
+    assert ctypes.CDLL(None, use_errno=True).tgkill(relay.process.pid, threads[0], signal.SIGINT) == 0
+    assert relay.wait(timeout=5) == 0
+    print(f"the relay stopped {time.monotonic() - started:.2f} s after a Ctrl+C given to thread "
+          f"{threads[0]} (one of {len(threads)} that take it)")
+    assert not any("clean-up did not end" in line or "Traceback" in line for line in relay.stderr)
+    assert server.interrupt() == 0
 
 
 @pytest.mark.parametrize("args, message", [
