@@ -123,8 +123,16 @@ def log_warning(message: str) -> None:
 
 
 def say(message: str) -> None:
-    """One line on stderr for the person at the terminal, named after the script."""
-    print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr, flush=True)
+    """One line on stderr for the person at the terminal, named after the script, from any thread.
+
+    If no one reads stderr any more (`2>&1 | head` has ended), it goes to /dev/null from then
+    on and the script goes on: raised, the error would end the thread that was saying something,
+    the relay's watch for one, which the relay cannot do without.
+    """
+    try:
+        print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr, flush=True)
+    except OSError:
+        _silence(sys.stderr)  # the line still in its buffer goes there too: no error at the exit
 
 
 def inform(message: str) -> None:

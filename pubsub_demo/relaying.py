@@ -85,6 +85,12 @@ class Watch:
         self._thread.join()
         self._commands.close()
         self.control.close()
+        # libzmq's I/O thread sends each event to the monitor socket holding a lock that
+        # disable_monitor needs, and pyzmq waits for that lock holding the GIL (so not even
+        # logs.STOP_GRACE ends the script): if the events were not taken for a while (the watch
+        # ended early), the I/O thread waits for room in a full queue. Make room first.
+        while self._monitor.poll(0):
+            self._monitor.recv_multipart()
         self._upstream.disable_monitor()  # first: it tells the monitor socket, which must still be open
         self._monitor.close()
 

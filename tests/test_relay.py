@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from test_numbers import printed_values, sent_arrays
 from test_video import frame_lines, start_video_server
 
 RELAY = ROOT / "relay.py"
+# Runs a command with a stderr that nobody reads any more, as after `relay.py 2>&1 | head` has ended.
+NO_STDERR_READER = [sys.executable, "-c", "import os, sys; reader, writer = os.pipe(); os.close(reader); "
+                    "os.dup2(writer, 2); os.execv(sys.argv[1], sys.argv[1:])"]
 STATS = re.compile(r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$")
 
 
@@ -271,6 +275,20 @@ def test_a_ctrl_c_that_misses_the_proxys_wait_still_stops_the_relay(run):
           f"{threads[0]} (one of {len(threads)} that take it)")
     assert not any("clean-up did not end" in line or "Traceback" in line for line in relay.stderr)
     assert server.interrupt() == 0
+
+
+def test_a_relay_whose_stderr_has_no_reader_goes_on_and_stops(run, tmp_path, log_file):
+    """Once the reader of its stderr has gone, the relay's watch cannot say that nothing listens
+    at the server. That must not end the watch: with no one taking the socket monitor's events,
+    libzmq's I/O thread would end up waiting for room for them (after a minute or so), the relay
+    would pass nothing on, and Ctrl+C could not stop it."""
+    relay = run(RELAY, "--connect", f"ipc://{tmp_path}/nobody.sock", "--bind", "tcp://127.0.0.1:*",
+                prefix=NO_STDERR_READER)
+    for _ in range(3):
+        relay.expect(r"^Relay: 0 clients;")  # the watch goes on, once a second
+    assert "nothing listens at" in log_file.read_text()  # what it could not say
+    relay.process.send_signal(signal.SIGINT)  # not interrupt(): it would wait for the end of a stderr long closed
+    assert relay.process.wait(5) == 0
 
 
 @pytest.mark.parametrize("args, message", [
