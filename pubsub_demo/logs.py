@@ -37,8 +37,8 @@ _logger = logging.getLogger("pubsub_demo")
 _logger.addHandler(logging.NullHandler())
 _logger.propagate = False
 _role = "SCRIPT"
-_stop_signal: int | None = None  # the signal that asked the script to stop, once one has
-_stop_noted = -1  # a pipe's write end: a byte in it wakes the thread that watches the clean-up
+_stop_signal: int | None = None  # the signal that asked the script to stop, once its handler has run
+_stop_arrived = threading.Event()  # set as soon as a stop signal comes, even before its handler runs
 
 
 class Fatal(Exception):
@@ -123,8 +123,16 @@ def log_warning(message: str) -> None:
 
 
 def say(message: str) -> None:
-    """One line on stderr for the person at the terminal, named after the script."""
-    print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr, flush=True)
+    """One line on stderr for the person at the terminal, named after the script, from any thread.
+
+    If no one reads stderr any more (`2>&1 | head` has ended), it goes to /dev/null from then
+    on and the script goes on: raised, the error would end the thread that was saying something,
+    the relay's watch for one, which the relay cannot do without.
+    """
+    try:
+        print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr, flush=True)
+    except OSError:
+        _silence(sys.stderr)  # the line still in its buffer goes there too: no error at the exit
 
 
 def inform(message: str) -> None:
@@ -232,8 +240,9 @@ def _write_counts(*, only_if_over: bool) -> None:
 
 
 def stop_requested() -> bool:
-    """Whether a stop signal came (for a thread that must help the main one stop)."""
-    return _stop_signal is not None
+    """Whether a stop signal came (for a thread that must help the main one stop), even one
+    whose handler has not run yet: it runs only once the main thread runs Python code again."""
+    return _stop_arrived.is_set() or _stop_signal is not None
 
 
 def checkpoint() -> None:
@@ -297,24 +306,30 @@ def _silence(*streams: object) -> None:
 def _ask_to_stop(signum: int, frame: object) -> None:
     global _stop_signal
     _stop_signal = signum
-    with contextlib.suppress(OSError):  # only the first byte matters: a full pipe is fine
-        os.write(_stop_noted, b"!")
     raise KeyboardInterrupt
 
 
 def _watch_the_clean_up() -> None:
-    """End the script anyway if its clean-up after a stop hangs.
+    """Note a stop signal the moment it comes, and end the script anyway if its clean-up hangs.
 
-    A Ctrl+C that comes while pyzmq creates a socket can leave that socket open but unknown
-    to its context, and closing the context then waits for it forever. A background thread
-    sleeps until a stop is asked for, and gives the clean-up STOP_GRACE seconds.
+    Python's own signal handler, in C, only notes a signal: the Python handler (`_ask_to_stop`)
+    runs when the main thread next runs Python code. A main thread held in C (the relay's
+    proxy, in libzmq) runs none until something wakes it, and a signal that lands anywhere but
+    in its wait (in another thread, or while it is busy) does not. So the C handler also writes
+    the signal's number into a pipe (set_wakeup_fd), from whatever thread it runs in, and a
+    background thread reading it sets `_stop_arrived` (see stop_requested).
+
+    Then it gives the clean-up STOP_GRACE seconds: a Ctrl+C that comes while pyzmq creates a
+    socket can leave that socket open but unknown to its context, and closing the context then
+    waits for it forever.
     """
-    global _stop_noted
-    read_end, _stop_noted = os.pipe()
-    os.set_blocking(_stop_noted, False)  # the signal handler must never wait
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)  # the signal handler must never wait
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)  # only the first byte matters
 
     def watch() -> None:
         os.read(read_end, 1)
+        _stop_arrived.set()
         time.sleep(STOP_GRACE)
         _log(logging.WARNING, f"{_role} WARNING: the clean-up did not end within {STOP_GRACE:g} s of the stop")
         say(f"the clean-up did not end within {STOP_GRACE:g} s of the stop; ending without it")

@@ -85,6 +85,12 @@ class Watch:
         self._thread.join()
         self._commands.close()
         self.control.close()
+        # libzmq's I/O thread sends each event to the monitor socket holding a lock that
+        # disable_monitor needs, and pyzmq waits for that lock holding the GIL (so not even
+        # logs.STOP_GRACE ends the script): if the events were not taken for a while (the watch
+        # ended early), the I/O thread waits for room in a full queue. Make room first.
+        while self._monitor.poll(0):
+            self._monitor.recv_multipart()
         self._upstream.disable_monitor()  # first: it tells the monitor socket, which must still be open
         self._monitor.close()
 
@@ -96,8 +102,9 @@ class Watch:
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
             if logs.stop_requested():
-                # The main thread may be deep in the proxy, its KeyboardInterrupt lost in pyzmq:
-                # the proxy stops, and relay.py's loop then stops the relay (logs.checkpoint).
+                # The main thread may be held in the proxy, in C, the signal's handler not yet run
+                # (see logs.stop_requested): the proxy stops, pyzmq then runs the handler, which
+                # stops the relay (or relay.py's loop does, logs.checkpoint, if pyzmq dropped it).
                 self._ask(b"TERMINATE")
                 return
             reply = self._ask(b"STATISTICS")

@@ -3,10 +3,12 @@ killed and restarted; slow, stopped and hostile clients behind a relay; CURVE on
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from test_numbers import printed_values, sent_arrays
 from test_video import frame_lines, start_video_server
 
 RELAY = ROOT / "relay.py"
+# Runs a command with a stderr that nobody reads any more, as after `relay.py 2>&1 | head` has ended.
+NO_STDERR_READER = [sys.executable, "-c", "import os, sys; reader, writer = os.pipe(); os.close(reader); "
+                    "os.dup2(writer, 2); os.execv(sys.argv[1], sys.argv[1:])"]
 STATS = re.compile(r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$")
 
 
@@ -237,6 +242,53 @@ def test_ctrl_c_sigterm_and_sighup_stop_a_relay_cleanly(run, sig):
     relay.expect(r"^Relay: 1 client;")
     assert relay.interrupt(sig, timeout=5) == 0
     assert not any("Traceback" in line for line in relay.stderr)
+
+
+def _threads_taking(pid: int, sig: int) -> list[int]:
+    """The threads of process `pid`, other than its main thread, that do not block `sig`."""
+    threads = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        blocked = int(re.search(r"^SigBlk:\s*([0-9a-f]+)", (task / "status").read_text(), re.M)[1], 16)
+        if int(task.name) != pid and not blocked >> (sig - 1) & 1:
+            threads.append(int(task.name))
+    return threads
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc and tgkill")
+def test_a_ctrl_c_that_misses_the_proxys_wait_still_stops_the_relay(run):
+    """Python's C signal handler only notes a signal; the Python handler, which stops the relay,
+    runs when the main thread next runs Python code. A relay's main thread is in libzmq's proxy,
+    in C, for as long as the relay relays: a Ctrl+C that does not land in the proxy's wait
+    (poll) does not wake it, and the relay never stopped. That happens when the signal comes
+    while the proxy is busy (a message, the watch's STATISTICS, a reconnection: likeliest on a
+    loaded computer, where the woken main thread waits for a core), or lands in another thread;
+    here it is sent to another thread, which makes it happen every time."""
+    server, address = start_server(run, "--interval", "0.05")
+    relay, _ = start_relay(run, address)
+    relay.expect(r"^Relay: 0 clients; in [1-9]")  # the proxy runs, and messages flow through it
+    threads = _threads_taking(relay.process.pid, signal.SIGINT)
+    assert threads, "no thread of the relay but the main one takes SIGINT"
+    started = time.monotonic()
+    assert ctypes.CDLL(None, use_errno=True).tgkill(relay.process.pid, threads[0], signal.SIGINT) == 0
+    assert relay.wait(timeout=5) == 0
+    print(f"the relay stopped {time.monotonic() - started:.2f} s after a Ctrl+C given to thread "
+          f"{threads[0]} (one of {len(threads)} that take it)")
+    assert not any("clean-up did not end" in line or "Traceback" in line for line in relay.stderr)
+    assert server.interrupt() == 0
+
+
+def test_a_relay_whose_stderr_has_no_reader_goes_on_and_stops(run, tmp_path, log_file):
+    """Once the reader of its stderr has gone, the relay's watch cannot say that nothing listens
+    at the server. That must not end the watch: with no one taking the socket monitor's events,
+    libzmq's I/O thread would end up waiting for room for them (after a minute or so), the relay
+    would pass nothing on, and Ctrl+C could not stop it."""
+    relay = run(RELAY, "--connect", f"ipc://{tmp_path}/nobody.sock", "--bind", "tcp://127.0.0.1:*",
+                prefix=NO_STDERR_READER)
+    for _ in range(3):
+        relay.expect(r"^Relay: 0 clients;")  # the watch goes on, once a second
+    assert "nothing listens at" in log_file.read_text()  # what it could not say
+    relay.process.send_signal(signal.SIGINT)  # not interrupt(): it would wait for the end of a stderr long closed
+    assert relay.process.wait(5) == 0
 
 
 @pytest.mark.parametrize("args, message", [
