@@ -9,9 +9,16 @@ connected, handshake succeeded or failed), and those steps tell the causes apart
     nothing listens there                TCP connection refused, or no answer (no route)
     the server requires CURVE keys       handshake failed: the security mechanisms differ
     the CURVE handshake failed           the server refused our key, or it is not our server
-    not a ZeroMQ server                  handshake failed before any ZeroMQ greeting
+    not a ZeroMQ server                  handshake cut short, and what listens does not greet
+                                         as ZeroMQ does
     connected, but the server sends nothing
     receiving messages it cannot read    (from the receive loop: a pickle, the wrong part...)
+
+A handshake cut short gives no reason: the peer hung up. A program that is not ZeroMQ does
+that, but so does a CURVE server when it reads our greeting, sees no keys and hangs up before
+its own greeting has left: about half the time on one computer, and at a busy server up to 40
+times in a row (6 s, at a video server sending 83 MB/s). So the client then asks for itself:
+`greeting` connects, starts the way every ZeroMQ peer does, and reads what comes back.
 
 Each is said once, on stderr and in the log, and again when it changes. A client script
 enters `watch` before it connects, so that the monitor sees the very first attempt.
@@ -23,7 +30,9 @@ import argparse
 import contextlib
 import re
 import socket
+import threading
 import time
+from concurrent.futures import Future
 from typing import Iterator
 
 import zmq
@@ -32,6 +41,15 @@ from zmq.utils.monitor import recv_monitor_message
 from . import logs
 
 MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+GREETING_TIMEOUT = 1.0  # seconds for `greeting`: a ZeroMQ server greets within milliseconds
+GREETING_INTERVAL = 10.0  # seconds between two looks while handshakes keep being cut short
+
+# The start of a ZeroMQ greeting (ZMTP 3, rfc.zeromq.org/spec/23): a signature, 0xFF, 8 bytes of
+# padding and 0x7F; then the major version, the minor version and the security mechanism's name
+# in 20 bytes. A peer sends the rest of its greeting once it has the other's major version.
+_SIGNATURE = b"\xff" + bytes(8) + b"\x7f"
+_MAJOR_VERSION = b"\x03"
+_MECHANISM = slice(12, 32)
 
 
 @contextlib.contextmanager
@@ -61,7 +79,8 @@ class ConnectionStatus:
         self.delayed = False  # a TCP connection was started since the last retry
         self.link = -1  # file descriptor of the newest connection
         self.reached = False  # the newest attempt got a TCP connection
-        self.vague_failures = 0  # handshakes cut short in a row, with no reason given
+        self.look: Future[str | None] | None = None  # what `greeting` found, once it is done
+        self.next_look = 0.0  # when `greeting` may be asked again (time.monotonic)
         self.news: str | None = None  # what is wrong, as last said; None while data flows
         self.last_attempt = time.monotonic()  # when ZeroMQ last tried to connect
 
@@ -78,6 +97,7 @@ class ConnectionStatus:
 
     def event(self, event: int, value: int) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value."""
+        self._take_look()
         if event in (zmq.EVENT_CONNECT_DELAYED, zmq.EVENT_CONNECT_RETRIED, zmq.EVENT_CONNECTED):
             self.last_attempt = time.monotonic()  # ZeroMQ is trying by itself
         if event == zmq.EVENT_CONNECT_DELAYED:
@@ -95,36 +115,27 @@ class ConnectionStatus:
             self.link = value  # the connection's file descriptor: later events may be about older ones
             self.reached = True
         elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
-            self.connected, self.vague_failures = True, 0
+            self.connected, self.next_look = True, 0.0
             self.deadline = max(self.deadline, time.monotonic() + self.silence)  # a new server gets its time
         elif event == zmq.EVENT_DISCONNECTED and value == self.link:
+            if not self.connected:  # cut short without a word: a web server's answer, at a client with keys
+                self._look_at_what_listens()
             self.connected = False
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == MECHANISM_MISMATCH:
-            self.vague_failures = 0
-            if self.curve:
-                self._enter("no-curve", f"the server at {self.address} does not use CURVE: start without --curve")
-            else:
-                self._enter("needs-curve", f"the server at {self.address} requires CURVE keys: "
-                                           "start with --curve KEYDIR (ask the teacher for your key folder)")
-        elif self.curve and event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                                      zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
-            self._enter("curve-failed", f"the CURVE handshake with {self.address} failed: our key is not on the "
-                                        "server's list, or the server is not the one our server.key names")
+            self._mismatch()
+        elif self.curve and event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
+            self._curve_failed()
         elif event in (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
-            # A server that refuses our security may cut the connection before its own greeting
-            # arrives, which looks the same: only twice in a row, with nothing clearer, is it no ZeroMQ.
-            self.vague_failures += 1
-            if self.vague_failures >= 2 and self.state != "needs-curve":
-                self._enter("not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: "
-                                          "is the port right?")
+            self._look_at_what_listens()  # the peer hung up, or spoke in a way we cannot name
 
     def check(self) -> bool:
         """Call when nothing arrived for a while; True once every `silence` seconds without a
         good message, a connection or ZeroMQ trying to connect: then it is time to connect again."""
+        self._take_look()
         if time.monotonic() < self.deadline:
             return False
         if self.rejection is not None:
-            self._enter("unreadable")
+            self._unreadable()
         elif self.connected:
             self._enter("silent", f"connected to {self.address}, but the server sends nothing "
                                   f"(for {self.silence:g} s now)")
@@ -140,7 +151,7 @@ class ConnectionStatus:
         """Call for each message that arrives but cannot be used."""
         self.rejection = reason
         if time.monotonic() >= self.deadline:
-            self._enter("unreadable")
+            self._unreadable()
 
     def heard(self) -> None:
         """Call for each good message."""
@@ -152,11 +163,115 @@ class ConnectionStatus:
         self.rejection = None
         self.deadline = time.monotonic() + self.silence
 
+    def _unreadable(self) -> None:
+        # A web server's answer passes for a message of ZeroMQ's first version: "not ZeroMQ" says more.
+        if self.state != "not-zeromq":
+            self._enter("unreadable")
+
+    def _mismatch(self) -> None:
+        """The server's security mechanism is not ours."""
+        if self.curve:
+            self._enter("no-curve", f"the server at {self.address} does not use CURVE: start without --curve")
+        else:
+            self._enter("needs-curve", f"the server at {self.address} requires CURVE keys: "
+                                       "start with --curve KEYDIR (ask the teacher for your key folder)")
+
+    def _curve_failed(self) -> None:
+        self._enter("curve-failed", f"the CURVE handshake with {self.address} failed: our key is not on the "
+                                    "server's list, or the server is not the one our server.key names")
+
+    def _look_at_what_listens(self) -> None:
+        """Start `greeting` in a thread (it waits for the network), unless a look is under way
+        or was taken lately; `_take_look` says what it found."""
+        if self.look is not None or time.monotonic() < self.next_look:
+            return
+        self.next_look = time.monotonic() + GREETING_INTERVAL
+        look: Future[str | None] = Future()
+        threading.Thread(target=lambda: look.set_result(greeting(self.address)), name="diagnosis greeting",
+                         daemon=True).start()
+        self.look = look
+
+    def _take_look(self) -> None:
+        """If `greeting` has answered: say what it means, for a handshake that was cut short."""
+        if self.look is None or not self.look.done():
+            return
+        mechanism, self.look = self.look.result(), None
+        if mechanism == "":
+            self._enter("not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: "
+                                      "is the port right?")
+        elif mechanism == ("NULL" if self.curve else "CURVE"):
+            self._mismatch()  # what ZeroMQ itself says when the server's greeting gets to us first
+        elif mechanism is not None and self.curve:
+            self._curve_failed()  # a ZeroMQ server hung up on our keys
+        # Otherwise: nothing to tell (no answer, or a ZeroMQ server that hangs up on us for
+        # a reason it does not name); the next events or the silence will say more.
+
     def _enter(self, state: str, news: str | None = None) -> None:
         if state != self.state:
             self.state = state
             self.news = news or f"receiving messages it cannot read from {self.address}: {self.rejection}"
             logs.warning(self.news)
+
+
+def greeting(address: str, timeout: float = GREETING_TIMEOUT) -> str | None:
+    """Connect to `address` (tcp:// or ipc://) without ZeroMQ, send the first bytes of a ZeroMQ
+    greeting, and read the answer, for at most `timeout` seconds. Returns the name of the
+    security mechanism the peer greets with ("NULL", "CURVE"; "?" if it hung up before naming
+    one), "" if the peer is not ZeroMQ (it closed without a word, or sent something else, as a
+    web server does), or None if it cannot be told (no connection; or silence, from a program
+    that waits for its client to speak first, in a protocol of its own).
+
+    The peer sees a client that hangs up during its greeting: a server with --curve logs it."""
+    deadline = time.monotonic() + timeout
+    try:
+        connection = _connect_plainly(address, timeout)
+    except (OSError, ValueError):  # refused, no route, an unknown name or file, or not tcp/ipc
+        return None
+    answer = b""
+    with connection:
+        try:
+            connection.sendall(_SIGNATURE + _MAJOR_VERSION)  # its greeting comes once it has our version
+            while len(answer) < _MECHANISM.stop and _greets_so_far(answer):
+                connection.settimeout(max(deadline - time.monotonic(), 0.001))
+                chunk = connection.recv(_MECHANISM.stop - len(answer))
+                if not chunk:
+                    break
+                answer += chunk
+        except TimeoutError:
+            if _greets_so_far(answer):
+                return "?" if answer else None  # a ZeroMQ greeting cut short; or silence
+        except OSError:  # reset: as good as closed
+            pass
+    if not (answer and _greets_so_far(answer)):
+        return ""
+    if len(answer) < _MECHANISM.stop:
+        return "?"
+    if answer[len(_SIGNATURE)] < 3:  # ZMTP 1.0 and 2.0 had no security mechanisms
+        return "NULL"
+    return answer[_MECHANISM].rstrip(b"\0").decode("ascii", "replace") or "?"
+
+
+def _greets_so_far(answer: bytes) -> bool:
+    """Whether what a peer sent may be the start of a ZeroMQ greeting (b"" may)."""
+    return answer[:1] in (b"", b"\xff") and (len(answer) < len(_SIGNATURE) or answer[9] == 0x7F)
+
+
+def _connect_plainly(address: str, timeout: float) -> socket.socket:
+    """A plain socket connected to a tcp:// or ipc:// address; ValueError for another kind."""
+    tcp = re.fullmatch(r"tcp://\[?(?P<host>[^\];]+?)\]?:(?P<port>\d+)", address)
+    if tcp:
+        return socket.create_connection((tcp["host"], int(tcp["port"])), timeout)
+    if address.startswith("ipc://") and hasattr(socket, "AF_UNIX"):
+        path = address[len("ipc://"):]
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.settimeout(timeout)
+        try:
+            connection.connect("\0" + path[1:] if path.startswith("@") else path)  # @name: Linux's abstract names
+        except OSError:
+            connection.close()
+            raise
+        return connection
+    raise ValueError(f"no plain connection to {address}")
 
 
 def _resolves(address: str) -> bool:

@@ -15,6 +15,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from typing import Iterator
 
 import zmq
@@ -37,6 +38,8 @@ SUBSCRIBER_MAX_BYTES = 64 * 1024  # per connection, in all: a connection that se
                                   # (a client with ZeroMQ heartbeats each second gets there in 2 hours,
                                   # and connects again)
 WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
+HUNG_UP_WAIT = 1.0  # seconds to wait for the reason a client that hung up was refused for (_Watch._refused)
+UNNAMED_WAIT = 5.0  # seconds to wait for the address of a client refused too fast to be named (_Watch._refused)
 # What the kernel may hold for a subscriber on another computer of a publisher that keeps only
 # the newest message or a few for each (CONFLATE, or SNDHWM under SMALL_QUEUE; Linux doubles
 # it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG frames, waiting
@@ -188,6 +191,7 @@ class _Watch:
         self._curve = bool(publisher.curve_server)
         self._stop = threading.Event()
         self._refusals_said = set()
+        self._unclear = {}
         self._cut_off_said = False
         self.count = 0
         endpoint = f"inproc://subscribers-{id(self)}"
@@ -216,6 +220,7 @@ class _Watch:
                 event, value = struct.unpack("=HI", events.recv_multipart()[0][:6])
                 self._event(peers, event, value)
         self._admit(peers)
+        self._say_unclear()
         for fd in [fd for fd in peers if _COUNTS_BYTES]:
             try:
                 cut_off = _cut_off_if_greedy(fd)
@@ -235,19 +240,22 @@ class _Watch:
                 _shrink_send_buffer(value)
             if not self._curve:
                 self._join(peer)
-        elif event == zmq.EVENT_DISCONNECTED and value in peers:
-            peer = peers.pop(value)
-            if peer.joined:
+        elif event == zmq.EVENT_DISCONNECTED:
+            peer = peers.pop(value, None)
+            if peer is not None and peer.joined:
                 self.count -= 1
                 logs.inform(f"{peer} left ({self.count} connected)")
-            elif self._curve:
-                self._refused(peer.address, self._failure or "it left during the handshake")
+            elif peer is not None and self._curve:
+                self._refused(peer.address, self._failure)
+            self._failure = None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = "key not authorized"
-        elif event & _HANDSHAKE_FAILED:
-            self._failure = ("it has no CURVE keys" if value == _MECHANISM_MISMATCH
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            self._failure = (_NO_KEYS if value == _MECHANISM_MISMATCH
                              else "its handshake failed (does it hold another server's key?)")
 
+    # Why the handshake of the connection that closes next failed: libzmq reports it just before
+    # the connection closes, without saying which connection it was. None: it gave no reason.
     _failure: str | None = None
 
     def _admit(self, peers: dict[int, "_Peer"]) -> None:
@@ -261,18 +269,48 @@ class _Watch:
                 waiting[0].name = name
                 self._join(waiting[0])
 
-    def _refused(self, address: str, reason: str) -> None:
-        """Say that a client was refused, once for each address and reason (it will try again
-        and again): the log's flood gate counts the rest."""
-        vague = reason.startswith("its handshake failed")  # what a connection cut short looks like
-        if address == "?":  # the connection was gone before we could ask where it came from
-            address = "a client"
-        if (address, reason) not in self._refusals_said and not (vague and address in self._refusals_said):
-            self._refusals_said |= {(address, reason), address}
-            logs.say(f"refused {address}: {reason}")
-        logs.log_warning(f"refused {address}: {reason}")
+    def _refused(self, address: str, reason: str | None) -> None:
+        """Say that a client was refused, and why: once for each address and reason (it knocks
+        again and again), and in the log each time (its flood gate counts the rest).
 
-    _refusals_said: set[tuple[str, str] | str]  # (address, reason) said, and the addresses
+        Two kinds wait a moment for a clearer word, since a client knocks again within a fraction
+        of a second (or after its --silence):
+        - one that hung up during its handshake gives no reason. A client without keys does that
+          when our greeting reaches it before its own greeting reaches us (about half the time),
+          and so do a client's diagnosis (diagnosis.greeting) and programs that are not ZeroMQ.
+          It is said to have no CURVE keys, unless a reason is said for its address within
+          HUNG_UP_WAIT (a client with another class's keys is looked at after its handshake failed).
+        - one that was gone before its address could be read (a third of the clients without
+          keys: their handshake fails within a millisecond) is said as "a client", unless a
+          client is refused by address for the same reason within UNNAMED_WAIT."""
+        named = "a client" if address == "?" else address
+        logs.log_warning(f"refused {named}: {reason or 'it hung up during the handshake'}")
+        if address == "?":
+            self._unclear.setdefault((address, reason or _NO_KEYS), time.monotonic() + UNNAMED_WAIT)
+        elif reason is None:
+            self._unclear.setdefault((address, _NO_KEYS), time.monotonic() + HUNG_UP_WAIT)
+        else:
+            self._say_refused(address, reason)
+
+    def _say_unclear(self) -> None:
+        """Say the refusals that waited for a clearer word (see _refused) and got none."""
+        for (address, reason), deadline in list(self._unclear.items()):
+            if address == "?":
+                cleared = any(said == reason for _, said in self._refusals_said)
+            else:
+                cleared = any(said == address for said, _ in self._refusals_said)
+            if cleared or time.monotonic() >= deadline:
+                del self._unclear[(address, reason)]
+                if not cleared:
+                    self._say_refused("a client" if address == "?" else address, reason)
+
+    def _say_refused(self, address: str, reason: str) -> None:
+        if (address, reason) not in self._refusals_said:
+            self._refusals_said.add((address, reason))
+            logs.say(f"refused {address}: {reason}")
+
+    _refusals_said: set[tuple[str, str]]  # (address, reason) said
+    _unclear: dict[tuple[str, str], float]  # (address or "?", reason) waiting: until when (time.monotonic)
 
     def _join(self, peer: "_Peer") -> None:
         peer.joined = True
@@ -302,9 +340,9 @@ class _Peer:
         return f"{self.name} ({self.address})" if self.name else f"client {self.address}"
 
 
-_HANDSHAKE_FAILED = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-                     | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+_HANDSHAKE_FAILED = zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH  # with a reason
 _MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+_NO_KEYS = "it has no CURVE keys"  # why a CURVE server refused a client that offered none
 
 
 def _peer_address(fd: int) -> str:

@@ -7,16 +7,20 @@ import os
 import random
 import re
 import signal
+import socket
+import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pytest
 import zmq
+import zmq.auth
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
-from pubsub_demo import wire
+from pubsub_demo import diagnosis, wire
 from pubsub_demo.receiving import NUMBERS_MAX_BYTES, numbers_only
 from pubsub_demo.wire import WireError
 from test_logs import logged
@@ -30,6 +34,122 @@ def cpu_seconds(pid: int) -> float:
 
 def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
+
+
+DIAGNOSIS_TIME = 5.0  # seconds: a client says within 3 s why nothing comes; the rest is room for a loaded machine
+
+
+class NotZeroMQ:
+    """A TCP server that is not ZeroMQ, on 127.0.0.1 and a port the system picks: `answer` does
+    what it does with each connection, in a thread of its own."""
+
+    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"tcp://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.answer = answer
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                self.answer(connection)
+            except OSError:  # the client hung up first
+                pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def hang_up(connection: socket.socket) -> None:
+    """What a program does that takes connections and drops them at once."""
+
+
+def answer_like_a_web_server(connection: socket.socket) -> None:
+    """What nginx does with bytes that are not HTTP: its page for 400 Bad Request, and close."""
+    connection.settimeout(TIMEOUT)
+    connection.recv(1024)
+    page = (b"<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
+            b"<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+    connection.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
+                       b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page))
+
+
+def stay_silent(connection: socket.socket) -> None:
+    """What a server does that waits for its client to speak first, in a protocol we do not speak."""
+    connection.settimeout(TIMEOUT)
+    while connection.recv(1024):  # until the client hangs up
+        pass
+
+
+@pytest.fixture
+def not_zeromq():
+    """not_zeromq(answer) starts a NotZeroMQ server; all are closed at the end of the test."""
+    started: list[NotZeroMQ] = []
+
+    def start(answer: Callable[[socket.socket], None]) -> NotZeroMQ:
+        started.append(NotZeroMQ(answer))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.mark.parametrize("keys", [False, True], ids=["without keys", "with keys"])
+@pytest.mark.parametrize("answer", [hang_up, answer_like_a_web_server], ids=["hangs up", "web server"])
+def test_a_client_at_a_program_that_is_not_zeromq_is_told_so_and_stays_told(run, not_zeromq, tmp_path, answer, keys):
+    listener = not_zeromq(answer)
+    key_args: list[str] = []
+    if keys:
+        from pubsub_demo import keys as making
+        making.generate(tmp_path / "keys", 1)
+        key_args = ["--curve", str(tmp_path / "keys" / "client1")]
+    client = run(NUMBERS / "client2.py", "--connect", listener.address, "--silence", "1", *key_args)
+    client.expect(r"connecting to ", stream="stderr")
+    started = time.monotonic()
+    told = (f"client2.py: something at {listener.address} answers, but it is not a ZeroMQ server: "
+            "is the port right?")
+    client.expect(f"^{re.escape(told)}$", stream="stderr", timeout=DIAGNOSIS_TIME)
+    took = time.monotonic() - started
+    time.sleep(2.5)  # a measuring window: over two --silence periods, nothing else may be said
+    assert client.interrupt() == 0
+    print(f"{answer.__name__}, {'with' if keys else 'without'} keys: told after {took:.2f} s; {client.stderr[1:]}")
+    # The web server's answer passes for a message of ZeroMQ's first version: one line says it was skipped.
+    assert [line for line in client.stderr[1:] if "skipped a bad message" not in line] == [told]
+    assert client.stdout == []
+
+
+def test_greeting_tells_zeromq_servers_and_their_security_from_other_programs(context, not_zeromq, tmp_path):
+    from pubsub_demo import keys as making
+    making.generate(tmp_path / "keys", 1)
+    plain, curve, over_ipc = context.socket(zmq.PUB), context.socket(zmq.PUB), context.socket(zmq.PUB)
+    public, secret = zmq.auth.load_certificate(tmp_path / "keys" / "server" / "server.key_secret")
+    curve.curve_secretkey, curve.curve_publickey, curve.curve_server = secret, public, True
+    with socket.create_server(("127.0.0.1", 0)) as nobody:  # a port the system picked, and no one listens there
+        unused = nobody.getsockname()[1]
+    over_ipc.bind(f"ipc://{tmp_path}/server.sock")
+    listeners = {  # what listens: its address, and what `greeting` should find there
+        "a ZeroMQ server": (f"tcp://127.0.0.1:{plain.bind_to_random_port('tcp://127.0.0.1')}", "NULL"),
+        "a ZeroMQ server with CURVE": (f"tcp://127.0.0.1:{curve.bind_to_random_port('tcp://127.0.0.1')}", "CURVE"),
+        "a ZeroMQ server on ipc://": (f"ipc://{tmp_path}/server.sock", "NULL"),
+        "a program that hangs up": (not_zeromq(hang_up).address, ""),
+        "a web server": (not_zeromq(answer_like_a_web_server).address, ""),
+        "a program that waits for us to speak": (not_zeromq(stay_silent).address, None),
+        "nothing": (f"tcp://127.0.0.1:{unused}", None),
+    }
+    found = {name: diagnosis.greeting(address, timeout=0.5) for name, (address, _) in listeners.items()}
+    print(found)
+    assert found == {name: expected for name, (_, expected) in listeners.items()}
+    for socket_ in (plain, curve, over_ipc):
+        socket_.close()
 
 
 def test_clients_resume_after_the_server_is_killed_and_restarted(run, log_file):

@@ -351,6 +351,7 @@ def test_5_curve_lets_in_the_student_with_a_key_and_tells_the_one_without(lesson
     keyless.expect(r"requires CURVE keys: start with --curve KEYDIR \(ask the teacher for your key folder\)$",
                    stream="stderr")
     told = time.monotonic() - started
+    assert "requires CURVE keys" in keyless.stderr[1]  # the first thing it says after `connecting to`
     server.expect(r"^server\.py: refused (127\.0\.0\.1|a client): it has no CURVE keys$", stream="stderr")
     assert keyless.interrupt() == 0
     keyed = lesson.start(keyed_block)
