@@ -19,7 +19,11 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from pubsub_demo import logs, options, screen
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo quietly
+
+from pubsub_demo import console, options, screen
 
 HERE = Path(__file__).resolve().parent
 PARTS = {
@@ -31,7 +35,7 @@ TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
 
 
 def main() -> None:
-    parser = options.Parser(prog="demo.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = options.common(__doc__, prog="demo.py")
     parser.add_argument("part", choices=PARTS, help="which part to run")
     parser.add_argument("--address", type=options.connect_address, metavar="ADDR",
                         help="address the server binds and the clients connect to (default: the part's own)")
@@ -40,28 +44,24 @@ def main() -> None:
     parser.add_argument("--curve", type=Path, metavar="KEYDIR",
                         help="encrypt, with the keys of `python -m pubsub_demo.keys generate KEYDIR`: "
                         "KEYDIR/server for the server, KEYDIR/client1, client2... for the clients")
-    parser.add_argument("--log-file", type=Path, default=logs.DEFAULT_LOG_FILE, metavar="PATH",
-                        help="where the scripts log warnings and errors (default errors_log.log at the project's top)")
-    video = parser.add_argument_group("video", "passed on to video_transmission/server.py (see its --help)")
-    video.add_argument("--video", metavar="SOURCE", help="a video file, a picture, or a camera number such as 0")
-    video.add_argument("--fps", type=options.frames_per_second, metavar="N", help="frames per second")
-    video.add_argument("--width", type=options.at_most(options.MAX_SIDE, options.positive_int), help="frame width")
-    video.add_argument("--height", type=options.at_most(options.MAX_SIDE, options.positive_int), help="frame height")
-    video.add_argument("--jpeg", type=options.jpeg_quality, metavar="QUALITY", help="send JPEG images of this quality")
-    video.add_argument("--no-window", action="store_true", help="print stats lines instead of opening windows")
+    options.video_source(parser.add_argument_group("video", "passed on to video_transmission/server.py"))
+    options.window(parser.add_argument_group("windows", "passed on to the video part's three scripts"), position=False)
     args = parser.parse_args()
     folder, clients, default_address = PARTS[args.part]
     if args.part == "video" and not args.no_window:
         screen.check_display()  # one line now, rather than three scripts failing one after the other
     address = args.address or default_address
     video_options = {"--video": args.video, "--fps": args.fps, "--width": args.width, "--height": args.height,
-                     "--jpeg": args.jpeg}
-    if args.part == "numbers" and (args.no_window or any(value is not None for value in video_options.values())):
-        parser.error("--video, --fps, --width, --height, --jpeg and --no-window are for the video part")
+                     "--jpeg": args.jpeg, "--frames": args.frames}
+    video_flags = (["--no-window"] if args.no_window else []) + (["--print-frames"] if args.print_frames else [])
+    if args.part == "numbers" and (video_flags or any(value is not None for value in video_options.values())):
+        parser.error("--video, --fps, --width, --height, --jpeg, --frames, --no-window and --print-frames "
+                     "are for the video part")
+    options.check_video_source(parser, args)
     if args.curve and not all((args.curve / name).is_dir() for name in ["server"] + [c.removesuffix(".py") for c in clients]):
         parser.error(f"{args.curve} has no server/ and client1/ ... folders: make them with "
                      f"python -m pubsub_demo.keys generate {args.curve}")
-    extra = ["--log-file", str(args.log_file)] + (["--no-window"] if args.no_window else [])
+    extra = ["--log-file", str(args.log_file)] + video_flags
     server_flags = ["--bind", address] + (["--share"] if args.share else [])
     server_flags += [item for flag, value in video_options.items() if value is not None for item in (flag, str(value))]
 
@@ -77,10 +77,10 @@ def main() -> None:
     try:
         code = wait_for(processes["server"])  # clients wait for a server forever: the server's end is the demo's
     finally:
-        stop_all(processes)  # on Ctrl+C too, which logs.run then turns into exit code 0
+        stop_all(processes)  # on Ctrl+C too, which lifetime.run then turns into exit code 0
     if code is None:
-        raise BrokenPipeError  # our reader has gone: logs.run ends the demo quietly, as it ends a script
-    logs.say(f"the server stopped with exit code {code}")
+        raise BrokenPipeError  # our reader has gone: lifetime.run ends the demo quietly, as it ends a script
+    console.say(f"the server stopped with exit code {code}")
     sys.exit(code)
 
 
@@ -106,7 +106,7 @@ def wait_for(server: subprocess.Popen[str]) -> int | None:
     output = select.poll()
     output.register(sys.stdout, 0)  # reports only an error: on a pipe, that its reader has gone
     while not _output_closed.wait(TICK):
-        logs.checkpoint()  # Ctrl+C
+        lifetime.checkpoint()  # Ctrl+C
         if server.poll() is not None:
             return server.returncode
         if output.poll(0):  # noticed even while no script prints
@@ -117,7 +117,7 @@ def wait_for(server: subprocess.Popen[str]) -> int | None:
 def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
     """Ask every script to stop as Ctrl+C does, kill any that has not stopped in time, and say
     which did not end cleanly."""
-    for stop_signal in logs.STOP_SIGNALS:  # a second Ctrl+C must not cut this short
+    for stop_signal in lifetime.STOP_SIGNALS:  # a second Ctrl+C must not cut this short
         signal.signal(stop_signal, signal.SIG_IGN)
     running = {name: process for name, process in processes.items() if process.poll() is None}
     for process in running.values():
@@ -128,11 +128,11 @@ def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            logs.say(f"{name} did not stop within {STOP_GRACE:g} s and was killed")
+            console.say(f"{name} did not stop within {STOP_GRACE:g} s and was killed")
             continue
         if code != 0:
-            logs.say(f"{name} stopped with exit code {code}")
+            console.say(f"{name} stopped with exit code {code}")
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

@@ -20,8 +20,11 @@ Like the video server, the relay holds at most 2 messages for each client: a slo
 the newest frames, never an ever longer queue, and slows no one else.
 """
 
-# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, network, options, relaying, security, sockets
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import logs, monitoring, network, options, relaying, security, transport
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 import zmq
 
@@ -33,13 +36,13 @@ def main() -> None:
     with zmq.Context() as context, context.socket(zmq.SUB) as upstream, context.socket(zmq.PUB) as downstream:
         downstream.sndhwm = relaying.QUEUE - 1  # before bind; libzmq holds one more (the one it writes)
         upstream.rcvhwm = relaying.QUEUE  # before connect: the connection's queue is made then
-        with (security.allow_only_authorized(context, downstream, args.curve),  # with --curve only
+        with (security.allow_only_authorized(context, downstream, args.curve) as doorman,  # with --curve only
               # Towards its clients the relay is a server: it watches who joins, and binds.
-              sockets.watch_subscribers(downstream) as clients, sockets.bind(downstream, args.bind),
+              monitoring.watch_subscribers(downstream, doorman) as clients, transport.bind(downstream, args.bind),
               relaying.Watch(upstream, args.connect, clients, downstream, curve=args.upstream_curve is not None) as watch):
             # Towards the server it is a client: it connects, and ZeroMQ connects again if the server goes.
             security.use_client_keys(upstream, args.upstream_curve)  # with --upstream-curve only
-            sockets.connect(upstream, args.connect, max_bytes=VIDEO_MAX_BYTES)
+            transport.connect(upstream, args.connect, max_bytes=VIDEO_MAX_BYTES)
             upstream.subscribe(b"")  # everything, once, for all the clients
             print(network.announce(downstream, relaying.client_command(args.connect), args.curve,
                                    details=f", relaying {args.connect}"))
@@ -47,9 +50,9 @@ def main() -> None:
             while True:
                 # libzmq forwards each message from upstream to downstream, in C, until the watch stops it.
                 zmq.proxy_steerable(upstream, downstream, None, watch.control)
-                logs.checkpoint()  # the proxy stopped for a stop request? Then the relay stops.
-                sockets.reconnect(upstream, args.connect)  # else the server has been gone for a while
+                lifetime.checkpoint()  # the proxy stopped for a stop request? Then the relay stops.
+                transport.reconnect(upstream, args.connect)  # else the server has been gone for a while
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

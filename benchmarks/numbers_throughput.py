@@ -14,7 +14,7 @@ import zmq
 
 from harness import Format, compare, median_ratio
 from pubsub_demo import wire
-from pubsub_demo.sockets import receive_parts, send
+from pubsub_demo.transport import receive_parts, send
 
 
 def send_pickle(publisher: zmq.Socket, array: np.ndarray, seq: int) -> None:

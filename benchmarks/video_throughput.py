@@ -32,8 +32,8 @@ import numpy as np
 import zmq
 
 from harness import Format, compare, median_ratio
-from pubsub_demo import video, wire
-from pubsub_demo.sockets import receive_parts, send
+from pubsub_demo import pattern, wire
+from pubsub_demo.transport import receive_parts, send
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT, FPS = 1280, 720, 30
@@ -66,7 +66,7 @@ def receive_plain(subscriber: zmq.Socket) -> zmq.Frame:
 
 def make_frame() -> np.ndarray:
     """A test-pattern frame, as the video server makes them."""
-    return video.TestPattern(WIDTH, HEIGHT).read()
+    return pattern.TestPattern(WIDTH, HEIGHT).read()
 
 
 FORMATS = [
@@ -85,7 +85,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 def original_publisher(port_queue, stop) -> None:
     """The original scripts' way: send_pyobj at 30 frames/s, default queue (1000 messages)."""
-    source = video.TestPattern(WIDTH, HEIGHT)
+    source = pattern.TestPattern(WIDTH, HEIGHT)
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
         publisher.linger = 0
         port_queue.put(publisher.bind_to_random_port("tcp://127.0.0.1"))

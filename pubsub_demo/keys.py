@@ -12,8 +12,9 @@ from pathlib import Path
 
 import zmq.auth
 
-from . import logs
-from .options import Parser, positive_int
+from . import lifetime
+from .option_values import positive_int
+from .options import Parser
 
 
 def generate(keydir: Path, clients: int) -> None:
@@ -45,4 +46,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

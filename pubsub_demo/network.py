@@ -8,11 +8,12 @@ is no address a student can type, so the server lists the computer's real ones i
 from __future__ import annotations
 
 import ipaddress
-import re
 from pathlib import Path
 
 import psutil
 import zmq
+
+from . import endpoints
 
 
 def addresses() -> list[str]:
@@ -36,10 +37,10 @@ def announce(publisher: zmq.Socket, client: str, keydir: Path | None, *, details
     and, if other computers can connect, the command a student runs (`client` is a client
     script's path from the project's folder; `keydir` the server's --curve folder)."""
     endpoint = publisher.last_endpoint.decode()
-    match = re.fullmatch(r"tcp://\[?(?P<host>[^\]]*)\]?:(?P<port>\d+)", endpoint)
-    if not match:
+    parts = endpoints.tcp(endpoint)
+    if parts is None:
         return f"Publishing on {endpoint}{details}; only programs on this computer can connect; {stops}."
-    host, port = ipaddress.ip_address(match["host"]), match["port"]
+    host, port = ipaddress.ip_address(parts.host), parts.port
     if host.is_loopback:
         return (f"Publishing on {endpoint}{details}; only this computer can connect "
                 f"(--share lets the students' computers in); {stops}.")
@@ -48,6 +49,5 @@ def announce(publisher: zmq.Socket, client: str, keydir: Path | None, *, details
         return f"Publishing on {endpoint}{details}; this computer has no network address yet; {stops}."
     reach = f"this computer's addresses: {', '.join(hosts)}" if host.is_unspecified else "other computers can connect"
     keys = f" --curve {(keydir.parent / 'clientN').as_posix()}" if keydir else ""  # see keys.py for the layout
-    first = f"[{hosts[0]}]" if ":" in hosts[0] else hosts[0]
     return (f"Publishing on {endpoint}{details}; {reach}; {stops}.\n"
-            f"students run: python {client} --connect tcp://{first}:{port}{keys}")
+            f"students run: python {client} --connect {endpoints.with_host(hosts[0], port)}{keys}")

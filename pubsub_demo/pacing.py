@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from . import logs
+from . import lifetime
 
 
 class Pacer:
@@ -23,8 +23,8 @@ class Pacer:
         """Sleep until the next tick (not at all if the interval is 0).
 
         A server's loop calls this at every step, so it is also where a stop that was asked
-        for is carried out (see logs.checkpoint)."""
-        logs.checkpoint()
+        for is carried out (see lifetime.checkpoint)."""
+        lifetime.checkpoint()
         if self.interval <= 0:
             return
         delay = self.next_tick - time.monotonic()

@@ -1,26 +1,23 @@
 """A client's receive loop: take each message off its SUB socket, check and decode it, skip bad
-ones, notice silence; for video, keep only the newest frame.
+ones, notice silence.
 
 The client scripts make their socket, connect and subscribe themselves (that is the lesson);
 what they do with each message that comes is written once, here: `arrays` for the numbers
-clients, `frames` and `Newest` for the video clients.
+clients, `frames` for the video clients (which keep only the newest: see newest.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
-import threading
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Callable, Iterator
 
 import numpy as np
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
-from . import logs, sockets, wire
+from . import console, lifetime, logs, transport, wire
 from .diagnosis import ConnectionStatus
-from .options import MAX_SIDE
-from .sockets import receive_parts
-from .wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
+from .wire import MAX_SIDE, NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
 MAX_KINDS_SAID = 20  # kinds of bad message said on stderr; past that, only the log has them
@@ -78,23 +75,24 @@ def receive(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = 
     kinds_said: set[str] = set()
     status.start()
     while True:
-        logs.checkpoint()  # stop if asked to; write the counts of log lines held back
+        lifetime.checkpoint()  # stop if asked to; write the counts of log lines held back
         ready = dict(poller.poll(TICK * 1000))
-        if status.monitor in ready:
-            status.take_events()
+        while status.monitor in ready and status.monitor.poll(0):
+            event = recv_monitor_message(status.monitor)
+            status.event(event["event"], event["value"])
         if subscriber not in ready:
             if status.check():  # no connection, and ZeroMQ no longer tries (see there)
-                sockets.reconnect(subscriber, status.address)
+                transport.reconnect(subscriber, status.address)
             yield None
             continue
         try:
-            message = check(decode(receive_parts(subscriber)))
+            message = check(decode(transport.receive_parts(subscriber)))
         except WireError as error:
             logs.log_warning(f"skipped a bad message: {error}")
             kind = logs.kind(str(error))  # "header says 56 bytes" and "... 48 bytes" are one kind
             if kind not in kinds_said and len(kinds_said) < MAX_KINDS_SAID:
                 kinds_said.add(kind)
-                logs.say(f"skipped a bad message: {error}")
+                console.say(f"skipped a bad message: {error}")
             status.rejected(str(error))
             yield None  # the caller's chance to stop, even while nothing but bad messages come
             continue
@@ -102,82 +100,18 @@ def receive(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = 
         yield message
 
 
-def arrays(subscriber: zmq.Socket, args: argparse.Namespace, status: ConnectionStatus) -> Iterator[Message]:
-    """A numbers client's messages from `subscriber` (see `receive`), until --messages of them
-    came; each array a flat row of numbers (`numbers_only`). `args` are the client's options."""
-    messages = receive(subscriber, status, pickle=args.pickle, max_bytes=NUMBERS_MAX_BYTES, check=numbers_only)
-    for count, message in enumerate((message for message in messages if message is not None), start=1):
+def arrays(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = False,
+           count: int | None = None) -> Iterator[Message]:
+    """A numbers client's messages from `subscriber` (see `receive`), each array a flat row of
+    numbers (`numbers_only`); `count` of them, or without end."""
+    messages = receive(subscriber, status, pickle=pickle, max_bytes=NUMBERS_MAX_BYTES, check=numbers_only)
+    for number, message in enumerate((message for message in messages if message is not None), start=1):
         yield message
-        if count == args.messages:
+        if number == count:
             return
 
 
-def frames(subscriber: zmq.Socket, args: argparse.Namespace, status: ConnectionStatus) -> Iterator[Message | None]:
+def frames(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = False) -> Iterator[Message | None]:
     """A video client's frames from `subscriber` (see `receive`): 8-bit pictures (`video_only`),
     and None now and then, so that a `Newest` thread running it can notice it is asked to stop."""
-    return receive(subscriber, status, pickle=args.pickle, max_bytes=VIDEO_MAX_BYTES, check=video_only)
-
-
-T = TypeVar("T")
-
-
-class Newest(Generic[T]):
-    """Runs an iterator in a background thread and keeps only its newest item.
-
-    This is how a video client never falls behind: the thread takes every frame off the
-    socket as soon as it arrives, so nothing piles up in ZeroMQ's queues or the kernel's, and
-    the display, however slow, always gets the latest frame. (The video server's socket does
-    the same for each client, with ZMQ_CONFLATE: see video_transmission/server.py.)
-    Use it as a context manager, and iterate over it for the newest items; the iterator must
-    yield now and then (None is skipped) so that the thread can notice when it is asked to stop.
-    A ZeroMQ socket that the iterator reads must be used by no other thread meanwhile (sockets
-    are not thread-safe): made in the main thread, it is the background thread's from the start.
-    """
-
-    def __init__(self, items: Iterator[T | None]) -> None:
-        self._items = items
-        self._newest: T | None = None
-        self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> "Newest[T]":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def __iter__(self) -> Iterator[T | None]:
-        """The newest item each time a new one came, or None after TICK without one; for ever,
-        until the loop breaks, or an error in the background thread is raised here."""
-        while True:
-            logs.checkpoint()  # stop if asked to, even if the KeyboardInterrupt got lost
-            yield self.take(timeout=TICK)
-
-    def take(self, timeout: float) -> T | None:
-        """The newest item not taken yet, waiting up to `timeout` s for one; None if none came."""
-        with self._changed:
-            self._changed.wait_for(lambda: self._newest is not None or self._error, timeout)
-            if self._error:
-                raise self._error
-            item, self._newest = self._newest, None
-            return item
-
-    def _run(self) -> None:
-        try:
-            for item in self._items:
-                if self._stop.is_set():
-                    return
-                if item is not None:
-                    with self._changed:
-                        self._newest = item
-                        self._changed.notify()
-        except BaseException as error:  # hand it to the main thread, which reports it
-            with self._changed:
-                self._error = error
-                self._changed.notify()
-        finally:
-            getattr(self._items, "close", lambda: None)()  # a generator's `with` blocks end here, in its thread
+    return receive(subscriber, status, pickle=pickle, max_bytes=VIDEO_MAX_BYTES, check=video_only)

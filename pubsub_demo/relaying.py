@@ -10,20 +10,16 @@ proxy ("TERMINATE") when it is time to connect to the server again.
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import socket
 import struct
 import threading
 import time
 from typing import NamedTuple, Protocol
 
-import psutil
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import logs
+from . import console, endpoints, lifetime, tcpinfo
 from .diagnosis import ConnectionStatus
 from .options import NUMBERS_ADDRESS, VIDEO_ADDRESS
 
@@ -31,13 +27,11 @@ QUEUE = 2  # messages held for each client, and taken in from the server: for vi
 SILENCE = 3.0  # seconds without a message from the server after which the relay says so
 TICK = 0.25  # seconds between looks at the stop request and the server connection's events
 
-_COUNT = struct.Struct("=Q")  # each of the proxy's counters, and the kernel's
-# struct tcp_info, in linux/tcp.h: tcpi_bytes_acked, a 64-bit count at byte 120 (Linux 4.1+).
-_BYTES_ACKED_AT = 120
+_COUNT = struct.Struct("=Q")  # each of the proxy's counters
 
 
 class Counting(Protocol):
-    """Something that counts the clients connected: the watch that sockets.watch_subscribers yields."""
+    """Something that counts the clients connected: the Audience that monitoring.watch_subscribers yields."""
 
     count: int
 
@@ -53,7 +47,7 @@ class Counters(NamedTuple):
 
 class Watch:
     """Runs beside the proxy between `upstream` (the SUB socket, connected to `address`) and the
-    clients' socket, whose connections `clients` counts (the watch of sockets.watch_subscribers).
+    clients' socket, whose connections `clients` counts (the Audience of monitoring.watch_subscribers).
 
     Use as a context manager, before `upstream` connects (its socket monitor must see the first
     events); pass `control` to zmq.proxy_steerable. `curve` says whether the relay uses CURVE
@@ -63,7 +57,7 @@ class Watch:
     def __init__(self, upstream: zmq.Socket, address: str, clients: Counting, downstream: zmq.Socket,
                  *, curve: bool) -> None:
         self._upstream, self._address, self._clients, self._curve = upstream, address, clients, curve
-        self._port = _tcp_port(downstream.last_endpoint.decode())  # read now: from then on the proxy uses the socket
+        self._port = endpoints.port(downstream.last_endpoint.decode())  # read now: from then on the proxy uses the socket
         context = upstream.context
         endpoint = f"inproc://relay-control-{id(self)}"
         self.control = context.socket(zmq.REP)  # the proxy's end: it answers each command
@@ -87,7 +81,7 @@ class Watch:
         self.control.close()
         # libzmq's I/O thread sends each event to the monitor socket holding a lock that
         # disable_monitor needs, and pyzmq waits for that lock holding the GIL (so not even
-        # logs.STOP_GRACE ends the script): if the events were not taken for a while (the watch
+        # lifetime.STOP_GRACE ends the script): if the events were not taken for a while (the watch
         # ended early), the I/O thread waits for room in a full queue. Make room first.
         while self._monitor.poll(0):
             self._monitor.recv_multipart()
@@ -96,15 +90,15 @@ class Watch:
 
     def _run(self) -> None:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
-        signal.pthread_sigmask(signal.SIG_BLOCK, logs.STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
         status = ConnectionStatus(self._address, SILENCE, curve=self._curve)
         before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
-            if logs.stop_requested():
+            if lifetime.stop_requested():
                 # The main thread may be held in the proxy, in C, the signal's handler not yet run
-                # (see logs.stop_requested): the proxy stops, pyzmq then runs the handler, which
-                # stops the relay (or relay.py's loop does, logs.checkpoint, if pyzmq dropped it).
+                # (see lifetime.stop_requested): the proxy stops, pyzmq then runs the handler, which
+                # stops the relay (or relay.py's loop does, lifetime.checkpoint, if pyzmq dropped it).
                 self._ask(b"TERMINATE")
                 return
             reply = self._ask(b"STATISTICS")
@@ -112,7 +106,7 @@ class Watch:
                 return
             counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
             now, acked = time.monotonic(), _acked(self._port)
-            logs.inform(self._line(before, counters, acked_before, acked, now - started))
+            console.inform(self._line(before, counters, acked_before, acked, now - started))
             if counters.messages_in > before.messages_in:
                 status.heard()
             elif status.check():
@@ -125,7 +119,7 @@ class Watch:
 
     def _listen(self, status: ConnectionStatus, until: float) -> None:
         """Pass the server connection's events to `status` until `until` (or a stop request)."""
-        while not (self._stop.is_set() or logs.stop_requested()) and (remaining := until - time.monotonic()) > 0:
+        while not (self._stop.is_set() or lifetime.stop_requested()) and (remaining := until - time.monotonic()) > 0:
             if self._monitor.poll(1000 * min(remaining, TICK)):
                 event = recv_monitor_message(self._monitor)
                 status.event(event["event"], event["value"])
@@ -158,35 +152,26 @@ class Watch:
                 f"{max(sent, 0) / seconds / 1e6:.2f} MB/s")
 
 
-def _tcp_port(endpoint: str) -> int | None:
-    match = re.fullmatch(r"tcp://.*:(\d+)", endpoint)
-    return int(match[1]) if match else None
-
-
 def _acked(port: int | None) -> dict[tuple, int] | None:
     """The bytes acknowledged so far on each TCP connection of this process to local `port`
     (its clients' connections), by (descriptor, client address); None where they cannot be counted."""
-    if port is None or not hasattr(socket, "TCP_INFO"):
+    if port is None or not tcpinfo.COUNTS_BYTES:
         return None
     counts = {}
-    for connection in psutil.Process().net_connections("tcp"):
-        if connection.laddr and connection.laddr.port == port and connection.raddr and connection.fd >= 0:
-            try:  # a second descriptor for the connection: libzmq keeps (and closes) its own
-                with socket.socket(fileno=os.dup(connection.fd)) as tcp:
-                    info = tcp.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-            except OSError:  # closed meanwhile
-                continue
-            if len(info) >= _BYTES_ACKED_AT + _COUNT.size:
-                counts[(connection.fd, connection.raddr)] = _COUNT.unpack_from(info, _BYTES_ACKED_AT)[0]
+    for fd, peer in tcpinfo.connections_on(port):
+        try:
+            counts[(fd, peer)] = tcpinfo.bytes_acked(fd)
+        except OSError:  # closed meanwhile
+            continue
     return counts
 
 
 def client_command(server: str) -> str:
     """The client script a relay's students run: the one of the part whose server's port `server`
     has (each part has its own), else a stand-in for either."""
-    port = server.rsplit(":", 1)[-1]
+    port = endpoints.port(server)
     for address, client in ((NUMBERS_ADDRESS, "random_numbers_transmission/client1.py"),
                             (VIDEO_ADDRESS, "video_transmission/client1.py")):
-        if address.endswith(f":{port}"):
+        if port is not None and endpoints.port(address) == port:
             return client
     return "PART/client1.py"

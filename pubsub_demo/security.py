@@ -25,29 +25,25 @@ from zmq.auth.thread import ThreadAuthenticator
 
 from .logs import Fatal
 
-# The clients the authenticator let in: (IP address, the name of the key file). The server's
-# connection watch (sockets.py) reads it to name who joined.
-admissions: queue.Queue[tuple[str, str]] = queue.Queue()
-
-
 @contextlib.contextmanager
-def allow_only_authorized(context: zmq.Context, publisher: zmq.Socket, keydir: Path | None) -> Iterator[None]:
+def allow_only_authorized(context: zmq.Context, publisher: zmq.Socket, keydir: Path | None) -> Iterator[Doorman | None]:
     """With a key folder: make `publisher` a CURVE server that lets in only the authorized
-    clients, for as long as the `with` block lasts. Without one: do nothing. Call before bind."""
+    clients, for as long as the `with` block lasts, and give the authenticator (a Doorman,
+    which tells whom it let in). Without one: do nothing, and give None. Call before bind."""
     if keydir is None:
-        yield
+        yield None
         return
     public, secret = _load_pair(keydir / "server.key_secret")
     authorized = keydir / "authorized"
     if not authorized.is_dir() or not any(authorized.glob("*.key")):
         raise Fatal(f"no authorized client keys (*.key) in {authorized}: refusing to start")
-    authenticator = _Doorman(context, _key_names(authorized))
+    authenticator = Doorman(context, _key_names(authorized))
     authenticator.start()
     try:
         authenticator.configure_curve(domain="*", location=str(authorized))
         publisher.curve_secretkey, publisher.curve_publickey = secret, public
         publisher.curve_server = True
-        yield
+        yield authenticator
     finally:
         authenticator.stop()
 
@@ -77,14 +73,16 @@ def _load(path: Path) -> tuple[bytes, bytes | None]:
         raise Fatal(f"cannot read the key {path}: refusing to start", error) from error
 
 
-class _Doorman(ThreadAuthenticator):
+class Doorman(ThreadAuthenticator):
     """pyzmq's authenticator, which also names each client by its key file (client7.key:
-    "client7") and notes each one it lets in, in `admissions`."""
+    "client7"; ZeroMQ hands the name on with each message, as its User-Id) and notes each one
+    it lets in, as (IP address, name), in `admissions` (for the server's watch, monitoring.py)."""
 
     def __init__(self, context: zmq.Context, names: dict[bytes, str]) -> None:
         super().__init__(context)
         self.names = names
         self.knocking = ""
+        self.admissions: queue.Queue[tuple[str, str]] = queue.Queue()
 
     async def handle_zap_message(self, msg: list[bytes]) -> None:
         self.knocking = msg[3].decode("ascii", "replace") if len(msg) > 3 else "?"  # the client's IP address
@@ -96,7 +94,7 @@ class _Doorman(ThreadAuthenticator):
     def _send_zap_reply(self, request_id: bytes, status_code: bytes, status_text: bytes,
                         user_id: str = "anonymous") -> None:
         if status_code == b"200":
-            admissions.put((self.knocking, user_id))
+            self.admissions.put((self.knocking, user_id))
         super()._send_zap_reply(request_id, status_code, status_text, user_id)
 
 

@@ -57,6 +57,7 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # What the clients accept, and so what the servers may send (their options are checked against it).
 NUMBERS_MAX_BYTES = 16 * 1024 * 1024  # 2 million float64 values: far more than a numbers server sends
 VIDEO_MAX_BYTES = DEFAULT_MAX_BYTES  # a raw 4K frame is 24 MiB
+MAX_SIDE = 16384  # pixels: a frame wider or taller than any screen or camera is no video
 MAX_PARTS = 2  # a message is [header + payload] or [header, payload]
 # Payloads up to this size are copied next to the header in one part; larger ones get a part
 # of their own. It matches pyzmq's own threshold below which it copies rather than shares.

@@ -9,8 +9,11 @@ the server is there, and again after it restarts. A client gets only what is pub
 after it has connected and subscribed; what came before is gone (the "slow joiner").
 """
 
-# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import diagnosis, logs, options, receiving, security, sockets
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import diagnosis, logs, options, receiving, security, transport
 from pubsub_demo.wire import NUMBERS_MAX_BYTES
 import zmq
 
@@ -20,14 +23,15 @@ def main() -> None:
     logs.setup(args.log_file, "CLIENT")
 
     with (zmq.Context() as context, context.socket(zmq.SUB) as subscriber,
-          diagnosis.watch(subscriber, args) as status):  # says why nothing comes, if nothing does
+          diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status):
         security.use_client_keys(subscriber, args.curve)  # with --curve only
-        sockets.connect(subscriber, args.connect, max_bytes=NUMBERS_MAX_BYTES)  # a bigger message is refused
+        transport.connect(subscriber, args.connect, max_bytes=NUMBERS_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
-        for message in receiving.arrays(subscriber, args, status):  # decoded, checked, bad ones skipped
+        # Each array decoded and checked, bad ones skipped; `status` says why nothing comes, if nothing does.
+        for message in receiving.arrays(subscriber, status, pickle=args.pickle, count=args.messages):
             for value in message.array[1::2]:
                 print(value)
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

@@ -13,8 +13,11 @@ make it hoard memory.
 
 import itertools
 
-# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, network, options, security, sockets, wire
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import logs, monitoring, network, options, security, transport, wire
 from pubsub_demo.pacing import Pacer
 import numpy
 import zmq
@@ -27,19 +30,19 @@ def main() -> None:
     random = numpy.random.default_rng(args.seed)
 
     with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
-          security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
-          sockets.watch_subscribers(publisher),  # says who joins and leaves, cuts off who sends too much
+          security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
+          monitoring.watch_subscribers(publisher, doorman),  # says who joins and leaves, cuts off who sends too much
           # The server binds: it is the stable end, whose address all know; clients come and go.
-          sockets.bind(publisher, args.bind)):
+          transport.bind(publisher, args.bind)):
         print(network.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
 
         pacer = Pacer(args.interval)
         for seq in itertools.islice(itertools.count(), args.messages):
             array = random.uniform(args.lower, args.upper, args.count)
-            sockets.send(publisher, encode(array, seq))  # one message: header and numbers
+            transport.send(publisher, encode(array, seq))  # one message: header and numbers
             print(f"sent #{seq}: {array.tolist()}")
             pacer.wait()
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

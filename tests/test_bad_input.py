@@ -11,7 +11,7 @@ import pytest
 import zmq
 
 from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
-from pubsub_demo import options, video, wire
+from pubsub_demo import option_values, options, pattern as video, wire
 from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 from test_faults import rss_mb
 from test_logs import logged
@@ -220,10 +220,10 @@ def _parses_or_is_a_usage_error(parse, argv: list[str], capsys) -> None:
         if isinstance(value, float):
             assert np.isfinite(value), (name, value)
         if name in ("interval", "delay", "silence") and value is not None:
-            assert value <= options.MAX_INTERVAL, (name, value)
+            assert value <= option_values.MAX_INTERVAL, (name, value)
         if name == "fps" and value:
-            assert options.MIN_FPS <= value <= options.MAX_FPS
+            assert option_values.MIN_FPS <= value <= option_values.MAX_FPS
         if name == "count":
             assert value * 8 <= NUMBERS_MAX_BYTES
         if name in ("width", "height") and value is not None:
-            assert value <= options.MAX_SIDE
+            assert value <= wire.MAX_SIDE

@@ -20,7 +20,7 @@ import zmq.auth
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
-from pubsub_demo import diagnosis, wire
+from pubsub_demo import wire, zmtp
 from pubsub_demo.receiving import NUMBERS_MAX_BYTES, numbers_only
 from pubsub_demo.wire import WireError
 from test_logs import logged
@@ -145,7 +145,7 @@ def test_greeting_tells_zeromq_servers_and_their_security_from_other_programs(co
         "a program that waits for us to speak": (not_zeromq(stay_silent).address, None),
         "nothing": (f"tcp://127.0.0.1:{unused}", None),
     }
-    found = {name: diagnosis.greeting(address, timeout=0.5) for name, (address, _) in listeners.items()}
+    found = {name: zmtp.greeting(address, timeout=0.5) for name, (address, _) in listeners.items()}
     print(found)
     assert found == {name: expected for name, (_, expected) in listeners.items()}
     for socket_ in (plain, curve, over_ipc):

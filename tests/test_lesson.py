@@ -27,7 +27,7 @@ import zmq
 
 from conftest import ROOT, TIMEOUT, Script
 from pubsub_demo import options, wire
-from pubsub_demo.video import PATTERN_SIZE, pattern_number
+from pubsub_demo.pattern import PATTERN_SIZE, pattern_number
 
 LESSON = ROOT / "docs" / "lesson.md"
 LESSON_RU = ROOT / "docs" / "lesson.ru.md"

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import NUMBERS, ROOT, VIDEO, start_server
 from netns import Network
-from pubsub_demo import sockets
+from pubsub_demo import monitoring
 from test_faults import rss_mb
 from test_hostile import flood, topics
 from test_numbers import printed_values, sent_arrays
@@ -352,7 +352,7 @@ def test_a_relay_in_the_room_serves_students_with_the_command_it_prints(run, net
                            capture_output=True, text=True, timeout=10, check=True).stdout
     buffers = [int(size) for size in re.findall(r"\btb(\d+)", shown)]
     print(f"the teacher's send buffer for the relay: {buffers} bytes")
-    assert buffers and all(size <= 2 * sockets.REMOTE_SEND_BUFFER for size in buffers)
+    assert buffers and all(size <= 2 * monitoring.REMOTE_SEND_BUFFER for size in buffers)
     assert relay.interrupt() == 0 and server.interrupt() == 0
 
 

@@ -11,7 +11,7 @@ import pytest
 import zmq
 
 from conftest import VIDEO
-from pubsub_demo import sockets, video, wire
+from pubsub_demo import pattern as video, transport, wire
 
 FRAME_LINE = re.compile(r"frame (\d+|\?): (\d+)x(\d+) crc32 ([0-9a-f]{8})(?: latency ([\d.]+) ms)?(?: pattern (\d+))?")
 
@@ -177,5 +177,5 @@ def test_a_conflating_socket_refuses_a_message_of_two_parts(context):
     with context.socket(zmq.PUB) as publisher:
         publisher.conflate = True
         with pytest.raises(ValueError, match="one part only"):
-            sockets.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8)))
-        sockets.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8), one_part=True))
+            transport.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8)))
+        transport.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8), one_part=True))

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import ROOT, TIMEOUT, VIDEO
-from pubsub_demo import display, video
-from pubsub_demo.options import MAX_SIDE
+from pubsub_demo import captions, display, layout, pattern as video
+from pubsub_demo.wire import MAX_SIDE
 from pubsub_demo.screen import Area
 from xscreen import Screen, Window, start_desktop
 
@@ -120,7 +120,7 @@ def text_match(picture: np.ndarray, text: str, image_size: tuple[int, int]) -> f
     pixels, 0.0: none in common)."""
     height, width = picture.shape[:2]
     expected = np.zeros((image_size[1], image_size[0], 3), np.uint8)
-    display.draw_text(expected, text, width / image_size[0], middle=True)
+    captions.draw_text(expected, text, width / image_size[0], middle=True)
     expected = text_mask(cv2.resize(expected, (width, height), interpolation=cv2.INTER_AREA))
     seen = text_mask(picture)
     return (expected & seen).sum() / max(1, (expected | seen).sum())
@@ -168,7 +168,7 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(run, s
     assert said[0] == said[1] == display.waiting_for(address, None, said[0])
     waiting = said[0]
     for title in TITLES[1:]:
-        window_size = display.window_place(Area(0, 0, *screen_size), 1, display.WAITING_SIZE).size
+        window_size = layout.window_place(Area(0, 0, *screen_size), 1, display.WAITING_SIZE).size
         score, _, picture = wait_for_text(screen, title, [waiting], window_size, good=0.8)
         window = screen.window(title)
         assert window.frame_inside(*screen_size), f"{title}'s frame {window.frame} is off the {screen_size} screen"
@@ -326,8 +326,8 @@ def test_without_a_display_every_video_script_says_so_in_one_line(run, tmp_path,
        video_size=st.tuples(st.integers(1, MAX_SIDE), st.integers(1, MAX_SIDE)))
 def test_the_three_windows_fit_any_screen_for_any_video_size(screen_size, video_size):
     area = Area(0, 0, *screen_size)
-    places = [display.window_place(area, slot, video_size) for slot in range(display.SLOTS)]
-    frames = [(place.x, place.y, place.width + display.DECORATION[0], place.height + display.DECORATION[1])
+    places = [layout.window_place(area, slot, video_size) for slot in range(layout.SLOTS)]
+    frames = [(place.x, place.y, place.width + layout.DECORATION[0], place.height + layout.DECORATION[1])
               for place in places]
     for slot, (x, y, width, height) in enumerate(frames):
         assert 0 <= x and x + width <= screen_size[0] and 0 <= y and y + height <= screen_size[1], (slot, frames)
@@ -337,21 +337,21 @@ def test_the_three_windows_fit_any_screen_for_any_video_size(screen_size, video_
     assert place.width <= video_size[0] and place.height <= video_size[1]  # never enlarged
     if place.size != video_size:  # scaled down, aspect kept (to a pixel), as large as its third allows
         assert abs(place.width * video_size[1] - place.height * video_size[0]) <= max(video_size), place
-        spare_width = screen_size[0] // 3 - (place.width + display.DECORATION[0])
-        spare_height = screen_size[1] - display.TOP - display.BOTTOM - (place.height + display.DECORATION[1])
+        spare_width = screen_size[0] // 3 - (place.width + layout.DECORATION[0])
+        spare_height = screen_size[1] - layout.TOP - layout.BOTTOM - (place.height + layout.DECORATION[1])
         assert min(spare_width, spare_height) < 60, (place, spare_width, spare_height)
 
 
 def test_a_video_that_fits_its_third_is_shown_at_its_own_size():
     for screen_size, video_size in [((1366, 768), (400, 300)), ((1920, 1080), (600, 338))]:
-        place = display.window_place(Area(0, 0, *screen_size), 2, video_size)
+        place = layout.window_place(Area(0, 0, *screen_size), 2, video_size)
         assert place.size == video_size
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3), (7, 7), (8, 40, 3), (5000, 2, 3), (2, 5000), (720, 1280, 3), (360, 640)])
 def test_text_is_drawn_on_pictures_of_any_shape(shape):
     picture = np.full(shape, 200, np.uint8)
-    display.draw_text(picture, "waiting for tcp://127.0.0.1:5688… " * 3, 0.33)
-    display.draw_text(picture, "30.0 frames/s, latency 0.7 ms, dropped 0", 1.0, middle=True)
+    captions.draw_text(picture, "waiting for tcp://127.0.0.1:5688… " * 3, 0.33)
+    captions.draw_text(picture, "30.0 frames/s, latency 0.7 ms, dropped 0", 1.0, middle=True)
     if shape[0] >= 40 and shape[1] >= 64:  # large enough for text to show
         assert (picture > 200).any() and (picture < 100).any(), "no text on a dark band"

@@ -13,9 +13,13 @@ background, and again after the server restarts.
 
 import time
 
-# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import diagnosis, logs, options, receiving, security, sockets
-from pubsub_demo.display import ClientWindow
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import diagnosis, logs, options, receiving, security, transport
+from pubsub_demo.display import ClientWindow, Display
+from pubsub_demo.newest import Newest
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 import zmq
 
@@ -25,19 +29,21 @@ FRAME_QUEUE = 2  # frames waiting in the socket; more would only be older
 def main() -> None:
     args = options.video_client(__doc__)
     logs.setup(args.log_file, "CLIENT")
-    window = ClientWindow("Client 2", args, slot=2)  # slot 2: right of Client 1's window
+    display = Display("Client 2", slot=2, window=not args.no_window, position=args.window_position,
+                      overlay=args.stats, print_frames=args.print_frames)  # slot 2: right of Client 1's window
+    window = ClientWindow(display, args.connect, silence=args.silence, frames=args.frames)
 
     with (zmq.Context() as context, context.socket(zmq.SUB) as subscriber,
-          diagnosis.watch(subscriber, args) as status,  # says why nothing comes, if nothing does
+          diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
           window):
         security.use_client_keys(subscriber, args.curve)  # with --curve only
         subscriber.rcvhwm = FRAME_QUEUE  # before connect: the connection's queue is made then
-        sockets.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
+        transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
 
         # A thread takes each frame off the socket as soon as it arrives and keeps only the newest.
         # (A ZeroMQ socket is not thread-safe: from here on, only that thread uses it.)
-        with receiving.Newest(receiving.frames(subscriber, args, status)) as newest:
+        with Newest(receiving.frames(subscriber, status, pickle=args.pickle)) as newest:
             for frame in newest:  # the newest frame, or None if none came for a moment
                 if not window.show(frame, status.news):  # with None: what it waits for, if anything
                     break  # q, Esc, the window closed, or --frames shown
@@ -46,4 +52,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

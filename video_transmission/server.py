@@ -16,8 +16,11 @@ import functools
 import itertools
 import math
 
-# The package first: a Ctrl+C while numpy, zmq and OpenCV load then ends quietly (see its __init__.py).
-from pubsub_demo import logs, network, options, security, sockets, video, wire
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import logs, monitoring, network, options, security, sources, transport, wire
 from pubsub_demo.display import Display
 from pubsub_demo.pacing import Pacer
 from pubsub_demo.wire import Message
@@ -29,7 +32,7 @@ def main() -> None:
     logs.setup(args.log_file, "SERVER")
     encode = wire.encode_pickle if args.pickle else functools.partial(wire.encode, jpeg_quality=args.jpeg,
                                                                       one_part=True)
-    source = video.open_source(args.video, args.width, args.height)
+    source = sources.open_source(args.video, args.width, args.height)
     fps = source.fps if args.fps is None else args.fps
     display = Display("Server", slot=0, window=not args.no_window, position=args.window_position,
                       print_frames=args.print_frames)
@@ -39,21 +42,21 @@ def main() -> None:
         # that still waits (a high-water mark would drop the new one). A frame is one part:
         # CONFLATE would keep only the last part of a message of several.
         publisher.conflate = True
-        with (security.allow_only_authorized(context, publisher, args.curve),  # with --curve only
-              sockets.watch_subscribers(publisher) as audience,  # says who joins and leaves, and how many
+        with (security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
+              monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins and leaves, how many
               # The server binds: it is the stable end, whose address all know; clients come and go.
-              sockets.bind(publisher, args.bind)):
+              transport.bind(publisher, args.bind)):
             print(network.announce(publisher, "video_transmission/client1.py", args.curve,
                                    details=f" at {fps:g} frames/s", stops="q, Esc or Ctrl+C stops"))
 
             pacer = Pacer(1 / fps if fps else 0)
-            for seq, frame in enumerate(itertools.islice(video.frames(source, args.width, args.height), args.frames)):
+            for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)
-                sockets.send(publisher, message)  # one message: header and pixels, not copied
+                transport.send(publisher, message)  # one message: header and pixels, not copied
                 if not display.show(Message(frame, seq, math.nan, wire.message_size(message)), audience.count):
                     break  # q, Esc or the window closed
                 pacer.wait()
 
 
 if __name__ == "__main__":
-    logs.run(main)
+    lifetime.run(main)

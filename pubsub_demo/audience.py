@@ -1,0 +1,144 @@
+"""A server's audience: who joined, who left, who was refused and why, who sends too much.
+
+The decisions only: fed with the socket monitor's events (by monitoring.py, from a thread) and
+with a clock, `Audience` says what happened, in lines for the terminal and the log. It touches no
+socket, so it can be tried in-process, event by event.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import zmq
+
+from . import console, logs, zmtp
+
+# A subscriber sends a greeting, a handshake and its subscription: 103 bytes in all for our
+# clients, 596 with CURVE (measured). A connection that sends more than this is cut off (a
+# client with ZeroMQ heartbeats each second gets there in 2 hours, and connects again).
+SUBSCRIBER_MAX_BYTES = 64 * 1024
+HUNG_UP_WAIT = 1.0  # seconds to wait for the reason a client that hung up was refused for
+UNNAMED_WAIT = 5.0  # seconds to wait for the address of a client refused too fast to be named
+NO_KEYS = "it has no CURVE keys"  # why a CURVE server refused a client that offered none
+OTHER_SERVERS_KEY = "its handshake failed (does it hold another server's key?)"
+NOT_AUTHORIZED = "key not authorized"
+
+
+class Peer:
+    """A connection to a server: where from, and with CURVE, whose key."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.name: str | None = None
+        self.joined = False
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.address})" if self.name else f"client {self.address}"
+
+
+class Audience:
+    """The connections of a bound PUB socket, and what to say of them.
+
+    Joins and leaves go to `inform` (stdout), refusals and cut-offs to `log` each time and to
+    `say` (stderr) once. With `curve`, a client joins only once the authenticator let its key in
+    (`admitted`), and is named after its key file. `clock` gives the time in seconds.
+    """
+
+    def __init__(self, *, curve: bool, clock: Callable[[], float] = time.monotonic,
+                 inform: Callable[[str], None] = console.inform, say: Callable[[str], None] = console.say,
+                 log: Callable[[str], None] = logs.log_warning) -> None:
+        self.curve, self._clock, self._inform, self._say, self._log = curve, clock, inform, say, log
+        self.count = 0  # clients connected (with CURVE: let in)
+        self.peers: dict[int, Peer] = {}  # by the connection's file descriptor
+        # Why the handshake of the connection that closes next failed: libzmq reports it just
+        # before the connection closes, without saying which connection it was. None: no reason.
+        self._failure: str | None = None
+        self._refusals_said: set[tuple[str, str]] = set()  # (address, reason)
+        self._unclear: dict[tuple[str, str], float] = {}  # (address or "?", reason) -> until when
+        self._cut_off_said = False
+
+    def event(self, event: int, value: int, address: str = "?") -> None:
+        """Take one socket monitor event (zmq.EVENT_*) and its value; for EVENT_ACCEPTED, the
+        new connection's file descriptor and the peer's `address`."""
+        if event == zmq.EVENT_ACCEPTED:
+            self.peers[value] = peer = Peer(address)
+            if not self.curve:
+                self._join(peer)
+        elif event == zmq.EVENT_DISCONNECTED:
+            peer = self.peers.pop(value, None)
+            if peer is not None and peer.joined:
+                self.count -= 1
+                self._inform(f"{peer} left ({self.count} connected)")
+            elif peer is not None and self.curve:
+                self._refused(peer.address, self._failure)
+            self._failure = None
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            self._failure = NOT_AUTHORIZED
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            self._failure = NO_KEYS if value == zmtp.MECHANISM_MISMATCH else OTHER_SERVERS_KEY
+
+    def admitted(self, address: str, name: str) -> None:
+        """The authenticator let in the key named `name` from `address`: the client joins."""
+        waiting = [peer for peer in self.peers.values() if peer.address == address and not peer.joined]
+        if waiting:
+            waiting[0].name = name
+            self._join(waiting[0])
+
+    def tick(self) -> None:
+        """Call now and then: says the refusals that waited for a clearer word and got none."""
+        for (address, reason), deadline in list(self._unclear.items()):
+            if address == "?":
+                cleared = any(said == reason for _, said in self._refusals_said)
+            else:
+                cleared = any(said == address for said, _ in self._refusals_said)
+            if cleared or self._clock() >= deadline:
+                del self._unclear[(address, reason)]
+                if not cleared:
+                    self._say_refused("a client" if address == "?" else address, reason)
+
+    @staticmethod
+    def greedy(received: int) -> bool:
+        """Whether a connection that brought `received` bytes sent more than a subscriber needs."""
+        return received > SUBSCRIBER_MAX_BYTES
+
+    def cut_off(self, who: str, received: int) -> None:
+        """Say that the connection of `who` (host and port) was cut off after `received` bytes."""
+        message = f"cut off a subscriber at {who}: it sent {received} bytes, and a subscriber needs a few hundred"
+        self._log(message)  # every time in the log, once on the terminal
+        if not self._cut_off_said:
+            self._say(message)
+            self._cut_off_said = True
+
+    def _join(self, peer: Peer) -> None:
+        peer.joined = True
+        self.count += 1
+        self._inform(f"{peer} joined ({self.count} connected)")
+
+    def _refused(self, address: str, reason: str | None) -> None:
+        """Say that a client was refused, and why: once for each address and reason (it knocks
+        again and again), and in the log each time (its flood gate counts the rest).
+
+        Two kinds wait a moment for a clearer word, since a client knocks again within a fraction
+        of a second (or after its --silence):
+        - one that hung up during its handshake gives no reason. A client without keys does that
+          when our greeting reaches it before its own greeting reaches us (about half the time),
+          and so do a client's diagnosis (zmtp.greeting) and programs that are not ZeroMQ.
+          It is said to have no CURVE keys, unless a reason is said for its address within
+          HUNG_UP_WAIT (a client with another class's keys is looked at after its handshake failed).
+        - one that was gone before its address could be read (a third of the clients without
+          keys: their handshake fails within a millisecond) is said as "a client", unless a
+          client is refused by address for the same reason within UNNAMED_WAIT."""
+        named = "a client" if address == "?" else address
+        self._log(f"refused {named}: {reason or 'it hung up during the handshake'}")
+        if address == "?":
+            self._unclear.setdefault((address, reason or NO_KEYS), self._clock() + UNNAMED_WAIT)
+        elif reason is None:
+            self._unclear.setdefault((address, NO_KEYS), self._clock() + HUNG_UP_WAIT)
+        else:
+            self._say_refused(address, reason)
+
+    def _say_refused(self, address: str, reason: str) -> None:
+        if (address, reason) not in self._refusals_said:
+            self._refusals_said.add((address, reason))
+            self._say(f"refused {address}: {reason}")

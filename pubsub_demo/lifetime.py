@@ -1,0 +1,178 @@
+"""A script's life: how it starts, runs and stops.
+
+`begin` is a script's first call, before numpy, zmq and OpenCV load: a Ctrl+C while they load
+(a moment) then ends the script as quietly as one later on. `run` runs its main(): Ctrl+C,
+SIGTERM and SIGHUP end it with exit code 0 and no traceback, a Fatal error with one line and
+exit code 1. `checkpoint`, called at each step of a script's loop, makes sure a stop is never
+lost; `stop_requested` lets another thread see a stop that the main thread has not yet seen.
+
+This module loads nothing but the standard library: it must be ready before the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Callable, NoReturn
+
+from . import logs
+from .console import WholeLines, say, silence
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl+C, `kill`, the terminal closed
+STOP_GRACE = 10.0  # seconds the clean-up after a stop may take before the script ends without it
+
+_interrupted = False  # a Ctrl+C came while the script started
+_stop_signal: int | None = None  # the signal that asked the script to stop, once its handler has run
+_stop_arrived = threading.Event()  # set as soon as a stop signal comes, even before its handler runs
+
+
+def begin() -> None:
+    """Call first, before the script imports numpy, zmq or OpenCV: a Ctrl+C that ends the
+    script while they load ends it quietly (no traceback, exit code 0), and so does the error a
+    library's loading may turn that Ctrl+C into (numpy's: `ImportError: PyCapsule_Import could
+    not import module "datetime"`). Anything else is shown as usual."""
+    global _previous_excepthook
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _end_quietly_on_ctrl_c
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _note_ctrl_c)  # `run` sets its own, once the script runs
+
+
+_previous_excepthook = sys.excepthook
+
+
+def _end_quietly_on_ctrl_c(exc_type: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
+    """sys.excepthook while a script starts (see `begin`)."""
+    reached_the_script = (
+        traceback is not None
+        and traceback.tb_frame.f_code.co_name == "<module>"
+        and traceback.tb_frame.f_globals.get("__name__") == "__main__"
+    )
+    if (issubclass(exc_type, KeyboardInterrupt) or _interrupted) and reached_the_script:
+        try:
+            sys.stdout.flush()
+        finally:
+            os._exit(0)
+    _previous_excepthook(exc_type, value, traceback)
+
+
+def _note_ctrl_c(signum: int, frame: object) -> None:
+    """SIGINT's handler while a script starts: Python's own (a KeyboardInterrupt), but noted,
+    since a library that is loading may turn the KeyboardInterrupt into an error of its own."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def stop_requested() -> bool:
+    """Whether a stop signal came (for a thread that must help the main one stop), even one
+    whose handler has not run yet: it runs only once the main thread runs Python code again."""
+    return _stop_arrived.is_set() or _stop_signal is not None
+
+
+def checkpoint() -> None:
+    """Call at each step of a script's loop: it stops the script if a stop was asked for, and
+    writes the counts of held-back log lines once their window is over (see logs.FloodGate).
+
+    The signal handler raises KeyboardInterrupt where the script happens to be; if that is
+    inside a C extension's clean-up (pyzmq frees a zero-copy frame, say), the exception is
+    dropped there. The handler also notes the stop, so it is raised again here.
+    """
+    if _stop_signal is not None:
+        raise KeyboardInterrupt
+    logs.write_counts(only_if_over=True)
+
+
+def run(main: Callable[[], None]) -> NoReturn:
+    """Run a script's main(): Ctrl+C, SIGTERM or SIGHUP end it with code 0, a Fatal error with code 1.
+
+    Stopping is the normal way to end a server or a client, so it gets no traceback; the
+    `with` blocks in main() close the sockets on the way out.
+    """
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # lines show up at once in a pipe too
+    sys.stdout = WholeLines(sys.stdout)  # type: ignore[assignment]
+    _drop_lost_interrupts()
+    _watch_the_clean_up()
+    try:
+        for stop_signal in STOP_SIGNALS:  # SIGINT too, even if started with it ignored (as by `cmd &`)
+            signal.signal(stop_signal, _ask_to_stop)
+        main()
+    except KeyboardInterrupt:
+        for stop_signal in STOP_SIGNALS:  # a second Ctrl+C must not interrupt the clean-up
+            signal.signal(stop_signal, signal.SIG_IGN)
+        if _stop_signal == signal.SIGHUP:  # the terminal has gone: anything printed now would fail
+            silence(sys.stdout, sys.stderr)
+        _exit(0)
+    except BrokenPipeError:  # `server.py | head` has read enough: end quietly, like other tools
+        silence(sys.stdout)
+        _exit(0)
+    except logs.Fatal as fatal:
+        logs.log_fatal(fatal)
+        _exit(1)
+    _exit(0)
+
+
+def _exit(code: int) -> NoReturn:
+    logs.write_counts(only_if_over=False)
+    sys.exit(code)
+
+
+def _ask_to_stop(signum: int, frame: object) -> None:
+    global _stop_signal
+    _stop_signal = signum
+    raise KeyboardInterrupt
+
+
+def _watch_the_clean_up() -> None:
+    """Note a stop signal the moment it comes, and end the script anyway if its clean-up hangs.
+
+    Python's own signal handler, in C, only notes a signal: the Python handler (`_ask_to_stop`)
+    runs when the main thread next runs Python code. A main thread held in C (the relay's
+    proxy, in libzmq) runs none until something wakes it, and a signal that lands anywhere but
+    in its wait (in another thread, or while it is busy) does not. So the C handler also writes
+    the signal's number into a pipe (set_wakeup_fd), from whatever thread it runs in, and a
+    background thread reading it sets `_stop_arrived` (see stop_requested).
+
+    Then it gives the clean-up STOP_GRACE seconds: a Ctrl+C that comes while pyzmq creates a
+    socket can leave that socket open but unknown to its context, and closing the context then
+    waits for it forever.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)  # the signal handler must never wait
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)  # only the first byte matters
+
+    def watch() -> None:
+        os.read(read_end, 1)
+        _stop_arrived.set()
+        time.sleep(STOP_GRACE)
+        logs.log_warning(f"the clean-up did not end within {STOP_GRACE:g} s of the stop")
+        say(f"the clean-up did not end within {STOP_GRACE:g} s of the stop; ending without it")
+        os._exit(0)
+
+    threading.Thread(target=watch, name="stop watch", daemon=True).start()
+
+
+def _drop_lost_interrupts() -> None:
+    """Keep quiet about a KeyboardInterrupt that a C extension could not raise.
+
+    pyzmq, for one, frees a zero-copy frame in a clean-up that cannot raise exceptions: a
+    KeyboardInterrupt from the signal handler that lands there is printed ("Exception ignored
+    in …") and dropped. `checkpoint` raises it again, so there is nothing to print.
+    """
+    previous_excepthook, previous_unraisablehook = sys.excepthook, sys.unraisablehook
+
+    def excepthook(exc_type: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
+        if not (issubclass(exc_type, KeyboardInterrupt) and _stop_signal is not None):
+            previous_excepthook(exc_type, value, traceback)
+
+    def unraisablehook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not (issubclass(unraisable.exc_type, KeyboardInterrupt) and _stop_signal is not None):
+            previous_unraisablehook(unraisable)
+
+    sys.excepthook, sys.unraisablehook = excepthook, unraisablehook
+
+

@@ -1,0 +1,66 @@
+"""The figures a video script prints: frames per second, megabytes per second, latency and frames
+dropped, once a second (`Stats`); and one line per frame, for --print-frames (`describe_frame`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import zlib
+
+import numpy as np
+
+from .pattern import pattern_number
+from .wire import Message
+
+
+class Stats:
+    """Frames per second, megabytes per second, latency (send to show) and frames dropped, over
+    the last second; for a server, also how many clients it sends to (the MB/s are what it sends
+    to all of them)."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.frames = self.dropped = self.bytes = 0
+        self.latencies: list[float] = []
+        self.last_seq: int | None = None
+        self.clients: int | None = None
+
+    def add(self, message: Message, clients: int | None = None) -> None:
+        self.frames += 1
+        self.bytes += message.size * (1 if clients is None else clients)
+        self.clients = clients
+        if not math.isnan(message.sent_at):
+            self.latencies.append(time.time() - message.sent_at)
+        if self.last_seq is not None and message.seq > self.last_seq + 1:
+            self.dropped += message.seq - self.last_seq - 1
+        if message.seq >= 0:
+            self.last_seq = message.seq
+
+    def due(self) -> bool:
+        return time.monotonic() - self.start >= 1.0
+
+    def line(self) -> str:
+        """The stats since the last line, and a fresh start."""
+        elapsed = time.monotonic() - self.start
+        text = f"{self.frames / elapsed:.1f} frames/s"
+        if self.clients is not None:  # a server's: to how many, and what that costs its network
+            text += f", {self.clients} client{'' if self.clients == 1 else 's'}"
+        text += f", {self.bytes / elapsed / 1e6:.1f} MB/s"
+        if self.latencies:  # a client's frames: how late they came, and how many it skipped
+            text += f", latency {1000 * sum(self.latencies) / len(self.latencies):.1f} ms, dropped {self.dropped}"
+        self.start, self.frames, self.dropped, self.bytes, self.latencies = time.monotonic(), 0, 0, 0, []
+        return text
+
+
+def describe_frame(message: Message) -> str:
+    """One line about a frame, for --print-frames: number, size, checksum, latency, pattern number."""
+    frame = message.array
+    number = message.seq if message.seq >= 0 else "?"  # the pickle format carries no number
+    line = f"frame {number}: {frame.shape[1]}x{frame.shape[0]} crc32 {zlib.crc32(np.ascontiguousarray(frame)):08x}"
+    if not math.isnan(message.sent_at):
+        line += f" latency {1000 * (time.time() - message.sent_at):.1f} ms"
+    pattern = pattern_number(frame)
+    if pattern is not None:
+        line += f" pattern {pattern}"
+    return line

@@ -1,0 +1,92 @@
+"""What the kernel knows of a TCP connection that libzmq holds: its peer, the bytes it brought
+in and the bytes its peer acknowledged (Linux's TCP_INFO), its send buffer; and shutting it down.
+
+libzmq has no call for any of that on one connection of a bound socket, but its socket monitor
+reports each connection's file descriptor. Every function here works on a second descriptor
+for the same connection (os.dup), so that libzmq keeps, and closes, its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import struct
+import sys
+from typing import Iterator
+
+import psutil
+
+from .endpoints import plain_ip
+
+# struct tcp_info, in linux/tcp.h: 64-bit counts of the bytes acknowledged by the peer (at byte
+# 120) and received from it (at byte 128), both since Linux 4.1.
+COUNTS_BYTES = sys.platform.startswith("linux") and hasattr(socket, "TCP_INFO")
+_COUNT = struct.Struct("=Q")
+_BYTES_ACKED_AT, _BYTES_RECEIVED_AT = 120, 128
+
+
+@contextlib.contextmanager
+def _connection(fd: int) -> Iterator[socket.socket]:
+    with socket.socket(fileno=os.dup(fd)) as connection:
+        yield connection
+
+
+def peer_address(fd: int) -> str:
+    """The IP address at the other end of the connection on `fd` ("this computer" for ipc://,
+    "?" if it is gone already)."""
+    try:
+        with _connection(fd) as connection:
+            peer = connection.getpeername()
+    except OSError:
+        return "?"
+    if not (isinstance(peer, tuple) and peer[0]):
+        return "this computer"
+    return plain_ip(peer[0])
+
+
+def peer(fd: int) -> str:
+    """`HOST port PORT` of the other end of the TCP connection on `fd` (OSError if there is none)."""
+    with _connection(fd) as connection:
+        host, port = connection.getpeername()[:2]
+    return f"{plain_ip(host)} port {port}"
+
+
+def bytes_received(fd: int) -> int:
+    """The bytes that came in on the TCP connection on `fd` (OSError if it is closed, or not TCP;
+    0 on a kernel too old to count)."""
+    return _tcp_count(fd, _BYTES_RECEIVED_AT)
+
+
+def bytes_acked(fd: int) -> int:
+    """The bytes that the peer of the TCP connection on `fd` has acknowledged (as bytes_received)."""
+    return _tcp_count(fd, _BYTES_ACKED_AT)
+
+
+def _tcp_count(fd: int, offset: int) -> int:
+    with _connection(fd) as connection:
+        info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return _COUNT.unpack_from(info, offset)[0] if len(info) >= offset + _COUNT.size else 0
+
+
+def shrink_send_buffer(fd: int, size: int) -> None:
+    """Let the kernel hold only `size` bytes to send on the connection on `fd` (Linux doubles it,
+    for its bookkeeping); nothing if it is closed meanwhile."""
+    with contextlib.suppress(OSError), _connection(fd) as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+
+def shut_down(fd: int) -> None:
+    """Shut the connection on `fd` down both ways: libzmq then sees it closed, and closes it."""
+    with contextlib.suppress(OSError), _connection(fd) as connection:
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+def connections_on(port: int) -> list[tuple[int, tuple]]:
+    """This process's TCP connections whose local port is `port` (a bound socket's clients):
+    (file descriptor, the peer's address) for each."""
+    return [
+        (connection.fd, tuple(connection.raddr))
+        for connection in psutil.Process().net_connections("tcp")
+        if connection.laddr and connection.laddr.port == port and connection.raddr and connection.fd >= 0
+    ]

@@ -1,0 +1,174 @@
+"""Sockets in and out: bind and connect with clear errors and the settings each role needs,
+send and receive a message's parts without copying them.
+
+Every socket gets linger 0: when a script stops, it drops the messages a peer has not taken yet
+instead of waiting for them, so Ctrl+C never hangs. And heartbeats: a peer that stopped
+answering (a laptop that left the Wi-Fi says no goodbye) is seen to go within seconds, not
+the many minutes TCP alone would wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import socket
+from typing import Iterator
+
+import zmq
+
+from . import endpoints
+from .logs import Fatal
+from .wire import MAX_PARTS, WireError
+
+CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
+HEARTBEAT_INTERVAL = 2000  # ms between pings
+HEARTBEAT_TIMEOUT = 6000  # ms without an answer after which the connection counts as gone
+
+# What a publisher takes in from each subscriber. A subscriber sends a greeting, a handshake and
+# its subscription, and nothing more: 103 bytes in all for our clients (they subscribe to b"",
+# everything), 596 with CURVE (measured). libzmq keeps every subscription a subscriber sends, in
+# a tree costing some 50 bytes of memory per byte of topic: one 50 MB subscription took
+# gigabytes and froze the server for seconds. A larger message drops its connection before
+# anything is stored.
+SUBSCRIPTION_MAX_BYTES = 1024  # per message: CURVE's largest handshake command is about 300 bytes
+SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 by default): the
+# fewer, the less libzmq takes in at once; with 1, no CURVE client got through
+
+_PUBLISHERS = (zmq.PUB, zmq.XPUB)
+
+
+@contextlib.contextmanager
+def bind(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> Iterator[None]:
+    """Bind `sock` to `address` for the `with` block, or raise Fatal with a clear message (the
+    port in use, or an ipc:// path that a running server holds). At the end, an ipc:// socket
+    file is removed.
+
+    A publisher (PUB, XPUB) takes in nothing but subscriptions, small and few at a time. Any
+    other socket takes in messages of at most `max_bytes`: a larger one drops the connection it
+    came on before any memory is spent on it.
+    """
+    sock.linger = 0
+    if sock.type in _PUBLISHERS:
+        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES
+        sock.rcvhwm = SUBSCRIPTION_QUEUE
+    elif max_bytes is None:
+        raise ValueError("a socket that receives messages needs max_bytes")
+    else:
+        sock.maxmsgsize = max_bytes
+    sock.ipv6 = endpoints.needs_ipv6(address)
+    keep_alive(sock)
+    _refuse_a_path_in_use(address)
+    try:
+        sock.bind(address)
+    except zmq.ZMQError as error:
+        raise _cannot_bind(address, error) from error
+    path = endpoints.ipc_path(address)
+    socket_file = _identity(path)  # the file this bind made, for ipc://PATH
+    try:
+        yield
+    finally:
+        if socket_file and _identity(path) == socket_file:  # still ours, not another server's
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # type: ignore[arg-type]
+
+
+def connect(sock: zmq.Socket, address: str, *, max_bytes: int) -> None:
+    """Connect `sock` to `address`, or raise Fatal.
+
+    A message over `max_bytes` makes ZeroMQ drop the connection it came on (and connect again),
+    before any memory is spent on it. IPv6 is on where the address needs it.
+    """
+    sock.linger = 0
+    sock.maxmsgsize = max_bytes
+    sock.connect_timeout = CONNECT_TIMEOUT  # no answer at all (no route) is said as soon as refused is
+    keep_alive(sock)
+    sock.ipv6 = endpoints.needs_ipv6(address)
+    try:
+        sock.connect(address)
+    except zmq.ZMQError as error:
+        raise Fatal(f"cannot connect to {address}: {zmq.strerror(error.errno)}", error) from error
+
+
+def keep_alive(sock: zmq.Socket) -> None:
+    """Ping the other end now and then, and drop a connection whose peer stopped answering."""
+    sock.heartbeat_ivl = HEARTBEAT_INTERVAL
+    sock.heartbeat_timeout = HEARTBEAT_TIMEOUT
+
+
+def reconnect(sock: zmq.Socket, address: str) -> None:
+    """Drop the connection to `address`, if there is one, and connect again."""
+    with contextlib.suppress(zmq.ZMQError):  # not connected at the moment: nothing to drop
+        sock.disconnect(address)
+    sock.connect(address)
+
+
+def send(sock: zmq.Socket, parts: list) -> None:
+    """Send one message made of `parts` (from wire.encode), without copying large ones.
+
+    This is send_multipart(parts, copy=False), but a one-part message goes out through send(),
+    which costs half as much (see benchmarks/numbers_throughput.py).
+    """
+    if len(parts) == 1:
+        sock.send(parts[0], copy=False)
+    elif sock.conflate:  # it would send the last part alone: a message no client could read
+        raise ValueError("a socket with ZMQ_CONFLATE sends messages of one part only")
+    else:
+        sock.send_multipart(parts, copy=False)
+
+
+def receive_parts(sock: zmq.Socket, max_parts: int = MAX_PARTS) -> list[zmq.Frame]:
+    """Receive all the parts of one message as zmq.Frame objects (no copy, writable).
+
+    This is recv_multipart(copy=False), but asks each frame whether more parts follow instead
+    of asking the socket, which is a slower call (see benchmarks/numbers_throughput.py).
+    A message of more than `max_parts` parts raises WireError once all of it is taken off the
+    socket, and every part past the first few is let go as soon as it is received, so that its
+    memory is given back at once. (ZMQ_MAXMSGSIZE limits each part, not a message's count of
+    parts, and ZeroMQ hands a message over only when all its parts are in.)
+    """
+    frame = sock.recv(copy=False)
+    if not frame.more:  # most messages: one part
+        return [frame]
+    parts = [frame]
+    count = 1
+    while frame.more:
+        frame = sock.recv(copy=False)
+        count += 1
+        if count <= max_parts:
+            parts.append(frame)
+    if count > max_parts:
+        del frame, parts
+        raise WireError(f"a message of {count} parts: ours have at most {max_parts}")
+    return parts
+
+
+def _cannot_bind(address: str, error: zmq.ZMQError) -> Fatal:
+    hint = " (is a server already running there?)" if error.errno == errno.EADDRINUSE else ""
+    return Fatal(f"cannot bind {address}: {zmq.strerror(error.errno)}{hint}", error)
+
+
+def _refuse_a_path_in_use(address: str) -> None:
+    """For ipc://PATH: raise Fatal if a server listens there. libzmq would delete its socket file
+    and take the path over in silence; a file that no one listens on (left by a server that was
+    killed) is fine: libzmq replaces it."""
+    path = endpoints.ipc_path(address)
+    if path is None or not hasattr(socket, "AF_UNIX"):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError:  # no such file, no one listening, or not a socket: libzmq's bind will say
+            return
+    error = zmq.ZMQError(errno.EADDRINUSE)
+    error.strerror += f" (addr={address!r})"  # as pyzmq words it for a busy TCP port
+    raise _cannot_bind(address, error)
+
+
+def _identity(path: str | None) -> tuple[int, int] | None:
+    """Which file is at `path` (device and inode), or None if there is none."""
+    try:
+        status = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino) if status else None
