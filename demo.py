@@ -10,7 +10,8 @@ To see the parts side by side, run the scripts yourself, each in its own termina
 
 from __future__ import annotations
 
-import argparse
+from pubsub_demo import lifetime
+
 import select
 import signal
 import subprocess
@@ -19,11 +20,9 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from pubsub_demo import lifetime
-
 lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo quietly
 
-from pubsub_demo import console, options, screen
+from pubsub_demo import console, option_groups, option_values, options, screen
 
 HERE = Path(__file__).resolve().parent
 PARTS = {
@@ -35,32 +34,53 @@ TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
 
 
 def main() -> None:
-    parser = options.common(__doc__, prog="demo.py")
+    parser = option_groups.common(__doc__, prog="demo.py")
     parser.add_argument("part", choices=PARTS, help="which part to run")
-    parser.add_argument("--address", type=options.connect_address, metavar="ADDR",
-                        help="address the server binds and the clients connect to (default: the part's own)")
-    parser.add_argument("--share", action="store_true",
-                        help="let other computers connect to the server too (the server's --share)")
-    parser.add_argument("--curve", type=Path, metavar="KEYDIR",
-                        help="encrypt, with the keys of `python -m pubsub_demo.keys generate KEYDIR`: "
-                        "KEYDIR/server for the server, KEYDIR/client1, client2... for the clients")
-    options.video_source(parser.add_argument_group("video", "passed on to video_transmission/server.py"))
-    options.window(parser.add_argument_group("windows", "passed on to the video part's three scripts"), position=False)
+    parser.add_argument(
+        "--address",
+        type=option_values.connect_address,
+        metavar="ADDR",
+        help="address the server binds and the clients connect to (default: the part's own)",
+    )
+    parser.add_argument(
+        "--share", action="store_true", help="let other computers connect to the server too (the server's --share)"
+    )
+    parser.add_argument(
+        "--curve",
+        type=Path,
+        metavar="KEYDIR",
+        help="encrypt, with the keys of `python -m pubsub_demo.keys generate KEYDIR`: "
+        "KEYDIR/server for the server, KEYDIR/client1, client2... for the clients",
+    )
+    option_groups.video_source(parser.add_argument_group("video", "passed on to video_transmission/server.py"))
+    windows = parser.add_argument_group("windows", "passed on to the video part's three scripts")
+    option_groups.window(windows, position=False)
     args = parser.parse_args()
     folder, clients, default_address = PARTS[args.part]
-    if args.part == "video" and not args.no_window:
+    if args.part == "video" and args.window:
         screen.check_display()  # one line now, rather than three scripts failing one after the other
     address = args.address or default_address
-    video_options = {"--video": args.video, "--fps": args.fps, "--width": args.width, "--height": args.height,
-                     "--jpeg": args.jpeg, "--frames": args.frames}
-    video_flags = (["--no-window"] if args.no_window else []) + (["--print-frames"] if args.print_frames else [])
+    video_options = {
+        "--video": args.video,
+        "--fps": args.fps,
+        "--width": args.width,
+        "--height": args.height,
+        "--jpeg": args.jpeg,
+        "--frames": args.frames,
+    }
+    video_flags = ([] if args.window else ["--no-window"]) + (["--print-frames"] if args.print_frames else [])
     if args.part == "numbers" and (video_flags or any(value is not None for value in video_options.values())):
-        parser.error("--video, --fps, --width, --height, --jpeg, --frames, --no-window and --print-frames "
-                     "are for the video part")
-    options.check_video_source(parser, args)
-    if args.curve and not all((args.curve / name).is_dir() for name in ["server"] + [c.removesuffix(".py") for c in clients]):
-        parser.error(f"{args.curve} has no server/ and client1/ ... folders: make them with "
-                     f"python -m pubsub_demo.keys generate {args.curve}")
+        parser.error(
+            "--video, --fps, --width, --height, --jpeg, --frames, --no-window and --print-frames are for the video part"
+        )
+    option_groups.check_video_source(parser, args)
+    if args.curve and not all(
+        (args.curve / name).is_dir() for name in ["server"] + [c.removesuffix(".py") for c in clients]
+    ):
+        parser.error(
+            f"{args.curve} has no server/ and client1/ ... folders: make them with "
+            f"python -m pubsub_demo.keys generate {args.curve}"
+        )
     extra = ["--log-file", str(args.log_file)] + video_flags
     server_flags = ["--bind", address] + (["--share"] if args.share else [])
     server_flags += [item for flag, value in video_options.items() if value is not None for item in (flag, str(value))]

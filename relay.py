@@ -10,14 +10,11 @@ computer: the teacher's server sends it one copy, and the relay sends one to eac
 Clients connect to a relay exactly as to a server, and a relay may connect to another relay (a
 room each, a building). It works for both parts: it passes messages on unchanged, unread.
 
-zmq.proxy_steerable moves the messages in C, without copying them; a thread beside it prints
-the stats once a second (see pubsub_demo/relaying.py). ZeroMQ's usual proxy is XSUB to XPUB,
-which also passes each client's subscriptions up to the server. Here every client takes
-everything, so the relay subscribes to everything once, and its clients' subscriptions stop at
-its PUB socket: a stranger's flood of them costs the server nothing, and cannot get the relay
-cut off by the server (a server cuts off a connection that sends more than 64 KiB).
-Like the video server, the relay holds at most 2 messages for each client: a slow client gets
-the newest frames, never an ever longer queue, and slows no one else.
+zmq.proxy_steerable moves the messages in C, without copying them. ZeroMQ's usual proxy is XSUB
+to XPUB, which passes each client's subscriptions up to the server; here the relay subscribes to
+everything once, and its clients' subscriptions stop at its PUB socket: a stranger's flood of
+them costs the server nothing. The relay holds at most 2 messages for each client: a slow
+client gets the newest frames, never an ever longer queue.
 """
 
 from pubsub_demo import lifetime
@@ -26,6 +23,7 @@ lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends t
 
 from pubsub_demo import logs, monitoring, network, options, relaying, security, transport
 from pubsub_demo.wire import VIDEO_MAX_BYTES
+
 import zmq
 
 
@@ -36,16 +34,19 @@ def main() -> None:
     with zmq.Context() as context, context.socket(zmq.SUB) as upstream, context.socket(zmq.PUB) as downstream:
         downstream.sndhwm = relaying.QUEUE - 1  # before bind; libzmq holds one more (the one it writes)
         upstream.rcvhwm = relaying.QUEUE  # before connect: the connection's queue is made then
-        with (security.allow_only_authorized(context, downstream, args.curve) as doorman,  # with --curve only
-              # Towards its clients the relay is a server: it watches who joins, and binds.
-              monitoring.watch_subscribers(downstream, doorman) as clients, transport.bind(downstream, args.bind),
-              relaying.Watch(upstream, args.connect, clients, downstream, curve=args.upstream_curve is not None) as watch):
+        with (
+            security.allow_only_authorized(context, downstream, args.curve) as doorman,  # with --curve only
+            # Towards its clients the relay is a server: it watches who joins, and binds.
+            monitoring.watch_subscribers(downstream, doorman) as clients,
+            transport.bind(downstream, args.bind),
+            relaying.Watch(upstream, args.connect, clients, downstream, curve=args.upstream_curve is not None) as watch,
+        ):
             # Towards the server it is a client: it connects, and ZeroMQ connects again if the server goes.
             security.use_client_keys(upstream, args.upstream_curve)  # with --upstream-curve only
             transport.connect(upstream, args.connect, max_bytes=VIDEO_MAX_BYTES)
             upstream.subscribe(b"")  # everything, once, for all the clients
-            print(network.announce(downstream, relaying.client_command(args.connect), args.curve,
-                                   details=f", relaying {args.connect}"))
+            client = relaying.client_command(args.connect)  # the client script its students run
+            print(network.announce(downstream, client, args.curve, details=f", relaying {args.connect}"))
 
             while True:
                 # libzmq forwards each message from upstream to downstream, in C, until the watch stops it.

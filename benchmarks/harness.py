@@ -11,8 +11,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import zmq
 
@@ -80,8 +81,9 @@ def rate(fmt: Format, make_payload: Callable[[], Any], *, seconds: float = 2.0, 
     return result
 
 
-def compare(formats: list[Format], make_payload: Callable[[], Any], *, rounds: int, seconds: float,
-            hwm: int = 1000) -> dict[str, list[float]]:
+def compare(
+    formats: list[Format], make_payload: Callable[[], Any], *, rounds: int, seconds: float, hwm: int = 1000
+) -> dict[str, list[float]]:
     """The rate of each format in each of `rounds` rounds, the formats taking turns in each round."""
     rates: dict[str, list[float]] = {fmt.name: [] for fmt in formats}
     for _ in range(rounds):

@@ -6,6 +6,9 @@ Run: python benchmarks/numbers_throughput.py [--rounds 3] [--seconds 2]
 
 from __future__ import annotations
 
+from pubsub_demo import wire
+from pubsub_demo.transport import receive_parts, send
+
 import argparse
 import statistics
 
@@ -13,8 +16,6 @@ import numpy as np
 import zmq
 
 from harness import Format, compare, median_ratio
-from pubsub_demo import wire
-from pubsub_demo.transport import receive_parts, send
 
 
 def send_pickle(publisher: zmq.Socket, array: np.ndarray, seq: int) -> None:
@@ -62,8 +63,12 @@ def main() -> None:
     pickle_rates, plain_rates, ours = rates.values()
     for name, values in rates.items():
         print(f"{name:24} {statistics.median(values) / 1000:8.1f} k msg/s (median of {len(values)})")
-    print(f"our format / send_pyobj:  {median_ratio(ours, pickle_rates):.2f}x  (target >= 2x; median of the rounds' ratios)")
+    print(
+        f"our format / send_pyobj:  {median_ratio(ours, pickle_rates):.2f}x  "
+        "(target >= 2x; median of the rounds' ratios)"
+    )
     print(f"our format / plain bytes: {median_ratio(ours, plain_rates):.2f}x")
+
 
 if __name__ == "__main__":
     main()

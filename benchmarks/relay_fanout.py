@@ -43,8 +43,9 @@ class Script:
 
     def __init__(self, host: Host, script: Path, *args: str, log_file: Path) -> None:
         command = host.command(sys.executable, str(script), *args, "--log-file", str(log_file))
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        stdin=subprocess.DEVNULL, cwd=ROOT)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, cwd=ROOT
+        )
         self.lines: list[tuple[float, str]] = []
         self.errors: list[str] = []
         self._new = threading.Condition()
@@ -94,8 +95,13 @@ class Row:
 
 def tx_bytes(host: Host) -> int:
     """Bytes sent so far by the host's link, from the interface's counters."""
-    shown = subprocess.run(["ip", "-n", host.namespace, "-j", "-s", "link", "show", "dev", host.link],
-                           check=True, capture_output=True, text=True, timeout=10).stdout
+    shown = subprocess.run(
+        ["ip", "-n", host.namespace, "-j", "-s", "link", "show", "dev", host.link],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout
     return json.loads(shown)[0]["stats64"]["tx"]["bytes"]
 
 
@@ -115,8 +121,17 @@ def measure(network: Network, students: list[Host], args: argparse.Namespace, *,
     teacher = network.hosts["teacher"]
     scripts = []
     try:
-        server = Script(teacher, ROOT / "video_transmission" / "server.py", "--share", "--no-window",
-                        "--jpeg", str(args.jpeg), "--fps", str(args.fps), log_file=log)
+        server = Script(
+            teacher,
+            ROOT / "video_transmission" / "server.py",
+            "--share",
+            "--no-window",
+            "--jpeg",
+            str(args.jpeg),
+            "--fps",
+            str(args.fps),
+            log_file=log,
+        )
         scripts.append(server)
         port = server.wait_for(r"^Publishing on tcp://\S+:(\d+) ")[1]
         address = f"tcp://{teacher.address}:{port}"
@@ -126,8 +141,18 @@ def measure(network: Network, students: list[Host], args: argparse.Namespace, *,
             scripts.append(relaying)
             relaying.wait_for(r"^Publishing on ")
             address = f"tcp://{room.address}:{port}"
-        clients = [Script(host, ROOT / "video_transmission" / "client1.py", "--connect", address, "--no-window",
-                          "--print-frames", log_file=log) for host in students]
+        clients = [
+            Script(
+                host,
+                ROOT / "video_transmission" / "client1.py",
+                "--connect",
+                address,
+                "--no-window",
+                "--print-frames",
+                log_file=log,
+            )
+            for host in students
+        ]
         scripts += clients
         for client in clients:
             client.wait_for(r"^frame \d")
@@ -142,13 +167,19 @@ def measure(network: Network, students: list[Host], args: argparse.Namespace, *,
             script.stop()
     rates, latencies, worst = [], [], []
     for client in clients:
-        shown = [float(match[2]) for moment, line in client.lines
-                 if started <= moment < ended and (match := FRAME_LINE.match(line))]
+        shown = [
+            float(match[2])
+            for moment, line in client.lines
+            if started <= moment < ended and (match := FRAME_LINE.match(line))
+        ]
         rates.append(len(shown) / (ended - started))
         latencies += shown
         worst.append(percentile(shown, 0.95) if shown else float("nan"))
-    relay_line = next((line for moment, line in reversed(relaying.lines) if moment < ended and line.startswith("Relay:")),
-                      "") if relay else ""
+    relay_line = (
+        next((line for moment, line in reversed(relaying.lines) if moment < ended and line.startswith("Relay:")), "")
+        if relay
+        else ""
+    )
     return Row(rates, latencies, worst, sent_after - sent_before, ended - started, relay_line, relay_cpu)
 
 
@@ -172,20 +203,45 @@ def main() -> None:
         teacher = network.add("teacher")
         network.add("relay")
         students = [network.add(f"student{n}") for n in range(1, args.students + 1)]
-        subprocess.run([*teacher.command("tc", "qdisc", "add", "dev", teacher.link, "root", "tbf", "rate", args.rate,
-                                         "burst", "32kbit", "latency", "50ms")], check=True, timeout=10)
+        subprocess.run(
+            [
+                *teacher.command(
+                    "tc",
+                    "qdisc",
+                    "add",
+                    "dev",
+                    teacher.link,
+                    "root",
+                    "tbf",
+                    "rate",
+                    args.rate,
+                    "burst",
+                    "32kbit",
+                    "latency",
+                    "50ms",
+                )
+            ],
+            check=True,
+            timeout=10,
+        )
         for name in args.rows.split(","):
             rows[name] = measure(network, students, args, relay=name == "relay", log=log)
     finally:
         network.close()
-    print(f"{args.students} students; video 640x360, JPEG {args.jpeg}, {args.fps:g} frames/s; the teacher's link "
-          f"{args.rate}; {args.seconds:g} s measured")
+    print(
+        f"{args.students} students; video 640x360, JPEG {args.jpeg}, {args.fps:g} frames/s; the teacher's link "
+        f"{args.rate}; {args.seconds:g} s measured"
+    )
     titles = {"straight": "straight to the teacher", "relay": "through a relay"}
     print(f"{'':34}" + "".join(f"{titles[name]:>26}" for name in rows))
     table = [
         ("students' frames/s: min / median", lambda r: f"{min(r.rates):.1f} / {statistics.median(r.rates):.1f}"),
-        ("latency (ms): median / 95% / max", lambda r: f"{statistics.median(r.latencies):.0f} / "
-                                                       f"{percentile(r.latencies, 0.95):.0f} / {max(r.latencies):.0f}"),
+        (
+            "latency (ms): median / 95% / max",
+            lambda r: (
+                f"{statistics.median(r.latencies):.0f} / {percentile(r.latencies, 0.95):.0f} / {max(r.latencies):.0f}"
+            ),
+        ),
         ("worst student's 95% latency (ms)", lambda r: f"{max(r.worst):.0f}"),
         ("frames shown over 250 ms old", lambda r: f"{sum(age > 250 for age in r.latencies)} of {len(r.latencies)}"),
         ("teacher's link: MB, Mbit/s", lambda r: f"{r.sent / 1e6:.1f}, {8 * r.sent / r.seconds / 1e6:.1f}"),
@@ -193,11 +249,15 @@ def main() -> None:
     for label, cell in table:
         print(f"{label:34}" + "".join(f"{cell(row):>26}" for row in rows.values()))
     if "relay" in rows:
-        print(f"the relay's last stats line: {rows['relay'].relay_line}; it used {rows['relay'].relay_cpu:.0%} of a core")
+        print(
+            f"the relay's last stats line: {rows['relay'].relay_line}; it used {rows['relay'].relay_cpu:.0%} of a core"
+        )
     if {"straight", "relay"} <= rows.keys():
         straight, relayed = (rows[name].sent / rows[name].seconds for name in ("straight", "relay"))
-        print(f"the teacher's link sent {straight / relayed:.1f}x the bytes straight to "
-              f"the teacher that it sent to the relay")
+        print(
+            f"the teacher's link sent {straight / relayed:.1f}x the bytes straight to "
+            f"the teacher that it sent to the relay"
+        )
 
 
 if __name__ == "__main__":

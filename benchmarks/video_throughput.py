@@ -17,6 +17,9 @@ Run: python benchmarks/video_throughput.py [--rounds 3] [--slow-seconds 20] [--s
 
 from __future__ import annotations
 
+from pubsub_demo import pattern, wire
+from pubsub_demo.transport import receive_parts, send
+
 import argparse
 import multiprocessing as mp
 import os
@@ -32,8 +35,6 @@ import numpy as np
 import zmq
 
 from harness import Format, compare, median_ratio
-from pubsub_demo import pattern, wire
-from pubsub_demo.transport import receive_parts, send
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT, FPS = 1280, 720, 30
@@ -127,13 +128,18 @@ def slow_original(seconds: float) -> tuple[float, float]:
 
 
 def start(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "video_transmission" / script), *args, "--no-window"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "video_transmission" / script), *args, "--no-window"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def start_server() -> tuple[subprocess.Popen, str]:
-    server = start("server.py", "--bind", "tcp://127.0.0.1:*", "--width", str(WIDTH), "--height", str(HEIGHT),
-                   "--fps", str(FPS))
+    server = start(
+        "server.py", "--bind", "tcp://127.0.0.1:*", "--width", str(WIDTH), "--height", str(HEIGHT), "--fps", str(FPS)
+    )
     address = re.search(r"Publishing on (\S+) ", server.stdout.readline())[1]
     return server, address
 
@@ -188,8 +194,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one throughput measurement (default 2)")
     parser.add_argument("--slow-seconds", type=float, default=20.0, help="how long the slow clients run (default 20)")
     parser.add_argument("--stop-seconds", type=float, default=60.0, help="how long our client is stopped (default 60)")
-    parser.add_argument("--only", choices=PARTS, action="append",
-                        help="run only this part (may be given more than once; default: all four)")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="run only this part (may be given more than once; default: all four)",
+    )
     args = parser.parse_args()
     parts = args.only or PARTS
 
@@ -200,7 +210,9 @@ def main() -> None:
         pickle_rates, ceiling, ours = rates.values()
         for name, values in rates.items():
             print(f"   {name:26} {statistics.median(values):7.0f} frames/s (median of {len(values)})")
-        print(f"   ours / ceiling:    {median_ratio(ours, ceiling):6.1%}  (target >= 95%; median of the rounds' ratios)")
+        print(
+            f"   ours / ceiling:    {median_ratio(ours, ceiling):6.1%}  (target >= 95%; median of the rounds' ratios)"
+        )
         print(f"   ours / send_pyobj: {median_ratio(ours, pickle_rates):6.2f}x (target >= 3.5x)")
 
     if "jpeg" in parts:
@@ -208,22 +220,32 @@ def main() -> None:
         size = sum(memoryview(part).nbytes for part in encoded)
         encode_ms = min(_timed(lambda: wire.encode(frame, jpeg_quality=80)) for _ in range(20))
         decode_ms = min(_timed(lambda: wire.decode(encoded)) for _ in range(20))
-        print(f"2. JPEG quality 80: {size / 1000:.0f} kB, {frame.nbytes / size:.0f}x smaller; "
-              f"encode {encode_ms:.1f} ms, decode {decode_ms:.1f} ms")
+        print(
+            f"2. JPEG quality 80: {size / 1000:.0f} kB, {frame.nbytes / size:.0f}x smaller; "
+            f"encode {encode_ms:.1f} ms, decode {decode_ms:.1f} ms"
+        )
 
     if "slow" in parts:
         print(f"3. A client handling 2 frames/s against {FPS} frames/s, after {args.slow_seconds:g} s:", flush=True)
         age, peak = slow_original(args.slow_seconds)
-        print(f"   original way: showing a frame {age:.1f} s old ({age * FPS:.0f} frames behind); "
-              f"client memory peak {peak:.0f} MB", flush=True)
+        print(
+            f"   original way: showing a frame {age:.1f} s old ({age * FPS:.0f} frames behind); "
+            f"client memory peak {peak:.0f} MB",
+            flush=True,
+        )
         age, peak = slow_ours(args.slow_seconds)
-        print(f"   our scripts:  showing a frame {age * 1000:.0f} ms old ({age * FPS:.1f} frames behind); "
-              f"client memory peak {peak:.0f} MB")
+        print(
+            f"   our scripts:  showing a frame {age * 1000:.0f} ms old ({age * FPS:.1f} frames behind); "
+            f"client memory peak {peak:.0f} MB"
+        )
 
     if "stopped" in parts:
         server_before, server_after, client_after, _, fresh = stopped_client(args.stop_seconds)
-        print(f"4. Our client stopped for {args.stop_seconds:g} s: server memory {server_before:.0f} -> {server_after:.0f} MB, "
-              f"client {client_after:.0f} MB; latency of its frames after it goes on: {', '.join(f'{v:.0f}' for v in fresh)} ms")
+        print(
+            f"4. Our client stopped for {args.stop_seconds:g} s: server memory {server_before:.0f} -> "
+            f"{server_after:.0f} MB, client {client_after:.0f} MB; latency of its frames after it goes on: "
+            f"{', '.join(f'{v:.0f}' for v in fresh)} ms"
+        )
 
 
 def _timed(work) -> float:

@@ -8,7 +8,7 @@ socket, so it can be tried in-process, event by event.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import zmq
 
@@ -45,9 +45,15 @@ class Audience:
     (`admitted`), and is named after its key file. `clock` gives the time in seconds.
     """
 
-    def __init__(self, *, curve: bool, clock: Callable[[], float] = time.monotonic,
-                 inform: Callable[[str], None] = console.inform, say: Callable[[str], None] = console.say,
-                 log: Callable[[str], None] = logs.log_warning) -> None:
+    def __init__(
+        self,
+        *,
+        curve: bool,
+        clock: Callable[[], float] = time.monotonic,
+        inform: Callable[[str], None] = console.inform,
+        say: Callable[[str], None] = console.say,
+        log: Callable[[str], None] = logs.log_warning,
+    ) -> None:
         self.curve, self._clock, self._inform, self._say, self._log = curve, clock, inform, say, log
         self.count = 0  # clients connected (with CURVE: let in)
         self.peers: dict[int, Peer] = {}  # by the connection's file descriptor

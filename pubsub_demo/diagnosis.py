@@ -29,8 +29,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Callable, Iterator
 
 import zmq
 
@@ -60,10 +60,18 @@ class ConnectionStatus:
     seconds; `probe` looks at what listens at an address (see Look), `resolves` says whether
     an address's host name resolves."""
 
-    def __init__(self, address: str, silence: float, *, curve: bool, monitor: zmq.Socket | None = None,
-                 tell: Callable[[str], None] = logs.warning, clock: Callable[[], float] = time.monotonic,
-                 probe: Callable[[str], str | None] = zmtp.greeting,
-                 resolves: Callable[[str], bool] = endpoints.resolves) -> None:
+    def __init__(
+        self,
+        address: str,
+        silence: float,
+        *,
+        curve: bool,
+        monitor: zmq.Socket | None = None,
+        tell: Callable[[str], None] = logs.warning,
+        clock: Callable[[], float] = time.monotonic,
+        probe: Callable[[str], str | None] = zmtp.greeting,
+        resolves: Callable[[str], bool] = endpoints.resolves,
+    ) -> None:
         self.address, self.silence, self.curve, self.monitor = address, silence, curve, monitor
         self._tell, self._clock, self._resolves = tell, clock, resolves
         self.look = Look(address, probe, clock)
@@ -93,8 +101,13 @@ class ConnectionStatus:
             self.reached = False  # the attempt reached a server: its handshake's events said what went wrong
         elif event == zmq.EVENT_CONNECT_RETRIED:
             unresolved = not self.delayed and not self._resolves(self.address)
-            self._enter(*(("unresolved", unresolved_news(self.address)) if unresolved
-                          else ("unreachable", unreachable_news(self.address))))
+            self._enter(
+                *(
+                    ("unresolved", unresolved_news(self.address))
+                    if unresolved
+                    else ("unreachable", unreachable_news(self.address))
+                )
+            )
             self.delayed = False
         elif event == zmq.EVENT_CONNECTED:
             self.link = value  # the connection's file descriptor: later events may be about older ones
@@ -123,8 +136,9 @@ class ConnectionStatus:
         if self.rejection is not None:
             self._unreadable()
         elif self.connected:
-            self._enter("silent", f"connected to {self.address}, but the server sends nothing "
-                                  f"(for {self.silence:g} s now)")
+            self._enter(
+                "silent", f"connected to {self.address}, but the server sends nothing (for {self.silence:g} s now)"
+            )
         elif self.state in ("starting", "flowing"):
             self._enter("waiting", f"no data from {self.address} for {self.silence:g} s; waiting for the server")
         self.rejection = None  # from now on, only what comes next counts
@@ -168,8 +182,9 @@ class ConnectionStatus:
         if not done:
             return
         if mechanism == "":
-            self._enter("not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: "
-                                      "is the port right?")
+            self._enter(
+                "not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: is the port right?"
+            )
         elif mechanism == ("NULL" if self.curve else "CURVE"):
             self._mismatch()  # what ZeroMQ itself says when the server's greeting gets to us first
         elif mechanism is not None and self.curve:
@@ -199,8 +214,9 @@ class Look:
             return
         self._next = self._clock() + GREETING_INTERVAL
         future: Future[str | None] = Future()
-        threading.Thread(target=lambda: future.set_result(self._probe(self._address)), name="diagnosis look",
-                         daemon=True).start()
+        threading.Thread(
+            target=lambda: future.set_result(self._probe(self._address)), name="diagnosis look", daemon=True
+        ).start()
         self._future = future
 
     def allow(self) -> None:
@@ -225,15 +241,20 @@ def unresolved_news(address: str) -> str:
 
 
 def unreachable_news(address: str) -> str:
-    return (f"nothing listens at {address} (connection refused, or no route to it): waiting for the server "
-            "(is the address right?)")
+    return (
+        f"nothing listens at {address} (connection refused, or no route to it): waiting for the server "
+        "(is the address right?)"
+    )
 
 
 def needs_curve_news(address: str) -> str:
-    return (f"the server at {address} requires CURVE keys: start with --curve KEYDIR "
-            "(ask the teacher for your key folder)")
+    return (
+        f"the server at {address} requires CURVE keys: start with --curve KEYDIR (ask the teacher for your key folder)"
+    )
 
 
 def curve_failed_news(address: str) -> str:
-    return (f"the CURVE handshake with {address} failed: our key is not on the server's list, or the server "
-            "is not the one our server.key names")
+    return (
+        f"the CURVE handshake with {address} failed: our key is not on the server's list, or the server "
+        "is not the one our server.key names"
+    )

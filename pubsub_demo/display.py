@@ -11,8 +11,8 @@ import numpy as np
 from .captions import draw_text
 from .pattern import PATTERN_SIZE
 from .stats import Stats, describe_frame
-from .wire import Message
 from .window import Window
+from .wire import Message
 
 WAITING_SIZE = PATTERN_SIZE  # a client's picture before the first frame, when the video's size is not known yet
 
@@ -22,14 +22,23 @@ class Display:
 
     `slot` of `slots` places the window side by side with the others (see layout.window_place);
     `position` (x, y) overrides where it goes. With `overlay`, the stats line is drawn on the
-    frames; with `print_frames`, a line per frame is printed (stats.describe_frame).
+    frames; with `describe`, a line per frame is printed (stats.describe_frame, for --print-frames).
     """
 
-    def __init__(self, title: str, slot: int = 0, *, slots: int = 3, window: bool = True,
-                 position: tuple[int, int] | None = None, overlay: bool = False, print_frames: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        slot: int = 0,
+        *,
+        slots: int = 3,
+        window: bool = True,
+        position: tuple[int, int] | None = None,
+        overlay: bool = False,
+        describe: bool = False,
+    ) -> None:
         self.title = title
         self.window = Window(title, slot, slots, position) if window else None
-        self.overlay, self.print_frames = overlay, print_frames
+        self.overlay, self.describe = overlay, describe
         self.stats, self.stats_text = Stats(), ""
         self.last_frame: np.ndarray | None = None
         self.waiting_text: str | None = None  # what the window says now, if it says anything
@@ -38,7 +47,7 @@ class Display:
         """Show one frame; False once the user asked to stop (q, Esc, or closing the window).
         A server says to how many `clients` it sent the frame, for its stats."""
         self.stats.add(message, clients)
-        if self.print_frames:
+        if self.describe:
             print(describe_frame(message))
         if self.stats.due():
             self.stats_text = self.stats.line()

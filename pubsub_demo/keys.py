@@ -13,8 +13,8 @@ from pathlib import Path
 import zmq.auth
 
 from . import lifetime
+from .option_groups import Parser
 from .option_values import positive_int
-from .options import Parser
 
 
 def generate(keydir: Path, clients: int) -> None:
@@ -31,8 +31,9 @@ def generate(keydir: Path, clients: int) -> None:
 
 
 def main() -> None:
-    parser = Parser(prog="python -m pubsub_demo.keys", description=__doc__,
-                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(
+        prog="python -m pubsub_demo.keys", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     make = commands.add_parser("generate", help="make a new key folder")
     make.add_argument("keydir", type=Path, help="the folder to create (it must not exist yet)")
@@ -41,8 +42,10 @@ def main() -> None:
     if args.keydir.exists():
         parser.error(f"{args.keydir} exists already: choose a new folder")
     generate(args.keydir, args.clients)
-    print(f"Keys in {args.keydir}: start the server with --curve {args.keydir / 'server'}, "
-          f"client N with --curve {args.keydir / 'client1'} (client2, ...).")
+    print(
+        f"Keys in {args.keydir}: start the server with --curve {args.keydir / 'server'}, "
+        f"client N with --curve {args.keydir / 'client1'} (client2, ...)."
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Callable, NoReturn
+from typing import NoReturn
 
 from . import logs
 from .console import WholeLines, say, silence
@@ -38,14 +39,19 @@ def begin() -> None:
     global _previous_excepthook
     _previous_excepthook = sys.excepthook
     sys.excepthook = _end_quietly_on_ctrl_c
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ):
         signal.signal(signal.SIGINT, _note_ctrl_c)  # `run` sets its own, once the script runs
 
 
 _previous_excepthook = sys.excepthook
 
 
-def _end_quietly_on_ctrl_c(exc_type: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
+def _end_quietly_on_ctrl_c(
+    exc_type: type[BaseException], value: BaseException, traceback: TracebackType | None
+) -> None:
     """sys.excepthook while a script starts (see `begin`)."""
     reached_the_script = (
         traceback is not None
@@ -174,5 +180,3 @@ def _drop_lost_interrupts() -> None:
             previous_unraisablehook(unraisable)
 
     sys.excepthook, sys.unraisablehook = excepthook, unraisablehook
-
-

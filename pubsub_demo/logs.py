@@ -20,8 +20,8 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .console import say
 
@@ -177,9 +177,15 @@ class FloodGate:
         if self._started is None:
             return []
         span = f"in the last {max(1.0, self._clock() - self._started):.0f} s"
-        lines = [(level, f"{message} … and {more:,} more like it {span}") for level, message, more in self._kinds.values() if more]
+        lines = [
+            (level, f"{message} … and {more:,} more like it {span}")
+            for level, message, more in self._kinds.values()
+            if more
+        ]
         if self._others:
-            lines.append((logging.WARNING, f"{_role} WARNING: … and {self._others:,} more log lines of other kinds {span}"))
+            lines.append(
+                (logging.WARNING, f"{_role} WARNING: … and {self._others:,} more log lines of other kinds {span}")
+            )
         self._started, self._kinds, self._others = None, {}, 0
         return lines
 

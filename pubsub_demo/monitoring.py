@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -34,8 +34,9 @@ IDLE_INTERVAL = 0.1  # seconds between looks while no one is connected (to see t
 # a buffer over loopback cut raw 1280x720 frames from 30 frames/s to under 1 (measured).
 REMOTE_SEND_BUFFER = 4096
 SMALL_QUEUE = 100  # messages: a publisher whose SNDHWM is below this sends frames, not data to keep
-_EVENTS = (zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-           | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+_EVENTS = (
+    zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+)
 
 
 @contextlib.contextmanager
@@ -55,8 +56,9 @@ def watch_subscribers(publisher: zmq.Socket, doorman: Doorman | None = None) -> 
     events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
     events.connect(endpoint)
     stop = threading.Event()
-    thread = threading.Thread(target=_watch, args=(events, audience, doorman, small_buffers, stop),
-                              name="subscriber watch", daemon=True)
+    thread = threading.Thread(
+        target=_watch, args=(events, audience, doorman, small_buffers, stop), name="subscriber watch", daemon=True
+    )
     thread.start()
     try:
         yield audience
@@ -68,8 +70,9 @@ def watch_subscribers(publisher: zmq.Socket, doorman: Doorman | None = None) -> 
         thread.join()
 
 
-def _watch(events: zmq.Socket, audience: Audience, doorman: Doorman | None, small_buffers: bool,
-           stop: threading.Event) -> None:
+def _watch(
+    events: zmq.Socket, audience: Audience, doorman: Doorman | None, small_buffers: bool, stop: threading.Event
+) -> None:
     with events:
         while not stop.is_set():
             try:

@@ -31,23 +31,31 @@ def addresses() -> list[str]:
     return [str(address) for address in sorted(set(found), key=lambda a: (a.version, a))]
 
 
-def announce(publisher: zmq.Socket, client: str, keydir: Path | None, *, details: str = "",
-             stops: str = "Ctrl+C stops") -> str:
-    """What a server says when it starts: where it publishes, who can connect, how to stop it;
-    and, if other computers can connect, the command a student runs (`client` is a client
-    script's path from the project's folder; `keydir` the server's --curve folder)."""
+def announce(
+    publisher: zmq.Socket, client: str, keydir: Path | None, *, fps: float | None = None, details: str = ""
+) -> str:
+    """What a server says when it starts: where it publishes (at `fps` frames a second, for
+    video; and any other `details`), who can connect, how to stop it; and, if other computers
+    can connect, the command a student runs (`client` is a client script's path from the
+    project's folder; `keydir` the server's --curve folder)."""
+    stops = "Ctrl+C stops" if fps is None else "q, Esc or Ctrl+C stops"
+    details = details if fps is None else f" at {fps:g} frames/s{details}"
     endpoint = publisher.last_endpoint.decode()
     parts = endpoints.tcp(endpoint)
     if parts is None:
         return f"Publishing on {endpoint}{details}; only programs on this computer can connect; {stops}."
     host, port = ipaddress.ip_address(parts.host), parts.port
     if host.is_loopback:
-        return (f"Publishing on {endpoint}{details}; only this computer can connect "
-                f"(--share lets the students' computers in); {stops}.")
+        return (
+            f"Publishing on {endpoint}{details}; only this computer can connect "
+            f"(--share lets the students' computers in); {stops}."
+        )
     hosts = addresses() if host.is_unspecified else [str(host)]
     if not hosts:
         return f"Publishing on {endpoint}{details}; this computer has no network address yet; {stops}."
     reach = f"this computer's addresses: {', '.join(hosts)}" if host.is_unspecified else "other computers can connect"
     keys = f" --curve {(keydir.parent / 'clientN').as_posix()}" if keydir else ""  # see keys.py for the layout
-    return (f"Publishing on {endpoint}{details}; {reach}; {stops}.\n"
-            f"students run: python {client} --connect {endpoints.with_host(hosts[0], port)}{keys}")
+    return (
+        f"Publishing on {endpoint}{details}; {reach}; {stops}.\n"
+        f"students run: python {client} --connect {endpoints.with_host(hosts[0], port)}{keys}"
+    )

@@ -9,7 +9,8 @@ video_transmission/server.py.)
 from __future__ import annotations
 
 import threading
-from typing import Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Generic, TypeVar
 
 from . import lifetime
 
@@ -35,7 +36,7 @@ class Newest(Generic[T]):
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "Newest[T]":
+    def __enter__(self) -> Newest[T]:
         self._thread.start()
         return self
 

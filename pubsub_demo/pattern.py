@@ -44,7 +44,9 @@ class TestPattern:
         cv2.rectangle(frame, (corner, h // 2), (corner + h // 4, h // 2 + h // 4), (0, 0, 160), -1)
         scale = h / 360
         cv2.putText(frame, f"frame {n}", (10, int(40 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 2)
-        cv2.putText(frame, time.strftime("%H:%M:%S"), (10, int(80 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 2)
+        cv2.putText(
+            frame, time.strftime("%H:%M:%S"), (10, int(80 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 2
+        )
         draw_number(frame, n)
         self.number += 1
         return frame
@@ -60,7 +62,7 @@ def draw_number(frame: np.ndarray, number: int) -> None:
     cell = frame.shape[1] // CODE_BITS
     for i in range(CODE_BITS):
         on = (bits >> (CODE_BITS - 1 - i)) & 1
-        frame[-CODE_ROWS:, i * cell:(i + 1) * cell] = 255 if on else 0
+        frame[-CODE_ROWS:, i * cell : (i + 1) * cell] = 255 if on else 0
 
 
 def pattern_number(frame: np.ndarray) -> int | None:

@@ -9,7 +9,7 @@ clients, `frames` for the video clients (which keep only the newest: see newest.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import zmq
@@ -46,8 +46,12 @@ def video_only(message: Message) -> Message:
     """What a video client can show: 8-bit grey (h, w) or BGR (h, w, 3) pixels, 1 to MAX_SIDE
     on a side. Anything else would crash OpenCV's windows or mean the wrong server."""
     array = message.array
-    if (array.dtype != np.uint8 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] != 3)
-            or not (0 < array.shape[0] <= MAX_SIDE and 0 < array.shape[1] <= MAX_SIDE)):
+    if (
+        array.dtype != np.uint8
+        or array.ndim not in (2, 3)
+        or (array.ndim == 3 and array.shape[2] != 3)
+        or not (0 < array.shape[0] <= MAX_SIDE and 0 < array.shape[1] <= MAX_SIDE)
+    ):
         hint = ": is this the numbers server?" if array.ndim <= 1 else ""
         raise WireError(f"this is not video ({_describe(array)}){hint}")
     return message
@@ -57,8 +61,14 @@ def _describe(array: np.ndarray) -> str:
     return f"{array.dtype} array of shape {array.shape}"
 
 
-def receive(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = False,
-            max_bytes: int = wire.DEFAULT_MAX_BYTES, check: Check = any_array) -> Iterator[Message | None]:
+def receive(
+    subscriber: zmq.Socket,
+    status: ConnectionStatus,
+    *,
+    pickle: bool = False,
+    max_bytes: int = wire.DEFAULT_MAX_BYTES,
+    check: Check = any_array,
+) -> Iterator[Message | None]:
     """Yield each good message from `subscriber`, and None after every quiet TICK or bad message.
 
     A message is good if it decodes and `check` accepts it. A bad message is logged and
@@ -100,8 +110,9 @@ def receive(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = 
         yield message
 
 
-def arrays(subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = False,
-           count: int | None = None) -> Iterator[Message]:
+def arrays(
+    subscriber: zmq.Socket, status: ConnectionStatus, *, pickle: bool = False, count: int | None = None
+) -> Iterator[Message]:
     """A numbers client's messages from `subscriber` (see `receive`), each array a flat row of
     numbers (`numbers_only`); `count` of them, or without end."""
     messages = receive(subscriber, status, pickle=pickle, max_bytes=NUMBERS_MAX_BYTES, check=numbers_only)

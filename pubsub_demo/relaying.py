@@ -54,10 +54,13 @@ class Watch:
     towards its server, for the diagnosis.
     """
 
-    def __init__(self, upstream: zmq.Socket, address: str, clients: Counting, downstream: zmq.Socket,
-                 *, curve: bool) -> None:
+    def __init__(
+        self, upstream: zmq.Socket, address: str, clients: Counting, downstream: zmq.Socket, *, curve: bool
+    ) -> None:
         self._upstream, self._address, self._clients, self._curve = upstream, address, clients, curve
-        self._port = endpoints.port(downstream.last_endpoint.decode())  # read now: from then on the proxy uses the socket
+        self._port = endpoints.port(
+            downstream.last_endpoint.decode()
+        )  # read now: from then on the proxy uses the socket
         context = upstream.context
         endpoint = f"inproc://relay-control-{id(self)}"
         self.control = context.socket(zmq.REP)  # the proxy's end: it answers each command
@@ -70,7 +73,7 @@ class Watch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="relay watch", daemon=True)
 
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:
         self._thread.start()
         return self
 
@@ -132,8 +135,9 @@ class Watch:
                 return self._commands.recv_multipart()
         return None
 
-    def _line(self, before: Counters, after: Counters, acked_before: dict | None, acked: dict | None,
-              seconds: float) -> str:
+    def _line(
+        self, before: Counters, after: Counters, acked_before: dict | None, acked: dict | None, seconds: float
+    ) -> str:
         """The stats line: clients, then messages and MB a second from the server and to the clients.
 
         The proxy counts each message once; the bytes out count every client's copy, as the
@@ -145,11 +149,13 @@ class Watch:
             sent = (after.bytes_out - before.bytes_out) * clients
         else:
             sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
-        return (f"Relay: {clients} client{'' if clients == 1 else 's'}; "
-                f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
-                f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
-                f"out {(after.messages_out - before.messages_out) / seconds:.1f} msg/s, "
-                f"{max(sent, 0) / seconds / 1e6:.2f} MB/s")
+        return (
+            f"Relay: {clients} client{'' if clients == 1 else 's'}; "
+            f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
+            f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
+            f"out {(after.messages_out - before.messages_out) / seconds:.1f} msg/s, "
+            f"{max(sent, 0) / seconds / 1e6:.2f} MB/s"
+        )
 
 
 def _acked(port: int | None) -> dict[tuple, int] | None:
@@ -170,8 +176,10 @@ def client_command(server: str) -> str:
     """The client script a relay's students run: the one of the part whose server's port `server`
     has (each part has its own), else a stand-in for either."""
     port = endpoints.port(server)
-    for address, client in ((NUMBERS_ADDRESS, "random_numbers_transmission/client1.py"),
-                            (VIDEO_ADDRESS, "video_transmission/client1.py")):
+    for address, client in (
+        (NUMBERS_ADDRESS, "random_numbers_transmission/client1.py"),
+        (VIDEO_ADDRESS, "video_transmission/client1.py"),
+    ):
         if port is not None and endpoints.port(address) == port:
             return client
     return "PART/client1.py"

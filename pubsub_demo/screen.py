@@ -48,7 +48,9 @@ def check_display() -> None:
         if not os.environ.get("WAYLAND_DISPLAY"):
             raise Fatal(f"cannot open a window: there is no display (DISPLAY is not set); {NO_WINDOW_HINT}")
         if _needs_x11():
-            raise Fatal(f"cannot open a window: OpenCV's windows need an X11 display, and DISPLAY is not set; {NO_WINDOW_HINT}")
+            raise Fatal(
+                f"cannot open a window: OpenCV's windows need an X11 display, and DISPLAY is not set; {NO_WINDOW_HINT}"
+            )
     if not _x_display_opens(name):
         raise Fatal(f"cannot open a window: the display {name} does not answer; {NO_WINDOW_HINT}")
 

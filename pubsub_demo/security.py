@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import queue
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import zmq
 import zmq.auth
-from zmq.utils import z85
 from zmq.auth.thread import ThreadAuthenticator
+from zmq.utils import z85
 
 from .logs import Fatal
+
 
 @contextlib.contextmanager
 def allow_only_authorized(context: zmq.Context, publisher: zmq.Socket, keydir: Path | None) -> Iterator[Doorman | None]:
@@ -91,8 +92,9 @@ class Doorman(ThreadAuthenticator):
     def curve_user_id(self, client_public_key: bytes) -> str:
         return self.names.get(z85.encode(client_public_key), "an authorized key")
 
-    def _send_zap_reply(self, request_id: bytes, status_code: bytes, status_text: bytes,
-                        user_id: str = "anonymous") -> None:
+    def _send_zap_reply(
+        self, request_id: bytes, status_code: bytes, status_text: bytes, user_id: str = "anonymous"
+    ) -> None:
         if status_code == b"200":
             self.admissions.put((self.knocking, user_id))
         super()._send_zap_reply(request_id, status_code, status_text, user_id)

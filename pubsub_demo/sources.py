@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator, Protocol
+from collections.abc import Iterator
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -74,8 +75,10 @@ class VideoFile:
             self.rewind()
             ok, frame = self.capture.read(self._new_frame())
         if not ok:
-            raise Fatal(f"cannot read a frame from {self.name}",
-                        warning=f"Opening video warning: cannot read a frame from {self.name}")
+            raise Fatal(
+                f"cannot read a frame from {self.name}",
+                warning=f"Opening video warning: cannot read a frame from {self.name}",
+            )
         return frame
 
     def has_more_frames(self) -> bool:
@@ -130,8 +133,10 @@ def check_frame_size(size: tuple[int, int]) -> None:
     nbytes = wire.HEADER.size + size[0] * size[1] * 3
     if nbytes > VIDEO_MAX_BYTES:
         mib = 1024 * 1024
-        raise Fatal(f"frames of {size[0]}x{size[1]} pixels take {nbytes / mib:.0f} MiB, over the clients' "
-                    f"{VIDEO_MAX_BYTES // mib} MiB limit: make them smaller with --width or --height")
+        raise Fatal(
+            f"frames of {size[0]}x{size[1]} pixels take {nbytes / mib:.0f} MiB, over the clients' "
+            f"{VIDEO_MAX_BYTES // mib} MiB limit: make them smaller with --width or --height"
+        )
 
 
 def frames(source: Source, width: int | None, height: int | None) -> Iterator[np.ndarray]:
@@ -158,8 +163,9 @@ def resize(frame: np.ndarray, width: int | None, height: int | None) -> np.ndarr
     size = output_size(w, h, width, height)
     if size == (w, h):
         return frame
-    return cv2.resize(frame, size, dst=wire.empty((size[1], size[0]) + frame.shape[2:], frame.dtype),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        frame, size, dst=wire.empty((size[1], size[0]) + frame.shape[2:], frame.dtype), interpolation=cv2.INTER_AREA
+    )
 
 
 def _read_picture(spec: str) -> np.ndarray | None:

@@ -13,7 +13,7 @@ import os
 import socket
 import struct
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import psutil
 

@@ -13,7 +13,7 @@ import contextlib
 import errno
 import os
 import socket
-from typing import Iterator
+from collections.abc import Iterator
 
 import zmq
 

@@ -27,11 +27,13 @@ option, which speaks the original scripts' `send_pyobj` format.
 
 from __future__ import annotations
 
+import functools
 import math
 import pickle
 import struct
 import time
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,9 +47,7 @@ MAX_DIMENSIONS = 4
 # dtypes, so a header can never ask the receiver to build Python objects.
 DTYPES: dict[int, np.dtype] = {
     code: np.dtype(name).newbyteorder("<")
-    for code, name in enumerate(
-        ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8"], start=1
-    )
+    for code, name in enumerate(["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8"], start=1)
 }
 CODES: dict[np.dtype, int] = {dtype: code for code, dtype in DTYPES.items()}
 _PADDING = [(0,) * (MAX_DIMENSIONS - ndim) for ndim in range(MAX_DIMENSIONS + 1)]  # unused sizes are 0
@@ -73,7 +73,7 @@ class Message(NamedTuple):
 
     array: np.ndarray
     seq: int
-    sent_at: float
+    sent_at: float = math.nan  # none for a frame not sent yet (the server shows its own)
     size: int = 0  # bytes on the wire, header included
 
 
@@ -88,8 +88,7 @@ def empty(shape: tuple[int, ...], dtype: np.dtype | type = np.uint8) -> np.ndarr
     return buffer[HEADER.size :].view(dtype).reshape(shape)
 
 
-def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None,
-           one_part: bool = False) -> list[Buffer]:
+def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None, one_part: bool = False) -> list[Buffer]:
     """Turn an array into the parts of one message: [header + payload] or [header, payload].
 
     The payload is the array's bytes, or a JPEG image if `jpeg_quality` (1-100) asks for one
@@ -122,6 +121,14 @@ def encode(array: np.ndarray, seq: int = 0, *, jpeg_quality: int | None = None,
     return [header, payload]
 
 
+def encoder(*, pickle: bool = False, jpeg_quality: int | None = None, one_part: bool = False) -> Callable[..., list]:
+    """How a server turns its arrays into messages: `encode` with these settings, or with
+    `pickle`, `encode_pickle` (the original scripts' format)."""
+    if pickle:
+        return encode_pickle
+    return functools.partial(encode, jpeg_quality=jpeg_quality, one_part=one_part)
+
+
 def _with_room_in_front(array: np.ndarray) -> np.ndarray:
     """A copy of `array` made by `empty`, with room for a header in front of it."""
     copy = empty(array.shape, array.dtype)
@@ -132,9 +139,14 @@ def _with_room_in_front(array: np.ndarray) -> np.ndarray:
 def _room_in_front(array: np.ndarray) -> np.ndarray | None:
     """The buffer that `empty` made for this array, header room included; None for other arrays."""
     owner = array.base
-    if (isinstance(owner, np.ndarray) and owner.dtype == np.uint8 and owner.ndim == 1
-            and owner.nbytes == HEADER.size + array.nbytes and array.flags.c_contiguous
-            and array.ctypes.data == owner.ctypes.data + HEADER.size):
+    if (
+        isinstance(owner, np.ndarray)
+        and owner.dtype == np.uint8
+        and owner.ndim == 1
+        and owner.nbytes == HEADER.size + array.nbytes
+        and array.flags.c_contiguous
+        and array.ctypes.data == owner.ctypes.data + HEADER.size
+    ):
         return owner
     return None
 

@@ -15,6 +15,7 @@ lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends t
 
 from pubsub_demo import diagnosis, logs, options, receiving, security, transport
 from pubsub_demo.wire import NUMBERS_MAX_BYTES
+
 import zmq
 
 
@@ -22,8 +23,11 @@ def main() -> None:
     args = options.numbers_client(__doc__)
     logs.setup(args.log_file, "CLIENT")
 
-    with (zmq.Context() as context, context.socket(zmq.SUB) as subscriber,
-          diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status):
+    with (
+        zmq.Context() as context,
+        context.socket(zmq.SUB) as subscriber,
+        diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
+    ):
         security.use_client_keys(subscriber, args.curve)  # with --curve only
         transport.connect(subscriber, args.connect, max_bytes=NUMBERS_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all

@@ -11,14 +11,15 @@ so the server cuts off any connection that sends more than a subscription: a str
 make it hoard memory.
 """
 
-import itertools
-
 from pubsub_demo import lifetime
+
+import itertools
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import logs, monitoring, network, options, security, transport, wire
 from pubsub_demo.pacing import Pacer
+
 import numpy
 import zmq
 
@@ -29,11 +30,14 @@ def main() -> None:
     encode = wire.encode_pickle if args.pickle else wire.encode
     random = numpy.random.default_rng(args.seed)
 
-    with (zmq.Context() as context, context.socket(zmq.PUB) as publisher,
-          security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
-          monitoring.watch_subscribers(publisher, doorman),  # says who joins and leaves, cuts off who sends too much
-          # The server binds: it is the stable end, whose address all know; clients come and go.
-          transport.bind(publisher, args.bind)):
+    with (
+        zmq.Context() as context,
+        context.socket(zmq.PUB) as publisher,
+        security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
+        monitoring.watch_subscribers(publisher, doorman),  # says who joins and leaves, cuts off who sends too much
+        # The server binds: it is the stable end, whose address all know; clients come and go.
+        transport.bind(publisher, args.bind),
+    ):
         print(network.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
 
         pacer = Pacer(args.interval)

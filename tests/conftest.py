@@ -6,7 +6,6 @@ running at the end of a test is stopped.
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import signal
@@ -14,8 +13,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import pytest
 import zmq
@@ -29,16 +29,28 @@ TIMEOUT = 20.0  # seconds: generous for a loaded 2-core machine; a passing test 
 class Script:
     """A script running as a subprocess, its stdout and stderr collected line by line."""
 
-    def __init__(self, path: Path, *args: str, log_file: Path | None, env: dict[str, str] | None = None,
-                 prefix: list[str] | None = None) -> None:
-        self.command = [*(prefix or []), sys.executable, str(path), *args] + (["--log-file", str(log_file)] if log_file else [])
-        self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        stdin=subprocess.DEVNULL, text=True, env=env)
+    def __init__(
+        self,
+        path: Path,
+        *args: str,
+        log_file: Path | None,
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+    ) -> None:
+        self.command = [*(prefix or []), sys.executable, str(path), *args] + (
+            ["--log-file", str(log_file)] if log_file else []
+        )
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env
+        )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.stdout_times: list[float] = []  # when each stdout line arrived (time.monotonic)
         self._new_lines: queue.Queue[tuple[str, str]] = queue.Queue()
-        for name, stream, lines in (("stdout", self.process.stdout, self.stdout), ("stderr", self.process.stderr, self.stderr)):
+        for name, stream, lines in (
+            ("stdout", self.process.stdout, self.stdout),
+            ("stderr", self.process.stderr, self.stderr),
+        ):
             threading.Thread(target=self._collect, args=(name, stream, lines), daemon=True).start()
         self._seen: dict[str, int] = {"stdout": 0, "stderr": 0}
 
@@ -64,8 +76,10 @@ class Script:
                     return match
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no line matching {pattern!r} on {stream} within {timeout} s; "
-                                     f"{stream} so far: {lines[-10:]}; stderr: {self.stderr[-5:]}")
+                raise AssertionError(
+                    f"no line matching {pattern!r} on {stream} within {timeout} s; "
+                    f"{stream} so far: {lines[-10:]}; stderr: {self.stderr[-5:]}"
+                )
             try:
                 self._new_lines.get(timeout=min(remaining, 0.5))
             except queue.Empty:
@@ -115,8 +129,9 @@ def run(log_file: Path) -> Iterator:
     started is killed at the end of the test."""
     started: list[Script] = []
 
-    def start(path: Path, *args: str, env: dict[str, str] | None = None, log: bool = True,
-              prefix: list[str] | None = None) -> Script:
+    def start(
+        path: Path, *args: str, env: dict[str, str] | None = None, log: bool = True, prefix: list[str] | None = None
+    ) -> Script:
         script = Script(path, *args, log_file=log_file if log else None, env=env, prefix=prefix)
         started.append(script)
         return script

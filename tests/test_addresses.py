@@ -16,10 +16,14 @@ import zmq
 from conftest import NUMBERS, VIDEO, start_server
 from test_numbers import LOG_LINE, send_until_printed
 
-SERVERS = {"numbers": (NUMBERS / "server.py", ["--interval", "0.05"]),
-           "video": (VIDEO / "server.py", ["--no-window", "--width", "160", "--height", "90"])}
-CLIENTS = {"numbers": (NUMBERS / "client3.py", [], r"^\d"),  # a line per value
-           "video": (VIDEO / "client1.py", ["--no-window", "--print-frames"], r"^frame \d")}  # a line per frame
+SERVERS = {
+    "numbers": (NUMBERS / "server.py", ["--interval", "0.05"]),
+    "video": (VIDEO / "server.py", ["--no-window", "--width", "160", "--height", "90"]),
+}
+CLIENTS = {
+    "numbers": (NUMBERS / "client3.py", [], r"^\d"),  # a line per value
+    "video": (VIDEO / "client1.py", ["--no-window", "--print-frames"], r"^frame \d"),
+}  # a line per frame
 
 
 def start(run, part: str, bind: str, prefix: list[str] | None = None):
@@ -38,6 +42,7 @@ def receives(run, part: str, address: str, prefix: list[str] | None = None, *, e
 
 
 # IPv6 ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("part", SERVERS)
 def test_a_server_on_ipv6_reaches_its_clients_and_comes_back_on_the_same_port(run, part):
@@ -72,8 +77,10 @@ def private_network_tools() -> None:
     """Fail (not skip) where the namespaces the name tests need cannot be made."""
     missing = [tool for tool in ("unshare", "nsenter", "ip") if not shutil.which(tool)]
     if os.geteuid() != 0 or missing:
-        pytest.fail(f"these tests make a private network and /etc/hosts (Linux namespaces): they need root, "
-                    f"and util-linux and iproute2 (missing: {', '.join(missing) or 'none'})")
+        pytest.fail(
+            f"these tests make a private network and /etc/hosts (Linux namespaces): they need root, "
+            f"and util-linux and iproute2 (missing: {', '.join(missing) or 'none'})"
+        )
 
 
 def in_private(hosts: Path, *setup: str) -> list[str]:
@@ -116,6 +123,7 @@ def test_names_for_both_ipv4_and_ipv6_still_reach_their_servers(run, tmp_path):
 
 # ipc:// -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("part", SERVERS)
 def test_a_second_server_on_a_live_ipc_path_is_refused_like_a_busy_port(run, part, tmp_path, log_file):
     address = f"ipc://{tmp_path}/{part}.sock"
@@ -124,14 +132,18 @@ def test_a_second_server_on_a_live_ipc_path_is_refused_like_a_busy_port(run, par
     second = run(SERVERS[part][0], "--bind", address, *SERVERS[part][1])
     assert second.wait() == 1
     name = SERVERS[part][0].name
-    assert second.stderr == [f"{name}: cannot bind {address}: Address already in use (is a server already running there?)"]
+    assert second.stderr == [
+        f"{name}: cannot bind {address}: Address already in use (is a server already running there?)"
+    ]
     log = log_file.read_text().splitlines()
     assert len(log) == 1 and LOG_LINE.match(log[0])
-    assert log[0].endswith(f" - ERROR - SERVER ERROR: Exception of type ZMQError : Address already in use (addr='{address}')")
+    assert log[0].endswith(
+        f" - ERROR - SERVER ERROR: Exception of type ZMQError : Address already in use (addr='{address}')"
+    )
     client.skip_seen()
     client.expect(CLIENTS[part][2])  # the first server still serves its client...
     receives(run, part, address)  # ...and new ones: its socket file is still there
-    assert Path(address[len("ipc://"):]).is_socket()
+    assert Path(address[len("ipc://") :]).is_socket()
     assert first.interrupt() == 0 and client.interrupt() == 0
 
 

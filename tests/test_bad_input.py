@@ -3,6 +3,10 @@ messages of too many parts, option values past the limits."""
 
 from __future__ import annotations
 
+from pubsub_demo import option_values, options, wire
+from pubsub_demo import pattern as video
+from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
+
 import re
 import time
 
@@ -11,8 +15,6 @@ import pytest
 import zmq
 
 from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
-from pubsub_demo import option_values, options, pattern as video, wire
-from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 from test_faults import rss_mb
 from test_logs import logged
 from test_numbers import send_until_printed
@@ -54,8 +56,9 @@ def send_frame_until_shown(publisher: zmq.Socket, client, number: int) -> None:
 def test_a_video_client_skips_every_array_it_cannot_show_and_shows_the_next_frame(run, context, log_file):
     with context.socket(zmq.PUB) as publisher:
         port = publisher.bind_to_random_port("tcp://127.0.0.1")
-        client = run(VIDEO / "client1.py", "--connect", f"tcp://127.0.0.1:{port}", "--no-window",
-                     "--print-frames", "--stats")
+        client = run(
+            VIDEO / "client1.py", "--connect", f"tcp://127.0.0.1:{port}", "--no-window", "--print-frames", "--stats"
+        )
         send_frame_until_shown(publisher, client, 1)
         for array in NOT_VIDEO.values():
             publisher.send_multipart(wire.encode(array), copy=False)
@@ -84,8 +87,10 @@ def test_a_video_client_pointed_at_the_numbers_server_says_so_and_keeps_running(
 def test_a_numbers_client_pointed_at_the_video_server_says_so_and_keeps_running(run):
     server, address = start_video_server(run, "--width", "160", "--height", "90")
     client = run(NUMBERS / "client3.py", "--connect", address, "--silence", "1")
-    client.expect(r"this is not a row of numbers \(uint8 array of shape \(90, 160, 3\)\): is this the video server\?",
-                  stream="stderr")
+    client.expect(
+        r"this is not a row of numbers \(uint8 array of shape \(90, 160, 3\)\): is this the video server\?",
+        stream="stderr",
+    )
     client.expect("receiving messages it cannot read", stream="stderr")
     assert client.stdout == []  # not 43,200 lines of pixels
     assert client.interrupt() == 0 and server.interrupt() == 0
@@ -127,12 +132,17 @@ def test_a_pickle_client_that_gets_our_format_is_told_to_drop_pickle(run):
 
 # -- messages of many parts ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("script, parts, part_mib, limit", [
-    (NUMBERS / "client3.py", 60, 15, NUMBERS_MAX_BYTES),
-    (VIDEO / "client1.py", 20, 60, VIDEO_MAX_BYTES),
-])
-def test_a_message_of_many_parts_is_rejected_and_its_memory_given_back(run, context, log_file, script, parts,
-                                                                       part_mib, limit):
+
+@pytest.mark.parametrize(
+    "script, parts, part_mib, limit",
+    [
+        (NUMBERS / "client3.py", 60, 15, NUMBERS_MAX_BYTES),
+        (VIDEO / "client1.py", 20, 60, VIDEO_MAX_BYTES),
+    ],
+)
+def test_a_message_of_many_parts_is_rejected_and_its_memory_given_back(
+    run, context, log_file, script, parts, part_mib, limit
+):
     assert part_mib * 2**20 <= limit  # every part is under the per-part limit: only the count is wrong
     with context.socket(zmq.PUB) as publisher:
         publisher.sndhwm = 0
@@ -156,33 +166,40 @@ def test_a_message_of_many_parts_is_rejected_and_its_memory_given_back(run, cont
         time.sleep(3)  # the measuring window the issue names: memory 3 s later
         after = rss_mb(client.process.pid)
         assert client.interrupt() == 0
-    print(f"{script.parent.name}/{script.name}: {parts} parts of {part_mib} MiB: memory {before:.0f} MB, "
-          f"peak {peak:.0f} MB, 3 s later {after:.0f} MB")
+    print(
+        f"{script.parent.name}/{script.name}: {parts} parts of {part_mib} MiB: memory {before:.0f} MB, "
+        f"peak {peak:.0f} MB, 3 s later {after:.0f} MB"
+    )
     assert after - before < 100
     assert "0.5" not in client.stdout
 
 
 def _peak_mb(pid: int) -> float:
     from pathlib import Path
+
     return int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
 
 
 # -- option values past the limits ---------------------------------------------------------------
 
-@pytest.mark.parametrize("script, args, says", [
-    (NUMBERS / "server.py", ["--seed", "-1"], "--seed"),
-    (NUMBERS / "server.py", ["--interval", "inf"], "--interval"),
-    (NUMBERS / "server.py", ["--interval", "1e10"], "--interval"),
-    (NUMBERS / "server.py", ["--count", "100000000000"], "2,097,152 values (16 MiB) at most"),
-    (NUMBERS / "server.py", ["--messages", "100000000000000000000000"], "--messages"),
-    (NUMBERS / "server.py", ["--lower=-1e308", "--upper", "1e308"], "too large a range"),
-    (VIDEO / "server.py", ["--fps", "1e-10"], "--fps"),
-    (VIDEO / "server.py", ["--width", "100000", "--height", "100000"], "--width"),
-    (VIDEO / "server.py", ["--width", "16000", "--height", "16000"], "64 MiB at most"),
-    (VIDEO / "client1.py", ["--delay", "inf"], "--delay"),
-    (VIDEO / "client2.py", ["--window-position", "100000000000000000000,0"], "--window-position"),
-    (NUMBERS / "client1.py", ["--silence", "1e300"], "--silence"),
-])
+
+@pytest.mark.parametrize(
+    "script, args, says",
+    [
+        (NUMBERS / "server.py", ["--seed", "-1"], "--seed"),
+        (NUMBERS / "server.py", ["--interval", "inf"], "--interval"),
+        (NUMBERS / "server.py", ["--interval", "1e10"], "--interval"),
+        (NUMBERS / "server.py", ["--count", "100000000000"], "2,097,152 values (16 MiB) at most"),
+        (NUMBERS / "server.py", ["--messages", "100000000000000000000000"], "--messages"),
+        (NUMBERS / "server.py", ["--lower=-1e308", "--upper", "1e308"], "too large a range"),
+        (VIDEO / "server.py", ["--fps", "1e-10"], "--fps"),
+        (VIDEO / "server.py", ["--width", "100000", "--height", "100000"], "--width"),
+        (VIDEO / "server.py", ["--width", "16000", "--height", "16000"], "64 MiB at most"),
+        (VIDEO / "client1.py", ["--delay", "inf"], "--delay"),
+        (VIDEO / "client2.py", ["--window-position", "100000000000000000000,0"], "--window-position"),
+        (NUMBERS / "client1.py", ["--silence", "1e300"], "--silence"),
+    ],
+)
 def test_option_values_past_the_limits_are_usage_errors(run, script, args, says):
     process = run(script, *args)
     assert process.wait() == 2

@@ -45,6 +45,7 @@ def keys(tmp_path_factory) -> Path:
     """Two classes' key folders: keys/ for this class, other/ for another."""
     folder = tmp_path_factory.mktemp("keys")
     from pubsub_demo import keys as making
+
     making.generate(folder / "class", 2)
     making.generate(folder / "other", 1)
     making.generate(folder / "class3", 3)  # for the demo's three clients
@@ -62,7 +63,9 @@ def on(network: Network, name: str) -> list[str]:
 
 def teacher_server(run, network: Network, *args: str):
     """The numbers server on the teacher's host, bound to all its addresses; its port."""
-    server = run(NUMBERS / "server.py", "--bind", "tcp://*:*", "--interval", "0.2", *args, prefix=on(network, "teacher"))
+    server = run(
+        NUMBERS / "server.py", "--bind", "tcp://*:*", "--interval", "0.2", *args, prefix=on(network, "teacher")
+    )
     port = server.expect(r"Publishing on tcp://\S+:(\d+)")[1]
     return server, port
 
@@ -77,35 +80,48 @@ def diagnosed(client, pattern: str) -> float:
 def test_a_student_receives_from_the_teachers_machine(run, network):
     server, port = teacher_server(run, network, "--messages", "100")
     teacher = network.hosts["teacher"].address
-    students = [run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", "--messages", "3",
-                    prefix=on(network, name)) for name in ("student1", "student2")]
+    students = [
+        run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", "--messages", "3", prefix=on(network, name))
+        for name in ("student1", "student2")
+    ]
     for student in students:
         assert student.wait() == 0
         assert len(student.stdout) == 18
     server.interrupt()
 
 
-@pytest.mark.parametrize("case", ["no server", "unknown host", "unreachable", "no keys", "another class's keys",
-                                  "pickle server"])
+@pytest.mark.parametrize(
+    "case", ["no server", "unknown host", "unreachable", "no keys", "another class's keys", "pickle server"]
+)
 def test_each_cause_gets_its_own_diagnosis(run, network, keys, case):
     teacher, away = network.hosts["teacher"].address, network.hosts["away"].address
     student_args: list[str] = []
     if case == "no server":
         address, expected = f"tcp://{teacher}:5687", r"nothing listens at tcp://\S+ \(connection refused, or no route"
     elif case == "unknown host":
-        address, expected = "tcp://no-such-host.invalid:5687", r"the host name in tcp://no-such-host.invalid:5687 does not resolve"
+        address, expected = (
+            "tcp://no-such-host.invalid:5687",
+            r"the host name in tcp://no-such-host.invalid:5687 does not resolve",
+        )
     elif case == "unreachable":
-        address, expected = f"tcp://{away}:5687", rf"nothing listens at tcp://{away}:5687 \(connection refused, or no route"
+        address, expected = (
+            f"tcp://{away}:5687",
+            rf"nothing listens at tcp://{away}:5687 \(connection refused, or no route",
+        )
     else:
-        server_args = {"no keys": ["--curve", str(keys / "class" / "server")],
-                       "another class's keys": ["--curve", str(keys / "class" / "server")],
-                       "pickle server": ["--pickle"]}[case]
+        server_args = {
+            "no keys": ["--curve", str(keys / "class" / "server")],
+            "another class's keys": ["--curve", str(keys / "class" / "server")],
+            "pickle server": ["--pickle"],
+        }[case]
         _, port = teacher_server(run, network, *server_args)
         address = f"tcp://{teacher}:{port}"
-        expected = {"no keys": r"requires CURVE keys: start with --curve",
-                    "another class's keys": r"the CURVE handshake with \S+ failed: our key is not on the server's list, "
-                                            r"or the server is not the one our server.key names",
-                    "pickle server": r"receiving messages it cannot read from \S+: received a pickle"}[case]
+        expected = {
+            "no keys": r"requires CURVE keys: start with --curve",
+            "another class's keys": r"the CURVE handshake with \S+ failed: our key is not on the server's list, "
+            r"or the server is not the one our server.key names",
+            "pickle server": r"receiving messages it cannot read from \S+: received a pickle",
+        }[case]
         if case == "another class's keys":
             student_args = ["--curve", str(keys / "other" / "client1")]
         if case == "pickle server":
@@ -120,15 +136,32 @@ def test_each_cause_gets_its_own_diagnosis(run, network, keys, case):
 
 
 def test_the_command_the_teacher_is_shown_works_as_pasted(run, network, keys):
-    server = run(NUMBERS / "server.py", "--share", "--bind", "tcp://127.0.0.1:*", "--interval", "0.2",
-                 "--curve", str(keys / "class" / "server"), prefix=on(network, "teacher"))
+    server = run(
+        NUMBERS / "server.py",
+        "--share",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--interval",
+        "0.2",
+        "--curve",
+        str(keys / "class" / "server"),
+        prefix=on(network, "teacher"),
+    )
     server.expect(r"Publishing on tcp://\S+; this computer's addresses: 10\.213\.47\.1;")
-    command = server.expect(r"^students run: (python random_numbers_transmission/client1\.py --connect \S+ --curve \S+)$")[1]
+    command = server.expect(
+        r"^students run: (python random_numbers_transmission/client1\.py --connect \S+ --curve \S+)$"
+    )[1]
     assert "--connect tcp://10.213.47.1:" in command
     pasted = command.replace("clientN", "client2") + " --messages 2"  # student 2 got the folder client2
     environment = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # `python` is ours
-    student = subprocess.run([*on(network, "student2"), "bash", "-c", pasted], cwd=ROOT, env=environment,
-                             capture_output=True, text=True, timeout=TIMEOUT)
+    student = subprocess.run(
+        [*on(network, "student2"), "bash", "-c", pasted],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert student.returncode == 0, student.stderr
     assert len(student.stdout.split()) == 6  # 2 arrays, 3 values of each
     server.expect(rf"^client2 \({network.hosts['student2'].address}\) joined \(1 connected\)$")
@@ -145,8 +178,10 @@ def test_a_loopback_server_says_only_this_computer_can_connect(run):
 def test_the_teacher_sees_students_join_and_leave_even_without_a_goodbye(run, network):
     server, port = teacher_server(run, network)
     teacher = network.hosts["teacher"].address
-    students = {name: run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, name))
-                for name in ("student1", "student2")}
+    students = {
+        name: run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, name))
+        for name in ("student1", "student2")
+    }
     addresses = {network.hosts[name].address for name in students}
     joined = {server.expect(r"^client (\S+) joined \((\d) connected\)$")[1] for _ in students}
     assert joined == addresses
@@ -169,17 +204,38 @@ def test_the_teacher_sees_who_was_refused(run, network, keys):
     server, port = teacher_server(run, network, "--curve", str(keys / "class" / "server"))
     teacher = network.hosts["teacher"].address
     student = network.hosts["student1"].address
-    unlisted = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}",
-                   "--curve", str(keys / "unlisted"), prefix=on(network, "student1"))
+    unlisted = run(
+        NUMBERS / "client1.py",
+        "--connect",
+        f"tcp://{teacher}:{port}",
+        "--curve",
+        str(keys / "unlisted"),
+        prefix=on(network, "student1"),
+    )
     server.expect(rf"refused {student}: key not authorized", stream="stderr")
-    stranger = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}",
-                   "--curve", str(keys / "other" / "client1"), prefix=on(network, "student3"))
-    server.expect(rf"refused ({network.hosts['student3'].address}|a client): its handshake failed "
-                  r"\(does it hold another server's key\?\)", stream="stderr")
+    stranger = run(
+        NUMBERS / "client1.py",
+        "--connect",
+        f"tcp://{teacher}:{port}",
+        "--curve",
+        str(keys / "other" / "client1"),
+        prefix=on(network, "student3"),
+    )
+    server.expect(
+        rf"refused ({network.hosts['student3'].address}|a client): its handshake failed "
+        r"\(does it hold another server's key\?\)",
+        stream="stderr",
+    )
     keyless = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, "student1"))
     server.expect(rf"refused {network.hosts['student1'].address}: it has no CURVE keys", stream="stderr")
-    member = run(NUMBERS / "client1.py", "--connect", f"tcp://{teacher}:{port}",
-                 "--curve", str(keys / "class" / "client1"), prefix=on(network, "student1"))
+    member = run(
+        NUMBERS / "client1.py",
+        "--connect",
+        f"tcp://{teacher}:{port}",
+        "--curve",
+        str(keys / "class" / "client1"),
+        prefix=on(network, "student1"),
+    )
     server.expect(rf"^client1 \({network.hosts['student1'].address}\) joined \(1 connected\)$")
     member.expect(r"^\d")
     for script in (unlisted, stranger, keyless, member, server):
@@ -191,12 +247,30 @@ def test_the_demo_passes_on_what_a_class_needs(run, keys):
     with socket.socket() as probe:  # a port the system picks (the demo needs one its clients can name)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    demo = run(ROOT / "demo.py", "video", "--no-window", "--share", "--address", f"tcp://127.0.0.1:{port}",
-               "--curve", str(keys / "class3"), "--width", "160", "--height", "90", "--jpeg", "80", "--fps", "10",
-               log=False)
+    demo = run(
+        ROOT / "demo.py",
+        "video",
+        "--no-window",
+        "--share",
+        "--address",
+        f"tcp://127.0.0.1:{port}",
+        "--curve",
+        str(keys / "class3"),
+        "--width",
+        "160",
+        "--height",
+        "90",
+        "--jpeg",
+        "80",
+        "--fps",
+        "10",
+        log=False,
+    )
     demo.expect(rf"^server\s*\| Publishing on tcp://\S+:{port} at 10 frames/s; this computer's addresses: ")
-    demo.expect(rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://\S+:{port} "
-                rf"--curve {keys / 'class3'}/clientN$")
+    demo.expect(
+        rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://\S+:{port} "
+        rf"--curve {keys / 'class3'}/clientN$"
+    )
     for client in ("client1", "client2"):
         demo.expect(rf"^{client}\s*\| Client \d: \d+\.\d frames/s")
     assert demo.interrupt() == 0

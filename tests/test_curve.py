@@ -24,18 +24,30 @@ def keys(tmp_path_factory) -> Path:
     """Two key folders made by the README's command: ours, and a stranger's."""
     base = tmp_path_factory.mktemp("keys")
     for name in ("ours", "stranger"):
-        subprocess.run([sys.executable, "-m", "pubsub_demo.keys", "generate", str(base / name), "--clients", "2"],
-                       check=True, timeout=TIMEOUT, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "pubsub_demo.keys", "generate", str(base / name), "--clients", "2"],
+            check=True,
+            timeout=TIMEOUT,
+            capture_output=True,
+            cwd=ROOT,
+        )
     return base
 
 
 def test_generate_makes_a_folder_for_the_server_and_each_client(keys):
     ours = keys / "ours"
     assert sorted(path.relative_to(ours).as_posix() for path in ours.rglob("*.key*")) == [
-        "client1/client.key", "client1/client.key_secret", "client1/server.key",
-        "client2/client.key", "client2/client.key_secret", "client2/server.key",
-        "server/authorized/client1.key", "server/authorized/client2.key",
-        "server/server.key", "server/server.key_secret"]
+        "client1/client.key",
+        "client1/client.key_secret",
+        "client1/server.key",
+        "client2/client.key",
+        "client2/client.key_secret",
+        "client2/server.key",
+        "server/authorized/client1.key",
+        "server/authorized/client2.key",
+        "server/server.key",
+        "server/server.key_secret",
+    ]
     assert (ours / "client1" / "server.key").read_bytes() == (ours / "server" / "server.key").read_bytes()
 
 
@@ -51,14 +63,15 @@ def test_only_the_authorized_client_receives(run, keys):
             (doubting / name).write_bytes((keys / "ours" / "client2" / name).read_bytes())
         (doubting / "server.key").write_bytes((keys / "stranger" / "server" / "server.key").read_bytes())
     mistrusting = run(NUMBERS / "client3.py", "--connect", address, "--curve", str(doubting))
-    authorized = run(NUMBERS / "client3.py", "--connect", address, "--curve", str(keys / "ours" / "client1"),
-                     "--messages", "20")
+    authorized = run(
+        NUMBERS / "client3.py", "--connect", address, "--curve", str(keys / "ours" / "client1"), "--messages", "20"
+    )
     assert authorized.wait() == 0  # 20 arrays: the others had all that time to receive something
     server.interrupt()
     arrays = sent_arrays(server)
     values = printed_values(authorized)
     first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
-    assert values == [value for array in arrays[first:first + 20] for value in array]
+    assert values == [value for array in arrays[first : first + 20] for value in array]
     for outsider in (plain, stranger, mistrusting):
         assert outsider.process.poll() is None and outsider.stdout == []
         assert outsider.interrupt() == 0
@@ -81,19 +94,25 @@ def test_a_client_without_keys_is_told_first_that_the_server_requires_them(run, 
     server, address = start_server(run, "--curve", str(keys / "ours" / "server"))
     clients = [run(NUMBERS / "client2.py", "--connect", address) for _ in range(5)]
     said = [first_diagnosis(client) for client in clients]
-    print(f"the keyless clients were told after {', '.join(f'{took:.2f}' for _, took in said)} s: "
-          f"{sorted(set(line for line, _ in said))}")
+    print(
+        f"the keyless clients were told after {', '.join(f'{took:.2f}' for _, took in said)} s: "
+        f"{sorted(set(line for line, _ in said))}"
+    )
     for line, _ in said:
-        assert line == (f"client2.py: the server at {address} requires CURVE keys: start with --curve KEYDIR "
-                        "(ask the teacher for your key folder)")
+        assert line == (
+            f"client2.py: the server at {address} requires CURVE keys: start with --curve KEYDIR "
+            "(ask the teacher for your key folder)"
+        )
     server.expect(r"^server\.py: refused 127\.0\.0\.1: it has no CURVE keys$", stream="stderr")
     for client in clients:
         assert client.interrupt() == 0
         assert client.stdout == [] and not [line for line in client.stderr if "not a ZeroMQ server" in line]
     assert server.interrupt() == 0
     print(f"the server said: {refusals(server)}")
-    assert set(refusals(server)) <= {"server.py: refused 127.0.0.1: it has no CURVE keys",
-                                     "server.py: refused a client: it has no CURVE keys"}
+    assert set(refusals(server)) <= {
+        "server.py: refused 127.0.0.1: it has no CURVE keys",
+        "server.py: refused a client: it has no CURVE keys",
+    }
 
 
 def test_a_client_with_another_class_keys_is_told_its_handshake_failed(run, keys, log_file):
@@ -101,10 +120,15 @@ def test_a_client_with_another_class_keys_is_told_its_handshake_failed(run, keys
     stranger = run(NUMBERS / "client2.py", "--connect", address, "--curve", str(keys / "stranger" / "client1"))
     line, took = first_diagnosis(stranger)
     print(f"the client with another class's keys was told after {took:.2f} s: {line}")
-    assert line == (f"client2.py: the CURVE handshake with {address} failed: our key is not on the server's list, "
-                    "or the server is not the one our server.key names")
-    server.expect(r"^server\.py: refused (127\.0\.0\.1|a client): its handshake failed "
-                  r"\(does it hold another server's key\?\)$", stream="stderr")
+    assert line == (
+        f"client2.py: the CURVE handshake with {address} failed: our key is not on the server's list, "
+        "or the server is not the one our server.key names"
+    )
+    server.expect(
+        r"^server\.py: refused (127\.0\.0\.1|a client): its handshake failed "
+        r"\(does it hold another server's key\?\)$",
+        stream="stderr",
+    )
     assert stranger.interrupt() == 0 and server.interrupt() == 0
     assert stranger.stdout == [] and len(stranger.stderr) == 2
     # The client's own look at what listens (diagnosis.greeting) hangs up during the handshake: logged only.
@@ -188,14 +212,40 @@ def test_a_server_with_no_authorized_clients_refuses_to_start(run, keys, tmp_pat
 
 
 def test_video_with_curve(run, keys):
-    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "160", "--height", "90",
-                 "--curve", str(keys / "ours" / "server"))
+    server = run(
+        VIDEO / "server.py",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--no-window",
+        "--width",
+        "160",
+        "--height",
+        "90",
+        "--curve",
+        str(keys / "ours" / "server"),
+    )
     address = server.expect(r"Publishing on (\S+) ")[1]
-    stranger = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames",
-                   "--curve", str(keys / "stranger" / "client1"))
+    stranger = run(
+        VIDEO / "client2.py",
+        "--connect",
+        address,
+        "--no-window",
+        "--print-frames",
+        "--curve",
+        str(keys / "stranger" / "client1"),
+    )
     keyless = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames")
-    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "10",
-                 "--curve", str(keys / "ours" / "client2"))
+    client = run(
+        VIDEO / "client1.py",
+        "--connect",
+        address,
+        "--no-window",
+        "--print-frames",
+        "--frames",
+        "10",
+        "--curve",
+        str(keys / "ours" / "client2"),
+    )
     assert client.wait() == 0
     assert len([line for line in client.stdout if line.startswith("frame ")]) == 10
     assert re.fullmatch(r"client2\.py: the CURVE handshake with \S+ failed: .*", first_diagnosis(stranger)[0])

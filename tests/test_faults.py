@@ -3,6 +3,10 @@ oversized and fuzzed messages."""
 
 from __future__ import annotations
 
+from pubsub_demo import wire, zmtp
+from pubsub_demo.receiving import NUMBERS_MAX_BYTES, numbers_only
+from pubsub_demo.wire import WireError
+
 import os
 import random
 import re
@@ -10,21 +14,19 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
 import zmq
 import zmq.auth
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
-from pubsub_demo import wire, zmtp
-from pubsub_demo.receiving import NUMBERS_MAX_BYTES, numbers_only
-from pubsub_demo.wire import WireError
 from test_logs import logged
-from test_numbers import send_until_printed, sent_arrays, printed_values
+from test_numbers import printed_values, send_until_printed, sent_arrays
 
 
 def cpu_seconds(pid: int) -> float:
@@ -76,10 +78,14 @@ def answer_like_a_web_server(connection: socket.socket) -> None:
     """What nginx does with bytes that are not HTTP: its page for 400 Bad Request, and close."""
     connection.settimeout(TIMEOUT)
     connection.recv(1024)
-    page = (b"<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
-            b"<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-    connection.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
-                       b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page))
+    page = (
+        b"<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
+        b"<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
+    connection.sendall(
+        b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page)
+    )
 
 
 def stay_silent(connection: socket.socket) -> None:
@@ -110,13 +116,13 @@ def test_a_client_at_a_program_that_is_not_zeromq_is_told_so_and_stays_told(run,
     key_args: list[str] = []
     if keys:
         from pubsub_demo import keys as making
+
         making.generate(tmp_path / "keys", 1)
         key_args = ["--curve", str(tmp_path / "keys" / "client1")]
     client = run(NUMBERS / "client2.py", "--connect", listener.address, "--silence", "1", *key_args)
     client.expect(r"connecting to ", stream="stderr")
     started = time.monotonic()
-    told = (f"client2.py: something at {listener.address} answers, but it is not a ZeroMQ server: "
-            "is the port right?")
+    told = f"client2.py: something at {listener.address} answers, but it is not a ZeroMQ server: is the port right?"
     client.expect(f"^{re.escape(told)}$", stream="stderr", timeout=DIAGNOSIS_TIME)
     took = time.monotonic() - started
     time.sleep(2.5)  # a measuring window: over two --silence periods, nothing else may be said
@@ -129,6 +135,7 @@ def test_a_client_at_a_program_that_is_not_zeromq_is_told_so_and_stays_told(run,
 
 def test_greeting_tells_zeromq_servers_and_their_security_from_other_programs(context, not_zeromq, tmp_path):
     from pubsub_demo import keys as making
+
     making.generate(tmp_path / "keys", 1)
     plain, curve, over_ipc = context.socket(zmq.PUB), context.socket(zmq.PUB), context.socket(zmq.PUB)
     public, secret = zmq.auth.load_certificate(tmp_path / "keys" / "server" / "server.key_secret")
@@ -163,7 +170,7 @@ def test_clients_resume_after_the_server_is_killed_and_restarted(run, log_file):
     port = address.rsplit(":", 1)[1]
     restarted = run(NUMBERS / "server.py", "--bind", f"tcp://127.0.0.1:{port}", "--interval", "0.05", "--seed", "5")
     started = time.monotonic()
-    first_new = restarted.expect(r"^sent #0: \[([\d.]+),")  # the new server's arrays...
+    restarted.expect(r"^sent #0: \[([\d.]+),")  # the new server's arrays...
     numbers.expect("data flows again", stream="stderr")
     numbers.expect(r"^\d")
     print(f"numbers client resumed {time.monotonic() - started:.2f} s after the restart")
@@ -233,14 +240,24 @@ def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
     for client in clients:
         values = printed_values(client)
         first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
-        assert values == [value for array in arrays[first:first + 30] for value in array]
+        assert values == [value for array in arrays[first : first + 30] for value in array]
         first_seen.append(first)
     print(f"50 clients: first arrays {min(first_seen)}..{max(first_seen)} of {len(arrays)} sent")
 
 
 def test_a_stopped_video_client_slows_no_one_and_costs_little_memory(run):
-    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "1280",
-                 "--height", "720", "--fps", "30")
+    server = run(
+        VIDEO / "server.py",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--no-window",
+        "--width",
+        "1280",
+        "--height",
+        "720",
+        "--fps",
+        "30",
+    )
     address = server.expect(r"Publishing on (\S+) ")[1]
     stopped = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames")
     stopped.expect(r"^frame \d")
@@ -252,7 +269,10 @@ def test_a_stopped_video_client_slows_no_one_and_costs_little_memory(run):
     server_after = rss_mb(server.process.pid)
     stopped.process.send_signal(signal.SIGCONT)
     gaps = sum(later - earlier - 1 for earlier, later in zip(seqs, seqs[1:]))
-    print(f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; server memory {server_before:.0f} -> {server_after:.0f} MB")
+    print(
+        f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; "
+        f"server memory {server_before:.0f} -> {server_after:.0f} MB"
+    )
     assert gaps <= 3
     assert server_after - server_before < 50
     assert rss_mb(stopped.process.pid) < 150
@@ -274,6 +294,7 @@ def test_an_oversized_message_drops_that_connection_not_the_client(run, context,
 
 # -- fuzzing -------------------------------------------------------------------------------------
 
+
 def _good_message(rng: random.Random) -> list[bytes]:
     dtype = rng.choice(list(wire.DTYPES.values()))
     shape = tuple(rng.randint(0, 5) for _ in range(rng.randint(0, 3)))
@@ -288,9 +309,9 @@ def _mutate(rng: random.Random, parts: list[bytes]) -> list[bytes]:
         if action == 0 and part:
             part[rng.randrange(len(part))] = rng.randrange(256)
         elif action == 1 and part:
-            del part[rng.randrange(len(part)):]
+            del part[rng.randrange(len(part)) :]
         elif action == 2:
-            part[rng.randint(0, len(part)):rng.randint(0, len(part))] = rng.randbytes(rng.randint(1, 16))
+            part[rng.randint(0, len(part)) : rng.randint(0, len(part))] = rng.randbytes(rng.randint(1, 16))
         elif len(parts) < 4:
             parts.append(bytearray(rng.randbytes(rng.randint(0, 48))))
     return [bytes(part) for part in parts]
@@ -324,6 +345,7 @@ def check_decode(parts: list[bytes]) -> None:
 def no_unpickling(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("something was unpickled")
+
     monkeypatch.setattr(wire.pickle, "loads", refuse)
 
 
@@ -334,8 +356,14 @@ def test_decode_survives_arbitrary_messages(no_unpickling, parts):
 
 
 @settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255), st.integers(0, 255),
-       st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4), st.binary(max_size=64))
+@given(
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4),
+    st.binary(max_size=64),
+)
 def test_decode_survives_any_header_fields(no_unpickling, version, encoding, code, ndim, shape, payload):
     header = wire.HEADER.pack(wire.MAGIC, version, encoding, code, ndim, 0, 0.0, *shape)
     check_decode([header + payload])

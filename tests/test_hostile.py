@@ -11,7 +11,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -74,7 +74,9 @@ class PeakMemory:
         return self.peak
 
 
-def flood(port: int, batch: Callable[[], bytes], *, minor: int, seconds: float, give_up: Callable[[], bool]) -> tuple[int, int]:
+def flood(
+    port: int, batch: Callable[[], bytes], *, minor: int, seconds: float, give_up: Callable[[], bool]
+) -> tuple[int, int]:
     """Send batches to the server for `seconds`, connecting again whenever it cuts us off.
     Returns (batches sent in full, connections made). Stops early if `give_up()` says so."""
     sent = connections = 0
@@ -116,15 +118,18 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     before = rss_mb(pid)
     memory = PeakMemory(pid)
     lines_before, started = len(client.stdout), time.monotonic()
-    sent, connections = flood(port, batch, minor=minor, seconds=SECONDS,
-                              give_up=lambda: memory.peak - before > 100)  # failing anyway: spare the machine
+    sent, connections = flood(
+        port, batch, minor=minor, seconds=SECONDS, give_up=lambda: memory.peak - before > 100
+    )  # failing anyway: spare the machine
     elapsed = time.monotonic() - started
     rate = (len(client.stdout) - lines_before) / elapsed
     time.sleep(0.5)  # a measuring window: what the server holds once the attacker has gone
     peak, after = memory.stop(), rss_mb(pid)
-    print(f"{attack}: {sent * per_batch} subscriptions sent over {connections} connections in {elapsed:.1f} s; "
-          f"server memory {before:.0f} MB before, {peak:.0f} MB at most, {after:.0f} MB after; "
-          f"client got {rate / per_second:.0%} of the normal rate")
+    print(
+        f"{attack}: {sent * per_batch} subscriptions sent over {connections} connections in {elapsed:.1f} s; "
+        f"server memory {before:.0f} MB before, {peak:.0f} MB at most, {after:.0f} MB after; "
+        f"client got {rate / per_second:.0%} of the normal rate"
+    )
     assert peak - before < 50 and after - before < 50
     assert rate > 0.75 * per_second
     assert server.interrupt() == 0  # Ctrl+C still stops it at once
@@ -142,8 +147,18 @@ def test_a_hostile_subscriber_costs_the_numbers_server_little_and_slows_no_one(r
 
 @pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "100-byte subscriptions"])
 def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
-    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "160",
-                 "--height", "90", "--fps", "30")
+    server = run(
+        VIDEO / "server.py",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--no-window",
+        "--width",
+        "160",
+        "--height",
+        "90",
+        "--fps",
+        "30",
+    )
     address = server.expect(r"Publishing on (\S+) ")[1]
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
     attack_and_measure(server, int(address.rsplit(":", 1)[1]), client, attack, per_second=30)

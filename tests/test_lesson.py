@@ -11,6 +11,9 @@ on. Every ```text line the lesson quotes must be printed by one of the experimen
 
 from __future__ import annotations
 
+from pubsub_demo import options, wire
+from pubsub_demo.pattern import PATTERN_SIZE, pattern_number
+
 import re
 import shlex
 import signal
@@ -26,14 +29,14 @@ import pytest
 import zmq
 
 from conftest import ROOT, TIMEOUT, Script
-from pubsub_demo import options, wire
-from pubsub_demo.pattern import PATTERN_SIZE, pattern_number
 
 LESSON = ROOT / "docs" / "lesson.md"
 LESSON_RU = ROOT / "docs" / "lesson.ru.md"
 FENCE = re.compile(r"^```(sh|text)\n(.*?)\n```$", re.S | re.M)
 VIDEO_STATS = re.compile(r"^(Client \d): ([\d.]+) frames/s, ([\d.]+) MB/s, latency ([\d.]+) ms, dropped (\d+)$")
-RELAY_STATS = re.compile(r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$")
+RELAY_STATS = re.compile(
+    r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$"
+)
 ARRAY = re.compile(r"^sent #(\d+): \[(.*)\]$")
 # Which values of each array a numbers client prints.
 SELECT = {"client1.py": slice(0, None, 2), "client2.py": slice(1, None, 2), "client3.py": slice(None)}
@@ -60,7 +63,7 @@ def blocks(number: int) -> list[Block]:
     for match in FENCE.finditer(body):
         if match[1] != "sh":
             continue
-        before = body[:match.start()].rstrip().rsplit("\n\n", 1)[-1]
+        before = body[: match.start()].rstrip().rsplit("\n\n", 1)[-1]
         terminals = re.findall(r"Terminal (\d+)", before)
         assert terminals, f"experiment {number}: no terminal named before the block {match[2]!r}"
         found.append(Block(int(terminals[-1]), match[2].splitlines()))
@@ -102,12 +105,16 @@ class Lesson:
             args.append("--no-window")
         bind_default = None
         if name == "server.py" or name == "relay.py":
-            bind_default = {"random_numbers_transmission": options.NUMBERS_ADDRESS,
-                            "video_transmission": options.VIDEO_ADDRESS}.get(path.parent.name, options.RELAY_ADDRESS)
+            bind_default = {
+                "random_numbers_transmission": options.NUMBERS_ADDRESS,
+                "video_transmission": options.VIDEO_ADDRESS,
+            }.get(path.parent.name, options.RELAY_ADDRESS)
             assert "--bind" not in args
             args += ["--bind", self.addresses.get(bind_default, "tcp://127.0.0.1:*")]
         if name.startswith("client") or name == "relay.py":
-            connect_default = options.NUMBERS_ADDRESS if path.parent.name == "random_numbers_transmission" else options.VIDEO_ADDRESS
+            connect_default = (
+                options.NUMBERS_ADDRESS if path.parent.name == "random_numbers_transmission" else options.VIDEO_ADDRESS
+            )
             if "--connect" in args:
                 at = args.index("--connect") + 1
                 args[at] = self.addresses[args[at]]
@@ -144,8 +151,10 @@ class Lesson:
             if piece in self.addresses:
                 regex += re.escape(self.addresses[piece])
             else:
-                regex += "".join(re.escape(text) if k % 2 == 0 else r"\d+(?:\.\d+)?"
-                                 for k, text in enumerate(re.split(r"(\d+(?:\.\d+)?)", piece)))
+                regex += "".join(
+                    re.escape(text) if k % 2 == 0 else r"\d+(?:\.\d+)?"
+                    for k, text in enumerate(re.split(r"(\d+(?:\.\d+)?)", piece))
+                )
         return regex
 
 
@@ -167,12 +176,12 @@ def received(lines: list[str], arrays: list[list[float]], name: str) -> list[int
     whole = len(values) - len(values) % width
     numbers = []
     for start in range(0, whole, width):
-        chunk = values[start:start + width]
+        chunk = values[start : start + width]
         numbers.append(next(k for k, array in enumerate(arrays) if array[select] == chunk))
     # The Ctrl+C that ended the client may come between the lines of its last array (a value a
     # line): what it printed of it must still begin one of the arrays sent.
     cut = values[whole:]
-    assert not cut or any(array[select][:len(cut)] == cut for array in arrays), values
+    assert not cut or any(array[select][: len(cut)] == cut for array in arrays), values
     return numbers
 
 
@@ -223,11 +232,15 @@ def test_1_the_slow_joiner(lesson, tmp_path: Path):
     for client in (*early, late):
         assert client.interrupt() == 0
     arrays = sent(server)
-    numbers = {name: received(client.stdout, arrays, name)
-               for name, client in zip(("client1.py", "client2.py", "client3.py"), (*early, late))}
+    numbers = {
+        name: received(client.stdout, arrays, name)
+        for name, client in zip(("client1.py", "client2.py", "client3.py"), (*early, late))
+    }
     print(f"\nslow joiner: server sent #0-#{len(arrays) - 1}; arrays printed: {numbers}")
     joined = [line for line in server.stdout if "joined" in line]
-    assert server.stdout.index(joined[0]) > next(k for k, line in enumerate(server.stdout) if line.startswith("sent #0:"))
+    assert server.stdout.index(joined[0]) > next(
+        k for k, line in enumerate(server.stdout) if line.startswith("sent #0:")
+    )
     for name in ("client1.py", "client2.py"):
         assert numbers[name][0] == 1  # no one got #0...
         assert consecutive(numbers[name])  # ...and from #1 on, every array
@@ -252,8 +265,12 @@ def test_2_a_slow_client_skips_frames_and_is_never_behind_unlike_the_original_wa
         assert script.interrupt() == 0
     print()
     for name, stats in lines.items():
-        print(f"{name}: " + "; ".join(f"{fps} frames/s, latency {latency} ms, dropped {dropped}"
-                                      for fps, _, latency, dropped in stats))
+        print(
+            f"{name}: "
+            + "; ".join(
+                f"{fps} frames/s, latency {latency} ms, dropped {dropped}" for fps, _, latency, dropped in stats
+            )
+        )
     fast = [(float(fps), float(latency), int(dropped)) for fps, _, latency, dropped in lines["Client 1"]]
     slow_stats = [(float(fps), float(latency), int(dropped)) for fps, _, latency, dropped in lines["Client 2"]]
     assert statistics.median(fps for fps, _, _ in fast) >= 25  # Client 1 keeps the server's 30 frames/s
@@ -268,8 +285,12 @@ def test_2_a_slow_client_skips_frames_and_is_never_behind_unlike_the_original_wa
     assert benchmark.wait(120) == 0
     report = "\n".join(benchmark.stdout)
     print(report)
-    original = re.search(r"original way: showing a frame ([\d.]+) s old \((\d+) frames behind\); client memory peak (\d+) MB", report)
-    ours = re.search(r"our scripts: +showing a frame (\d+) ms old \(([\d.]+) frames behind\); client memory peak (\d+) MB", report)
+    original = re.search(
+        r"original way: showing a frame ([\d.]+) s old \((\d+) frames behind\); client memory peak (\d+) MB", report
+    )
+    ours = re.search(
+        r"our scripts: +showing a frame (\d+) ms old \(([\d.]+) frames behind\); client memory peak (\d+) MB", report
+    )
     assert float(original[1]) >= 1.5  # after 3 s of 2 frames/s against 30
     assert int(ours[1]) < 200
     assert int(original[3]) > 2 * int(ours[3])
@@ -301,8 +322,10 @@ def test_3_clients_get_data_again_from_a_restarted_server_without_restarting(les
     assert restarted.wait() == 0
     client.expect(values_of(sent(restarted), 2, "client3.py"))
     assert client.interrupt() == 0
-    print(f"\nclient said nothing listens {said:.2f} s after the server stopped, used {1000 * cpu:.0f} ms of CPU "
-          f"in 1 s of waiting, and was back {reconnect:.2f} s after the restart")
+    print(
+        f"\nclient said nothing listens {said:.2f} s after the server stopped, used {1000 * cpu:.0f} ms of CPU "
+        f"in 1 s of waiting, and was back {reconnect:.2f} s after the restart"
+    )
     assert said < 2 and cpu < 0.1 and reconnect < 1
     assert received(client.stdout[before:], sent(restarted), "client3.py") == [1, 2]  # its #0 went to no one
     lesson.check_quoted(3)
@@ -341,15 +364,19 @@ def test_5_curve_lets_in_the_student_with_a_key_and_tells_the_one_without(lesson
     server = lesson.start(server_block)
     assert lesson.printed[0].startswith("Keys in keys: ")
     assert sorted(path.name for path in (tmp_path / "keys").iterdir()) == ["client1", "client2", "server"]
-    assert sorted(path.name for path in (tmp_path / "keys" / "server" / "authorized").iterdir()) == ["client1.key", "client2.key"]
+    assert sorted(path.name for path in (tmp_path / "keys" / "server" / "authorized").iterdir()) == [
+        "client1.key",
+        "client2.key",
+    ]
     student = lesson.start(student_block)
     server.expect(r"^client1 \(127\.0\.0\.1\) joined \(1 connected\)$")
     wait_for_arrays(student, "client1.py", 1)
 
     keyless = lesson.start(keyless_block)
     started = time.monotonic()
-    keyless.expect(r"requires CURVE keys: start with --curve KEYDIR \(ask the teacher for your key folder\)$",
-                   stream="stderr")
+    keyless.expect(
+        r"requires CURVE keys: start with --curve KEYDIR \(ask the teacher for your key folder\)$", stream="stderr"
+    )
     told = time.monotonic() - started
     assert "requires CURVE keys" in keyless.stderr[1]  # the first thing it says after `connecting to`
     server.expect(r"^server\.py: refused (127\.0\.0\.1|a client): it has no CURVE keys$", stream="stderr")
@@ -359,8 +386,10 @@ def test_5_curve_lets_in_the_student_with_a_key_and_tells_the_one_without(lesson
     wait_for_arrays(keyed, "client2.py", 1)
     for script in (student, keyed, server):
         assert script.interrupt() == 0
-    print(f"\nthe keyless student was told {told:.2f} s after it started; it said: {keyless.stderr[1:]}; "
-          f"the server said: {[line for line in server.stderr if 'refused' in line]}")
+    print(
+        f"\nthe keyless student was told {told:.2f} s after it started; it said: {keyless.stderr[1:]}; "
+        f"the server said: {[line for line in server.stderr if 'refused' in line]}"
+    )
     assert keyless.stdout == []  # not one number
     arrays = sent(server)
     for client, name in ((student, "client1.py"), (keyed, "client2.py")):
@@ -375,8 +404,9 @@ def test_6_clients_of_a_relay_get_the_server_s_frames_and_the_server_sends_one_c
     clients = [lesson.start(client1_block), lesson.start(client2_block)]
     relay.expect(r"^client 127\.0\.0\.1 joined \(2 connected\)$")
     relay_lines = [RELAY_STATS.match(relay.expect(r"^Relay: 2 clients;").string).groups() for _ in range(3)][1:]
-    client_lines = [[VIDEO_STATS.match(client.expect(r"^Client \d: ").string).groups() for _ in range(3)][1:]
-                    for client in clients]
+    client_lines = [
+        [VIDEO_STATS.match(client.expect(r"^Client \d: ").string).groups() for _ in range(3)][1:] for client in clients
+    ]
     server_lines = [line for line in server.stdout if line.startswith("Server: ")]
 
     # And what a client of the relay receives is the server's test pattern, frame for frame.

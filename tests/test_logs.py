@@ -3,6 +3,8 @@ messages, a full disk, a FIFO that nothing reads or whose reader stops reading."
 
 from __future__ import annotations
 
+from pubsub_demo import wire
+
 import os
 import re
 import time
@@ -13,7 +15,6 @@ import pytest
 import zmq
 
 from conftest import NUMBERS
-from pubsub_demo import wire
 from test_numbers import LOG_LINE, bad_header, send_until_printed
 
 FLOOD_RATE = 10_000  # bad messages a second
@@ -59,8 +60,12 @@ def test_a_flood_of_bad_messages_leaves_a_short_log(run, context, log_file):
         assert client.interrupt() == 0  # writes the counts still held back
     log = log_file.read_text()
     lines = log.splitlines()
-    print(f"flood of {len(flood):,} bad messages in {sent_for:.1f} s: log of {len(log.encode()):,} bytes, "
-          f"{len(lines)} lines:", *lines[:20], sep="\n  ")
+    print(
+        f"flood of {len(flood):,} bad messages in {sent_for:.1f} s: log of {len(log.encode()):,} bytes, "
+        f"{len(lines)} lines:",
+        *lines[:20],
+        sep="\n  ",
+    )
     assert len(log.encode()) < 100_000
     assert all(LOG_LINE.match(line) for line in lines)
     assert sum(bool(COUNT_LINE.search(line)) for line in lines) >= 3  # one for each kind
@@ -75,7 +80,9 @@ def _unwritable_log_lines(script) -> list[str]:
 def test_a_full_disk_is_said_once_and_the_client_goes_on(run, context):
     with context.socket(zmq.PUB) as publisher:
         port = publisher.bind_to_random_port("tcp://127.0.0.1")
-        client = run(NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{port}", "--log-file", "/dev/full", log=False)
+        client = run(
+            NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{port}", "--log-file", "/dev/full", log=False
+        )
         send_until_printed(publisher, client, np.array([0.5]))
         for parts in bad_messages(np.random.default_rng(4), 30):  # three kinds: three lines to log
             publisher.send_multipart(parts)
@@ -83,8 +90,9 @@ def test_a_full_disk_is_said_once_and_the_client_goes_on(run, context):
         client.expect(r"^2\.5$")
         assert client.interrupt() == 0
     print("client's stderr:", *client.stderr, sep="\n  ")
-    assert _unwritable_log_lines(client) == ["client3.py: cannot write the log file /dev/full: "
-                                             "No space left on device; going on without it"]
+    assert _unwritable_log_lines(client) == [
+        "client3.py: cannot write the log file /dev/full: No space left on device; going on without it"
+    ]
     assert not any("Logging error" in line or "Traceback" in line for line in client.stderr)
 
 
@@ -96,7 +104,9 @@ def fifo(tmp_path: Path) -> Path:
 
 
 def test_a_fifo_that_nothing_reads_does_not_hang_a_script(run, fifo):
-    server = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--interval", "0.05", "--log-file", str(fifo), log=False)
+    server = run(
+        NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--interval", "0.05", "--log-file", str(fifo), log=False
+    )
     address = server.expect(r"Publishing on (\S+);")[1]  # it runs
     client = run(NUMBERS / "client3.py", "--connect", address, "--log-file", str(fifo), log=False)
     client.expect(r"^-?\d")  # it runs, and prints what the server sends
@@ -104,7 +114,8 @@ def test_a_fifo_that_nothing_reads_does_not_hang_a_script(run, fifo):
     for script in (server, client):
         assert _unwritable_log_lines(script) == [
             f"{Path(script.command[1]).name}: cannot write the log file {fifo}: "
-            "it is a FIFO that nothing reads; going on without a log"]
+            "it is a FIFO that nothing reads; going on without a log"
+        ]
 
 
 @pytest.fixture
@@ -125,17 +136,22 @@ def stalled_fifo(fifo: Path):
 def test_a_fifo_whose_reader_stops_reading_never_blocks_a_script(run, context, stalled_fifo):
     with context.socket(zmq.PUB) as publisher:
         port = publisher.bind_to_random_port("tcp://127.0.0.1")
-        client = run(NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{port}", "--log-file", str(stalled_fifo), log=False)
+        client = run(
+            NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{port}", "--log-file", str(stalled_fifo), log=False
+        )
         send_until_printed(publisher, client, np.array([0.5]))
         publisher.send_multipart([b"short"])  # a line to log
         publisher.send_multipart(wire.encode(np.array([2.5])))
         client.expect(r"^2\.5$")
         # A server that must log an error on its way out: its port is in use.
-        server = run(NUMBERS / "server.py", "--bind", f"tcp://127.0.0.1:{port}", "--log-file", str(stalled_fifo), log=False)
+        server = run(
+            NUMBERS / "server.py", "--bind", f"tcp://127.0.0.1:{port}", "--log-file", str(stalled_fifo), log=False
+        )
         assert server.wait() == 1
         assert client.interrupt() == 0
     for script in (client, server):
         print(f"{Path(script.command[1]).name}'s stderr:", *script.stderr, sep="\n  ")
         assert _unwritable_log_lines(script) == [
             f"{Path(script.command[1]).name}: cannot write the log file {stalled_fifo}: "
-            "its reader does not keep up; going on without it"]
+            "its reader does not keep up; going on without it"
+        ]

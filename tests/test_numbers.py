@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pubsub_demo import wire
+
 import pickle
 import re
 import signal
@@ -14,7 +16,6 @@ import pytest
 import zmq
 
 from conftest import NUMBERS, ROOT, TIMEOUT, start_server
-from pubsub_demo import wire
 
 LOG_LINE = re.compile(r"^\d+ - \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (ERROR|WARNING) - ")
 
@@ -34,9 +35,10 @@ def printed_values(client) -> list[float]:
     return [float(line) for line in client.stdout]
 
 
-@pytest.mark.parametrize("client, select", [("client1.py", slice(0, None, 2)),
-                                            ("client2.py", slice(1, None, 2)),
-                                            ("client3.py", slice(None))])
+@pytest.mark.parametrize(
+    "client, select",
+    [("client1.py", slice(0, None, 2)), ("client2.py", slice(1, None, 2)), ("client3.py", slice(None))],
+)
 def test_client_prints_exactly_its_values_of_the_arrays_sent(run, client, select):
     server, address = start_server(run, "--interval", "0.05")
     reader = run(NUMBERS / client, "--connect", address, "--messages", "5")
@@ -49,13 +51,16 @@ def test_client_prints_exactly_its_values_of_the_arrays_sent(run, client, select
     assert len(values) == 5 * per_array
     # The client joined at some array (the slow joiner misses the ones before): find it.
     first = next(k for k, array in enumerate(arrays) if array[select][0] == values[0])
-    expected = [value for array in arrays[first:first + 5] for value in array[select]]
+    expected = [value for array in arrays[first : first + 5] for value in array[select]]
     assert values == expected
 
 
 def test_all_three_clients_at_once_see_the_same_arrays(run):
     server, address = start_server(run, "--interval", "0.05", "--count", "7")
-    clients = [run(NUMBERS / name, "--connect", address, "--messages", "4") for name in ("client1.py", "client2.py", "client3.py")]
+    clients = [
+        run(NUMBERS / name, "--connect", address, "--messages", "4")
+        for name in ("client1.py", "client2.py", "client3.py")
+    ]
     assert [client.wait() for client in clients] == [0, 0, 0]
     server.interrupt()
     arrays = sent_arrays(server)
@@ -63,14 +68,29 @@ def test_all_three_clients_at_once_see_the_same_arrays(run):
     assert all(len(array) == 7 for array in arrays)
     for values, select in ((evens, slice(0, None, 2)), (odds, slice(1, None, 2)), (everything, slice(None))):
         first = next(k for k, array in enumerate(arrays) if array[select][0] == values[0])
-        assert values == [value for array in arrays[first:first + 4] for value in array[select]]
+        assert values == [value for array in arrays[first : first + 4] for value in array[select]]
 
 
 def test_server_options_shape_the_arrays_and_seed_repeats_them(run):
     runs = []
     for _ in range(2):
-        server = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--interval", "0",
-                     "--messages", "3", "--seed", "42", "--lower", "-5", "--upper", "5", "--count", "4")
+        server = run(
+            NUMBERS / "server.py",
+            "--bind",
+            "tcp://127.0.0.1:*",
+            "--interval",
+            "0",
+            "--messages",
+            "3",
+            "--seed",
+            "42",
+            "--lower",
+            "-5",
+            "--upper",
+            "5",
+            "--count",
+            "4",
+        )
         assert server.wait() == 0
         runs.append(sent_arrays(server))
     assert runs[0] == runs[1]
@@ -78,18 +98,21 @@ def test_server_options_shape_the_arrays_and_seed_repeats_them(run):
     assert all(len(array) == 4 and all(-5 <= value < 5 for value in array) for array in runs[0])
 
 
-@pytest.mark.parametrize("script, args", [
-    ("server.py", ["--lower", "5", "--upper", "1"]),
-    ("server.py", ["--count", "0"]),
-    ("server.py", ["--interval", "-1"]),
-    ("server.py", ["--bind", "tcp://127.0.0.1"]),
-    ("server.py", ["--bind", "localhost:5687"]),
-    ("server.py", ["--messages", "many"]),
-    ("client1.py", ["--connect", "tcp://*:5687"]),
-    ("client2.py", ["--connect", "5687"]),
-    ("client3.py", ["--messages", "-2"]),
-    ("client3.py", ["--no-such-option"]),
-])
+@pytest.mark.parametrize(
+    "script, args",
+    [
+        ("server.py", ["--lower", "5", "--upper", "1"]),
+        ("server.py", ["--count", "0"]),
+        ("server.py", ["--interval", "-1"]),
+        ("server.py", ["--bind", "tcp://127.0.0.1"]),
+        ("server.py", ["--bind", "localhost:5687"]),
+        ("server.py", ["--messages", "many"]),
+        ("client1.py", ["--connect", "tcp://*:5687"]),
+        ("client2.py", ["--connect", "5687"]),
+        ("client3.py", ["--messages", "-2"]),
+        ("client3.py", ["--no-such-option"]),
+    ],
+)
 def test_nonsense_options_are_a_one_line_usage_error(run, script, args):
     script = run(NUMBERS / script, *args)
     assert script.wait() == 2
@@ -102,8 +125,9 @@ def test_port_in_use_exits_1_with_a_clear_line_and_the_original_log_line(run, co
         port = squatter.bind_to_random_port("tcp://127.0.0.1")
         server = run(NUMBERS / "server.py", "--bind", f"tcp://127.0.0.1:{port}")
         assert server.wait() == 1
-    assert server.stderr == [f"server.py: cannot bind tcp://127.0.0.1:{port}: Address already in use "
-                             "(is a server already running there?)"]
+    assert server.stderr == [
+        f"server.py: cannot bind tcp://127.0.0.1:{port}: Address already in use (is a server already running there?)"
+    ]
     log = log_file.read_text().splitlines()
     assert len(log) == 1
     assert LOG_LINE.match(log[0])
@@ -121,9 +145,21 @@ def test_ctrl_c_and_sigterm_stop_cleanly(run, script, sig):
 
 
 def test_a_reader_that_stops_reading_ends_the_server_quietly(log_file):
-    server = subprocess.Popen([sys.executable, str(NUMBERS / "server.py"), "--bind", "tcp://127.0.0.1:*",
-                               "--interval", "0", "--log-file", str(log_file)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(NUMBERS / "server.py"),
+            "--bind",
+            "tcp://127.0.0.1:*",
+            "--interval",
+            "0",
+            "--log-file",
+            str(log_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     server.stdout.readline()  # like `server.py | head -1`
     server.stdout.close()
     assert server.wait(TIMEOUT) == 0
@@ -143,10 +179,29 @@ def send_until_printed(publisher: zmq.Socket, client, array: np.ndarray) -> None
 
 
 def bad_header(**fields) -> bytes:
-    values = dict(magic=wire.MAGIC, version=wire.VERSION, encoding=wire.RAW, code=10, ndim=1, seq=0,
-                  sent_at=0.0, shape=(6, 0, 0, 0)) | fields
-    return wire.HEADER.pack(values["magic"], values["version"], values["encoding"], values["code"],
-                            values["ndim"], values["seq"], values["sent_at"], *values["shape"])
+    values = (
+        dict(
+            magic=wire.MAGIC,
+            version=wire.VERSION,
+            encoding=wire.RAW,
+            code=10,
+            ndim=1,
+            seq=0,
+            sent_at=0.0,
+            shape=(6, 0, 0, 0),
+        )
+        | fields
+    )
+    return wire.HEADER.pack(
+        values["magic"],
+        values["version"],
+        values["encoding"],
+        values["code"],
+        values["ndim"],
+        values["seq"],
+        values["sent_at"],
+        *values["shape"],
+    )
 
 
 SIX = np.arange(6, dtype="<f8").tobytes()
@@ -200,7 +255,8 @@ def test_client_says_once_how_to_accept_pickles(run, context):
         assert client.interrupt() == 0  # and every line it wrote is read
     assert client.stdout == [line for line in client.stdout if line in ("3.25", "4.75")]
     assert [line for line in client.stderr if "--pickle" in line] == [
-        "client3.py: skipped a bad message: received a pickle; start with --pickle to accept pickled arrays"]
+        "client3.py: skipped a bad message: received a pickle; start with --pickle to accept pickled arrays"
+    ]
 
 
 def test_original_style_client_reads_our_server_with_pickle(run, context):
@@ -215,7 +271,7 @@ def test_original_style_client_reads_our_server_with_pickle(run, context):
     arrays = sent_arrays(server)
     assert all(isinstance(array, np.ndarray) and array.shape == (6,) for array in received)
     first = next(k for k, array in enumerate(arrays) if array == received[0].tolist())
-    assert [array.tolist() for array in received] == arrays[first:first + 3]
+    assert [array.tolist() for array in received] == arrays[first : first + 3]
 
 
 def test_our_client_with_pickle_reads_an_original_style_server(run, context):
@@ -267,8 +323,7 @@ def test_demo_runs_the_whole_part_and_stops_on_ctrl_c(run, tmp_path: Path):
         demo.expect(rf"^{name} *\| \d")
     assert demo.interrupt() == 0
     assert not any("Traceback" in line for line in demo.stdout + demo.stderr)
-    still_running = [path for path in Path("/proc").glob("[0-9]*/cmdline")
-                     if address.encode() in _read(path)]
+    still_running = [path for path in Path("/proc").glob("[0-9]*/cmdline") if address.encode() in _read(path)]
     assert still_running == []
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pubsub_demo import logs, options
+
 import pytest
 
 from conftest import ROOT
-from pubsub_demo import logs, options
 
 
 def test_defaults_match_the_original_scripts():
@@ -17,14 +18,33 @@ def test_defaults_match_the_original_scripts():
     assert server.log_file == ROOT / "errors_log.log" == logs.DEFAULT_LOG_FILE
 
 
-@pytest.mark.parametrize("address", ["tcp://127.0.0.1:5687", "tcp://*:5687", "tcp://127.0.0.1:*",
-                                     "tcp://localhost:1", "tcp://[::1]:5687", "ipc:///tmp/demo.sock"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "tcp://127.0.0.1:5687",
+        "tcp://*:5687",
+        "tcp://127.0.0.1:*",
+        "tcp://localhost:1",
+        "tcp://[::1]:5687",
+        "ipc:///tmp/demo.sock",
+    ],
+)
 def test_bind_addresses(address):
     assert options.numbers_server(None, ["--bind", address]).bind == address
 
 
-@pytest.mark.parametrize("address", ["tcp://127.0.0.1", "127.0.0.1:5687", "tcp://127.0.0.1:0x10",
-                                     "tcp://127.0.0.1:70000", "tcp://127.0.0.1:0", "udp://1.2.3.4:5", ""])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "tcp://127.0.0.1",
+        "127.0.0.1:5687",
+        "tcp://127.0.0.1:0x10",
+        "tcp://127.0.0.1:70000",
+        "tcp://127.0.0.1:0",
+        "udp://1.2.3.4:5",
+        "",
+    ],
+)
 def test_bad_addresses_are_usage_errors(address, capsys):
     with pytest.raises(SystemExit) as exit:
         options.numbers_server(None, ["--bind", address])
@@ -38,8 +58,17 @@ def test_a_client_needs_one_server_address(address):
         options.numbers_client(None, ["--connect", address])
 
 
-@pytest.mark.parametrize("args", [["--lower", "1", "--upper", "1"], ["--upper", "inf"], ["--count", "2.5"],
-                                  ["--interval", "nan"], ["--messages", "0"], ["--seed", "x"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--lower", "1", "--upper", "1"],
+        ["--upper", "inf"],
+        ["--count", "2.5"],
+        ["--interval", "nan"],
+        ["--messages", "0"],
+        ["--seed", "x"],
+    ],
+)
 def test_nonsense_numbers_are_usage_errors(args):
     with pytest.raises(SystemExit) as exit:
         options.numbers_server(None, args)

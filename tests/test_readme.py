@@ -54,10 +54,26 @@ def test_numbers_benchmark_runs_and_reports_ratios(run):
 
 
 def test_video_benchmark_runs_and_reports_every_figure(run):
-    bench = run(ROOT / "benchmarks" / "video_throughput.py", "--rounds", "1", "--seconds", "0.5",
-                "--slow-seconds", "2", "--stop-seconds", "1", log=False)
+    bench = run(
+        ROOT / "benchmarks" / "video_throughput.py",
+        "--rounds",
+        "1",
+        "--seconds",
+        "0.5",
+        "--slow-seconds",
+        "2",
+        "--stop-seconds",
+        "1",
+        log=False,
+    )
     assert bench.wait(180) == 0
     output = "\n".join(bench.stdout)
-    for figure in (r"ours / ceiling: +\d", r"ours / send_pyobj: +\d", r"JPEG quality 80: \d+ kB",
-                   r"original way: showing a frame", r"our scripts: +showing a frame", r"stopped for 1 s"):
+    for figure in (
+        r"ours / ceiling: +\d",
+        r"ours / send_pyobj: +\d",
+        r"JPEG quality 80: \d+ kB",
+        r"original way: showing a frame",
+        r"our scripts: +showing a frame",
+        r"stopped for 1 s",
+    ):
         assert re.search(figure, output), figure

@@ -24,7 +24,7 @@ def fenced_blocks(text: str) -> list[tuple[str, str, str]]:
     """Each fenced block as (its language tag, its text, the `## ` section it is in)."""
     blocks = []
     for match in FENCED.finditer(text):
-        headings = re.findall(r"^## .*$", text[:match.start()], re.MULTILINE)
+        headings = re.findall(r"^## .*$", text[: match.start()], re.MULTILINE)
         blocks.append((match.group(2), match.group(3), headings[-1] if headings else "(top)"))
     return blocks
 
@@ -44,9 +44,10 @@ def test_every_fenced_block_is_the_same_in_both_readmes():
     for number, (ours, theirs) in enumerate(zip(english, russian), start=1):
         assert ours[:2] == theirs[:2], (
             f"fenced block #{number} differs: copy it from one README to the other, byte for byte\n"
-            f"--- {describe(ours, ENGLISH)}\n--- {describe(theirs, RUSSIAN)}")
+            f"--- {describe(ours, ENGLISH)}\n--- {describe(theirs, RUSSIAN)}"
+        )
     longer, shorter = (english, russian) if len(english) > len(russian) else (russian, english)
-    extra = [describe(block, ENGLISH if longer is english else RUSSIAN) for block in longer[len(shorter):]]
+    extra = [describe(block, ENGLISH if longer is english else RUSSIAN) for block in longer[len(shorter) :]]
     assert not extra, "fenced blocks in one README only (copy them to the other):\n" + "\n".join(extra)
 
 
@@ -59,21 +60,25 @@ def test_code_spans_are_the_same_in_both_readmes():
     english, russian = spans(ENGLISH), spans(RUSSIAN)
     assert english == russian, (
         f"`code` spans in README.md only: {sorted((english - russian).elements())}; "
-        f"in README.ru.md only: {sorted((russian - english).elements())}")
+        f"in README.ru.md only: {sorted((russian - english).elements())}"
+    )
 
 
 @pytest.mark.parametrize("readme, other", [(ENGLISH, RUSSIAN), (RUSSIAN, ENGLISH)], ids=["en", "ru"])
 def test_each_readme_links_to_the_other_near_the_top(readme: Path, other: Path):
     top = readme.read_text().splitlines()[:5]
-    assert any(f"]({other.name})" in line for line in top), f"{readme.name} has no link to {other.name} in its first 5 lines"
+    assert any(f"]({other.name})" in line for line in top), (
+        f"{readme.name} has no link to {other.name} in its first 5 lines"
+    )
 
 
 def test_same_sections_and_table_rows():
     def outline(readme: Path) -> list[tuple[int, int]]:
         """For each `## ` section, in order: its number and the table rows in it."""
         sections = re.split(r"^## ", prose(readme.read_text()), flags=re.MULTILINE)[1:]
-        return [(number, len(re.findall(r"^\|", section, re.MULTILINE)))
-                for number, section in enumerate(sections, start=1)]
+        return [
+            (number, len(re.findall(r"^\|", section, re.MULTILINE))) for number, section in enumerate(sections, start=1)
+        ]
 
     english, russian = outline(ENGLISH), outline(RUSSIAN)
     assert len(english) == len(russian), f"README.md has {len(english)} sections, README.ru.md {len(russian)}"

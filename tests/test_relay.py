@@ -3,6 +3,8 @@ killed and restarted; slow, stopped and hostile clients behind a relay; CURVE on
 
 from __future__ import annotations
 
+from pubsub_demo import monitoring
+
 import ctypes
 import os
 import re
@@ -16,7 +18,6 @@ import pytest
 
 from conftest import NUMBERS, ROOT, VIDEO, start_server
 from netns import Network
-from pubsub_demo import monitoring
 from test_faults import rss_mb
 from test_hostile import flood, topics
 from test_numbers import printed_values, sent_arrays
@@ -24,8 +25,12 @@ from test_video import frame_lines, start_video_server
 
 RELAY = ROOT / "relay.py"
 # Runs a command with a stderr that nobody reads any more, as after `relay.py 2>&1 | head` has ended.
-NO_STDERR_READER = [sys.executable, "-c", "import os, sys; reader, writer = os.pipe(); os.close(reader); "
-                    "os.dup2(writer, 2); os.execv(sys.argv[1], sys.argv[1:])"]
+NO_STDERR_READER = [
+    sys.executable,
+    "-c",
+    "import os, sys; reader, writer = os.pipe(); os.close(reader); "
+    "os.dup2(writer, 2); os.execv(sys.argv[1], sys.argv[1:])",
+]
 STATS = re.compile(r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$")
 
 
@@ -39,7 +44,7 @@ def start_relay(run, server: str, *args: str, bind: str = "tcp://127.0.0.1:*"):
 def run_of_arrays(values: list[float], arrays: list[list[float]], count: int) -> bool:
     """Whether `values` are exactly the values of `count` arrays sent one after the other."""
     first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
-    return values == [value for array in arrays[first:first + count] for value in array]
+    return values == [value for array in arrays[first : first + count] for value in array]
 
 
 def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_numbers_sent(run):
@@ -49,7 +54,9 @@ def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_number
     near = run(NUMBERS / "client3.py", "--connect", first_address, "--messages", "20")
     far = run(NUMBERS / "client3.py", "--connect", second_address, "--messages", "20")
     assert near.wait() == 0 and far.wait() == 0
-    first.expect(r"^Relay: 2 clients; in (1[6-9]|2[0-4])\.\d msg/s")  # the second relay and a client; 20 arrays a second
+    first.expect(
+        r"^Relay: 2 clients; in (1[6-9]|2[0-4])\.\d msg/s"
+    )  # the second relay and a client; 20 arrays a second
     for script in (second, first, server):
         assert script.interrupt() == 0
     arrays = sent_arrays(server)
@@ -60,8 +67,10 @@ def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_number
 def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
     server, address = start_video_server(run, "--width", "320", "--height", "180")  # raw: 173 kB a frame
     relay, relay_address = start_relay(run, address)
-    clients = [run(VIDEO / name, "--connect", relay_address, "--no-window", "--print-frames")
-               for name in ("client1.py", "client2.py")]
+    clients = [
+        run(VIDEO / name, "--connect", relay_address, "--no-window", "--print-frames")
+        for name in ("client1.py", "client2.py")
+    ]
     for client in clients:
         client.expect(r"^frame \d+")
     relay.skip_seen()
@@ -107,8 +116,10 @@ def test_clients_resume_within_2_s_of_a_killed_relay_starting_again(run):
     numbers_back = time.monotonic() - started
     frames.expect(r"^frame \d")
     frames_back = time.monotonic() - started
-    print(f"relays started again: the numbers client resumed {numbers_back:.2f} s later, "
-          f"the video client {frames_back:.2f} s later")
+    print(
+        f"relays started again: the numbers client resumed {numbers_back:.2f} s later, "
+        f"the video client {frames_back:.2f} s later"
+    )
     assert max(numbers_back, frames_back) < 2.0
     for script in (numbers, frames, relay, video_relay, server, video_server):
         assert script.interrupt() == 0
@@ -143,8 +154,17 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     for client in (stopped, watcher):
         client.expect(r"^frame \d")
     stopped.process.send_signal(signal.SIGSTOP)
-    slow = run(VIDEO / "client2.py", "--connect", relay_address, "--no-window", "--print-frames",
-               "--frames", "5", "--delay", "0.5")  # handles 2 frames a second
+    slow = run(
+        VIDEO / "client2.py",
+        "--connect",
+        relay_address,
+        "--no-window",
+        "--print-frames",
+        "--frames",
+        "5",
+        "--delay",
+        "0.5",
+    )  # handles 2 frames a second
     relay_before = rss_mb(relay.process.pid)
     watcher.skip_seen()
     seqs = [int(watcher.expect(r"^frame (\d+):")[1]) for _ in range(90)]  # 3 seconds of frames
@@ -161,10 +181,13 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     # The first lines may still be from before the stop; then come the frames the kernel held
     # for the client while it was stopped, and from then on only the newest.
     fresh = max(k for k, latency in enumerate(resumed) if latency > 2 * frame_ms) + 1
-    print(f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; relay memory {relay_before:.0f} -> "
-          f"{relay_after:.0f} MB; slow client's lag in frames {[round(lag, 2) for lag in slow_lags]}; "
-          f"the stopped client, once it went on, showed its last stale frame ({max(resumed):.0f} ms old) "
-          f"{1000 * times[fresh - 1]:.0f} ms later, then frames {min(resumed[fresh:]):.1f}-{max(resumed[fresh:]):.1f} ms old")
+    print(
+        f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; relay memory {relay_before:.0f} -> "
+        f"{relay_after:.0f} MB; slow client's lag in frames {[round(lag, 2) for lag in slow_lags]}; "
+        f"the stopped client, once it went on, showed its last stale frame ({max(resumed):.0f} ms old) "
+        f"{1000 * times[fresh - 1]:.0f} ms later, "
+        f"then frames {min(resumed[fresh:]):.1f}-{max(resumed[fresh:]):.1f} ms old"
+    )
     assert gaps <= 3
     assert relay_after - relay_before < 50
     assert max(slow_lags) <= 2
@@ -181,8 +204,13 @@ def test_a_hostile_subscriber_at_a_relay_costs_no_one_anything(run):
     client.expect(r"^\d")
     before = rss_mb(relay.process.pid)
     lines_before, started = len(client.stdout), time.monotonic()
-    sent, connections = flood(int(relay_address.rsplit(":", 1)[1]), topics(1000, 100), minor=0, seconds=3.0,
-                              give_up=lambda: rss_mb(relay.process.pid) - before > 100)
+    sent, connections = flood(
+        int(relay_address.rsplit(":", 1)[1]),
+        topics(1000, 100),
+        minor=0,
+        seconds=3.0,
+        give_up=lambda: rss_mb(relay.process.pid) - before > 100,
+    )
     rate = (len(client.stdout) - lines_before) / (time.monotonic() - started) / (6 * 20)
     peak = _peak_mb(relay.process.pid)
     relay.expect(r"cut off a subscriber at 127\.0\.0\.1", stream="stderr")
@@ -190,10 +218,14 @@ def test_a_hostile_subscriber_at_a_relay_costs_no_one_anything(run):
     while rss_mb(relay.process.pid) - before >= 50 and time.monotonic() < deadline:
         time.sleep(0.1)  # polling the relay's memory, with a deadline
     after = rss_mb(relay.process.pid)
-    print(f"{sent * 100} subscriptions of 1 KB over {connections} connections: the relay's client got {rate:.0%} "
-          f"of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, then {after:.0f} MB")
+    print(
+        f"{sent * 100} subscriptions of 1 KB over {connections} connections: the relay's client got {rate:.0%} "
+        f"of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, then {after:.0f} MB"
+    )
     assert rate > 0.75 and after - before < 50 and peak - before < 150
-    assert not [line for line in server.stdout + server.stderr if "cut off" in line or " left " in line]  # it kept the relay
+    assert not [
+        line for line in server.stdout + server.stderr if "cut off" in line or " left " in line
+    ]  # it kept the relay
     for script in (client, relay, server):
         assert script.interrupt() == 0
 
@@ -202,6 +234,7 @@ def test_a_hostile_subscriber_at_a_relay_costs_no_one_anything(run):
 def keys(tmp_path_factory):
     """Our class's keys (a server and 3 clients; the relay takes client3's) and a stranger's."""
     from pubsub_demo import keys as making
+
     folder = tmp_path_factory.mktemp("keys")
     making.generate(folder / "class", 3)
     making.generate(folder / "stranger", 1)
@@ -211,14 +244,16 @@ def keys(tmp_path_factory):
 def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run, keys):
     ours, stranger = keys / "class", keys / "stranger"
     server, address = start_server(run, "--interval", "0.05", "--curve", str(ours / "server"))
-    relay, relay_address = start_relay(run, address, "--curve", str(ours / "server"),
-                                       "--upstream-curve", str(ours / "client3"))
+    relay, relay_address = start_relay(
+        run, address, "--curve", str(ours / "server"), "--upstream-curve", str(ours / "client3")
+    )
     strange_relay, strange_relay_address = start_relay(run, address, "--upstream-curve", str(stranger / "client1"))
     keyless_relay, _ = start_relay(run, address)
     outsider = run(NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(stranger / "client1"))
     misled = run(NUMBERS / "client3.py", "--connect", strange_relay_address)  # behind the stranger's relay
-    student = run(NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(ours / "client1"),
-                  "--messages", "20")
+    student = run(
+        NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(ours / "client1"), "--messages", "20"
+    )
     assert student.wait() == 0
     assert run_of_arrays(printed_values(student), sent_arrays(server), 20)
     relay.expect(r"^client1 \(127\.0\.0\.1\) joined")
@@ -271,8 +306,10 @@ def test_a_ctrl_c_that_misses_the_proxys_wait_still_stops_the_relay(run):
     started = time.monotonic()
     assert ctypes.CDLL(None, use_errno=True).tgkill(relay.process.pid, threads[0], signal.SIGINT) == 0
     assert relay.wait(timeout=5) == 0
-    print(f"the relay stopped {time.monotonic() - started:.2f} s after a Ctrl+C given to thread "
-          f"{threads[0]} (one of {len(threads)} that take it)")
+    print(
+        f"the relay stopped {time.monotonic() - started:.2f} s after a Ctrl+C given to thread "
+        f"{threads[0]} (one of {len(threads)} that take it)"
+    )
     assert not any("clean-up did not end" in line or "Traceback" in line for line in relay.stderr)
     assert server.interrupt() == 0
 
@@ -282,8 +319,9 @@ def test_a_relay_whose_stderr_has_no_reader_goes_on_and_stops(run, tmp_path, log
     at the server. That must not end the watch: with no one taking the socket monitor's events,
     libzmq's I/O thread would end up waiting for room for them (after a minute or so), the relay
     would pass nothing on, and Ctrl+C could not stop it."""
-    relay = run(RELAY, "--connect", f"ipc://{tmp_path}/nobody.sock", "--bind", "tcp://127.0.0.1:*",
-                prefix=NO_STDERR_READER)
+    relay = run(
+        RELAY, "--connect", f"ipc://{tmp_path}/nobody.sock", "--bind", "tcp://127.0.0.1:*", prefix=NO_STDERR_READER
+    )
     for _ in range(3):
         relay.expect(r"^Relay: 0 clients;")  # the watch goes on, once a second
     assert "nothing listens at" in log_file.read_text()  # what it could not say
@@ -291,11 +329,14 @@ def test_a_relay_whose_stderr_has_no_reader_goes_on_and_stops(run, tmp_path, log
     assert relay.process.wait(5) == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--connect", "tcp://*:5688"], "names no single server"),
-    (["--bind", "nowhere"], "is not an address"),
-    (["--share", "--connect", "ipc:///tmp/relay.sock"], "--share needs a tcp:// address"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--connect", "tcp://*:5688"], "names no single server"),
+        (["--bind", "nowhere"], "is not an address"),
+        (["--share", "--connect", "ipc:///tmp/relay.sock"], "--share needs a tcp:// address"),
+    ],
+)
 def test_relay_usage_errors(run, args, message):
     relay = run(RELAY, *args)
     assert relay.wait() == 2
@@ -333,23 +374,39 @@ def network():
 
 def test_a_relay_in_the_room_serves_students_with_the_command_it_prints(run, network):
     teacher, room = network.hosts["teacher"], network.hosts["relay"]
-    server = run(VIDEO / "server.py", "--share", "--no-window", "--width", "160", "--height", "90",
-                 prefix=teacher.command())
+    server = run(
+        VIDEO / "server.py", "--share", "--no-window", "--width", "160", "--height", "90", prefix=teacher.command()
+    )
     port = server.expect(r"^Publishing on tcp://\S+:(\d+) ")[1]
     relay = run(RELAY, "--connect", f"tcp://{teacher.address}:{port}", "--share", prefix=room.command())
-    relay.expect(rf"^Publishing on tcp://\S+:{port}, relaying tcp://{teacher.address}:{port}; "
-                 rf"this computer's addresses: {room.address};")
+    relay.expect(
+        rf"^Publishing on tcp://\S+:{port}, relaying tcp://{teacher.address}:{port}; "
+        rf"this computer's addresses: {room.address};"
+    )
     command = relay.expect(r"^students run: python (video_transmission/client1\.py) --connect (\S+)$")
     assert command[2] == f"tcp://{room.address}:{port}"  # the teacher's port, the relay's address
-    student = run(ROOT / command[1], "--connect", command[2], "--no-window", "--print-frames", "--frames", "10",
-                  prefix=network.hosts["student"].command())
+    student = run(
+        ROOT / command[1],
+        "--connect",
+        command[2],
+        "--no-window",
+        "--print-frames",
+        "--frames",
+        "10",
+        prefix=network.hosts["student"].command(),
+    )
     assert student.wait() == 0
     relay.expect(rf"^client {network.hosts['student'].address} joined \(1 connected\)$")
     server.expect(rf"^client {room.address} joined \(1 connected\)$")  # the teacher sees one client: the relay
     assert len(frame_lines(student)) == 10
     # What the teacher's kernel may hold for the relay, another computer: a few kB, not megabytes.
-    shown = subprocess.run(teacher.command("ss", "-tmnH", "state", "established", f"( sport = :{port} )"),
-                           capture_output=True, text=True, timeout=10, check=True).stdout
+    shown = subprocess.run(
+        teacher.command("ss", "-tmnH", "state", "established", f"( sport = :{port} )"),
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout
     buffers = [int(size) for size in re.findall(r"\btb(\d+)", shown)]
     print(f"the teacher's send buffer for the relay: {buffers} bytes")
     assert buffers and all(size <= 2 * monitoring.REMOTE_SEND_BUFFER for size in buffers)

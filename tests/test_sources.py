@@ -3,6 +3,9 @@ be opened, and frames too large for the clients. The real server and client run 
 
 from __future__ import annotations
 
+from pubsub_demo import pattern, sources
+from pubsub_demo.wire import VIDEO_MAX_BYTES
+
 import os
 import re
 import zlib
@@ -13,8 +16,6 @@ import numpy as np
 import pytest
 
 from conftest import VIDEO
-from pubsub_demo import pattern, sources
-from pubsub_demo.wire import VIDEO_MAX_BYTES
 from test_video import frame_lines, start_video_server
 
 PICTURE_NUMBER = 4242  # written into the test pictures' row of cells, read back by the clients
@@ -56,8 +57,9 @@ def receive(run, address: str, frames: int) -> tuple[list[dict], float]:
     return received, rate
 
 
-@pytest.mark.parametrize("name, fps", [("picture.png", None), ("picture.jpg", 20), ("one-frame.avi", None),
-                                       ("one-frame.mp4", None)])
+@pytest.mark.parametrize(
+    "name, fps", [("picture.png", None), ("picture.jpg", 20), ("one-frame.avi", None), ("one-frame.mp4", None)]
+)
 def test_a_picture_or_one_frame_video_is_served_as_a_still_video(run, tmp_path, name, fps):
     picture = make_picture(tmp_path / name)
     asked = ["--fps", str(fps)] if fps else []
@@ -67,8 +69,10 @@ def test_a_picture_or_one_frame_video_is_served_as_a_still_video(run, tmp_path, 
     received, rate = receive(run, address, frames=int(1.5 * expected_fps))  # 1.5 s of frames
     stats = server.expect(r"^Server: ([\d.]+) frames/s")[1]
     assert server.interrupt() == 0
-    print(f"{name}: {len(received)} frames received at {rate:.1f} frames/s (asked {expected_fps:g}); "
-          f"server's stats line: {stats} frames/s")
+    print(
+        f"{name}: {len(received)} frames received at {rate:.1f} frames/s (asked {expected_fps:g}); "
+        f"server's stats line: {stats} frames/s"
+    )
     seqs = [frame["seq"] for frame in received]
     assert seqs == sorted(set(seqs))  # a new frame each time, in order
     assert all(frame["pattern"] == PICTURE_NUMBER for frame in received)
@@ -80,9 +84,14 @@ def test_a_picture_or_one_frame_video_is_served_as_a_still_video(run, tmp_path, 
     assert 0.8 * expected_fps <= rate <= 1.2 * expected_fps
 
 
-@pytest.mark.parametrize("size_args, size", [(["--width", "160"], (160, 120)),
-                                             (["--height", "60"], (80, 60)),
-                                             (["--width", "200", "--height", "100"], (200, 100))])
+@pytest.mark.parametrize(
+    "size_args, size",
+    [
+        (["--width", "160"], (160, 120)),
+        (["--height", "60"], (80, 60)),
+        (["--width", "200", "--height", "100"], (200, 100)),
+    ],
+)
 def test_width_and_height_resize_a_still_picture(run, tmp_path, size_args, size):
     picture = make_picture(tmp_path / "picture.png")
     server, address = start_video_server(run, "--video", str(tmp_path / "picture.png"), *size_args)
@@ -128,20 +137,29 @@ def broken_sources(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "cut.mp4").write_bytes(whole[: len(whole) // 2])  # without its index ("moov atom"), written last
     (tmp_path / "empty.mp4").write_bytes(b"")
     (tmp_path / "folder").mkdir()
-    return {"no camera": "0", "missing file": str(tmp_path / "missing.mp4"), "random bytes": str(tmp_path / "random.mp4"),
-            "cut mp4": str(tmp_path / "cut.mp4"), "empty file": str(tmp_path / "empty.mp4"),
-            "folder": str(tmp_path / "folder"), "cut png": str(tmp_path / "cut.png")}
+    return {
+        "no camera": "0",
+        "missing file": str(tmp_path / "missing.mp4"),
+        "random bytes": str(tmp_path / "random.mp4"),
+        "cut mp4": str(tmp_path / "cut.mp4"),
+        "empty file": str(tmp_path / "empty.mp4"),
+        "folder": str(tmp_path / "folder"),
+        "cut png": str(tmp_path / "cut.png"),
+    }
 
 
-@pytest.mark.parametrize("case, reason", [
-    ("no camera", "cannot open camera 0: no such camera"),
-    ("missing file", "cannot open .*missing.mp4: no such file"),
-    ("random bytes", "cannot open .*random.mp4: OpenCV cannot read it"),
-    ("cut mp4", "cannot open .*cut.mp4: OpenCV cannot read it"),
-    ("empty file", "cannot open .*empty.mp4: the file is empty"),
-    ("folder", "cannot open .*folder: it is a folder"),
-    ("cut png", "cannot read a frame from .*cut.png"),
-])
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("no camera", "cannot open camera 0: no such camera"),
+        ("missing file", "cannot open .*missing.mp4: no such file"),
+        ("random bytes", "cannot open .*random.mp4: OpenCV cannot read it"),
+        ("cut mp4", "cannot open .*cut.mp4: OpenCV cannot read it"),
+        ("empty file", "cannot open .*empty.mp4: the file is empty"),
+        ("folder", "cannot open .*folder: it is a folder"),
+        ("cut png", "cannot read a frame from .*cut.png"),
+    ],
+)
 def test_a_source_that_cannot_be_read_is_our_one_line_only(run, tmp_path, log_file, case, reason):
     if case == "no camera" and os.path.exists("/dev/video0"):
         pytest.skip("this machine has a camera")
@@ -152,7 +170,10 @@ def test_a_source_that_cannot_be_read_is_our_one_line_only(run, tmp_path, log_fi
     assert len(server.stderr) == 1, server.stderr  # none of OpenCV's, FFmpeg's or libpng's own messages
     assert server.stderr[0].startswith("server.py: ")
     assert re.search(reason, server.stderr[0])
-    assert " - WARNING - SERVER: Opening video warning: " + server.stderr[0].removeprefix("server.py: ") in log_file.read_text()
+    assert (
+        " - WARNING - SERVER: Opening video warning: " + server.stderr[0].removeprefix("server.py: ")
+        in log_file.read_text()
+    )
 
 
 @pytest.mark.parametrize("name", ["huge.png", "huge.avi"])
@@ -170,8 +191,10 @@ def test_frames_over_the_clients_limit_stop_the_server_unless_resized(run, tmp_p
     assert server.wait() == 1
     print(server.stderr)
     assert len(server.stderr) == 1
-    assert re.fullmatch(r"server.py: frames of 6400x3600 pixels .* over the clients' 64 MiB limit: .*--width or --height",
-                        server.stderr[0])
+    assert re.fullmatch(
+        r"server.py: frames of 6400x3600 pixels .* over the clients' 64 MiB limit: .*--width or --height",
+        server.stderr[0],
+    )
     assert "SERVER ERROR: frames of 6400x3600 pixels" in log_file.read_text()
 
     server, address = start_video_server(run, "--video", str(path), "--width", "640")

@@ -24,15 +24,28 @@ TRIES = 200
 def _stop_a_busy_video_server(log_file: Path, sig: int, rng: random.Random) -> str | None:
     """Start a video server sending 1280x720 frames as fast as it can, stop it with `sig`;
     what went wrong, or None."""
-    server = Script(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--fps", "0",
-                    "--width", "1280", "--height", "720", log_file=log_file)
+    server = Script(
+        VIDEO / "server.py",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--no-window",
+        "--fps",
+        "0",
+        "--width",
+        "1280",
+        "--height",
+        "720",
+        log_file=log_file,
+    )
     try:
         server.expect(r"^Publishing on ")
         time.sleep(rng.uniform(0, 0.05))  # a measuring window: the signal lands anywhere in the loop
         try:
             code = server.interrupt(sig, timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            return f"{signal.Signals(sig).name} lost: still running after {STOP_TIMEOUT:g} s; stderr {server.stderr[-3:]}"
+            return (
+                f"{signal.Signals(sig).name} lost: still running after {STOP_TIMEOUT:g} s; stderr {server.stderr[-3:]}"
+            )
         if code != 0 or any("Traceback" in line or "Exception ignored" in line for line in server.stderr):
             return f"{signal.Signals(sig).name}: exit code {code}, stderr {server.stderr[-6:]}"
         return None
@@ -49,11 +62,18 @@ def test_ctrl_c_and_sigterm_are_never_lost_on_a_busy_video_server(tmp_path):
     rng.shuffle(signals)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:  # two at a time: half the wait, on two cores
-        problems = [problem for problem in pool.map(
-            lambda args: _stop_a_busy_video_server(tmp_path / "errors_log.log", *args),
-            [(sig, random.Random(n)) for n, sig in enumerate(signals)]) if problem]
-    print(f"{len(problems)} of {TRIES} stops failed (SIGINT and SIGTERM mixed), "
-          f"{time.monotonic() - started:.1f} s for the {TRIES} tries")
+        problems = [
+            problem
+            for problem in pool.map(
+                lambda args: _stop_a_busy_video_server(tmp_path / "errors_log.log", *args),
+                [(sig, random.Random(n)) for n, sig in enumerate(signals)],
+            )
+            if problem
+        ]
+    print(
+        f"{len(problems)} of {TRIES} stops failed (SIGINT and SIGTERM mixed), "
+        f"{time.monotonic() - started:.1f} s for the {TRIES} tries"
+    )
     for problem in problems:
         print(problem)
     assert problems == []
@@ -73,12 +93,19 @@ def _stop_while_starting(path: Path, args: list[str], log_file: Path, when: floa
     started by then, which on a loaded machine can take longer than 0.1 s, and a Ctrl+C before
     it is Python's own affair); what happened: (when, exit code, stderr, whether it had got as
     far as printing)."""
-    process = subprocess.Popen([sys.executable, str(path), *args, "--log-file", str(log_file)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(path), *args, "--log-file", str(log_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + TIMEOUT
-        while not _loading(process.pid, when if isinstance(when, str) else "_multiarray_umath") \
-                and time.monotonic() < deadline:
+        while (
+            not _loading(process.pid, when if isinstance(when, str) else "_multiarray_umath")
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.001)  # polling for the library, at a fine grain
         if isinstance(when, float):
             time.sleep(when)  # a measuring window: the moment the Ctrl+C comes
@@ -88,21 +115,33 @@ def _stop_while_starting(path: Path, args: list[str], log_file: Path, when: floa
         if process.poll() is None:
             process.kill()
             process.communicate()
-    return (f"{when} s after numpy began loading" if isinstance(when, float) else f"while {when} loads"), process.returncode, err, bool(out)
+    return (
+        (f"{when} s after numpy began loading" if isinstance(when, float) else f"while {when} loads"),
+        process.returncode,
+        err,
+        bool(out),
+    )
 
 
 def test_ctrl_c_while_a_script_starts_ends_it_quietly(tmp_path):
     """numpy, zmq and OpenCV take a moment to load: a Ctrl+C then must end the script just as
     quietly as later on. The Ctrl+C comes at set moments, and as each library starts loading."""
-    scripts = [(NUMBERS / "client1.py", ["--connect", f"ipc://{tmp_path}/nobody.sock"], ["libzmq", "_multiarray_umath"]),
-               (VIDEO / "server.py", ["--bind", "tcp://127.0.0.1:*", "--no-window"],  # two run at once
-                ["libzmq", "_multiarray_umath", "cv2"])]
+    scripts = [
+        (NUMBERS / "client1.py", ["--connect", f"ipc://{tmp_path}/nobody.sock"], ["libzmq", "_multiarray_umath"]),
+        (
+            VIDEO / "server.py",
+            ["--bind", "tcp://127.0.0.1:*", "--no-window"],  # two run at once
+            ["libzmq", "_multiarray_umath", "cv2"],
+        ),
+    ]
     runs = [(path, args, when) for path, args, libraries in scripts for when in [*libraries, 0.1, 0.2, 0.3, 0.4, 0.5]]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda run: _stop_while_starting(*run[:2], tmp_path / "errors_log.log", run[2]), runs))
     for (path, _, _), (when, code, err, printed) in zip(runs, results):
-        print(f"{path.parent.name}/{path.name}, Ctrl+C {when}: exit code {code}"
-              f"{', after it was up' if printed else ''}{', stderr: ' + err if err else ''}")
+        print(
+            f"{path.parent.name}/{path.name}, Ctrl+C {when}: exit code {code}"
+            f"{', after it was up' if printed else ''}{', stderr: ' + err if err else ''}"
+        )
     assert [(when, code) for when, code, err, _ in results if code != 0 or "Traceback" in err] == []
     assert not any(printed for when, _, _, printed in results if when.startswith("while"))
 
@@ -113,10 +152,22 @@ def test_closing_the_terminal_stops_a_script_cleanly(tmp_path):
     scripts = [(NUMBERS / "server.py", "--interval", "0.05"), (VIDEO / "server.py", "--no-window", "--fps", "30")]
     for path, *args in scripts:
         terminal, script_side = os.openpty()
-        process = subprocess.Popen([sys.executable, str(path), "--bind", "tcp://127.0.0.1:*", *args,
-                                    "--log-file", str(tmp_path / "errors_log.log")],
-                                   stdin=script_side, stdout=script_side, stderr=script_side,
-                                   start_new_session=True, preexec_fn=_take_the_terminal)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(path),
+                "--bind",
+                "tcp://127.0.0.1:*",
+                *args,
+                "--log-file",
+                str(tmp_path / "errors_log.log"),
+            ],
+            stdin=script_side,
+            stdout=script_side,
+            stderr=script_side,
+            start_new_session=True,
+            preexec_fn=_take_the_terminal,
+        )
         os.close(script_side)
         try:
             try:
@@ -178,9 +229,21 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
     reading_end, writing_end = os.pipe()
     stderr = tmp_path / "stderr.txt"
     with stderr.open("w") as stderr_file:
-        demo = subprocess.Popen([sys.executable, str(ROOT / "demo.py"), "numbers", "--address", f"ipc://{tmp_path}/demo.sock",
-                                 "--log-file", str(tmp_path / "errors_log.log")],
-                                stdout=writing_end, stderr=stderr_file, stdin=subprocess.DEVNULL, start_new_session=True)
+        demo = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "demo.py"),
+                "numbers",
+                "--address",
+                f"ipc://{tmp_path}/demo.sock",
+                "--log-file",
+                str(tmp_path / "errors_log.log"),
+            ],
+            stdout=writing_end,
+            stderr=stderr_file,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     os.close(writing_end)
     try:
         lines = b""
@@ -203,8 +266,10 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
         if _session(demo.pid):
             os.killpg(demo.pid, signal.SIGKILL)
         demo.wait(TIMEOUT)
-    print(f"demo | head -3: {started} processes, gone {ended:.2f} s after the pipe closed; "
-          f"first lines {lines.decode().splitlines()}")
+    print(
+        f"demo | head -3: {started} processes, gone {ended:.2f} s after the pipe closed; "
+        f"first lines {lines.decode().splitlines()}"
+    )
     assert left == []
     assert demo.returncode == 0
     assert stderr.read_text() == ""  # no traceback, and no script that ended badly

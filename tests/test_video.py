@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pubsub_demo import pattern as video
+from pubsub_demo import transport, wire
+
 import re
 from pathlib import Path
 
@@ -11,7 +14,6 @@ import pytest
 import zmq
 
 from conftest import VIDEO
-from pubsub_demo import pattern as video, transport, wire
 
 FRAME_LINE = re.compile(r"frame (\d+|\?): (\d+)x(\d+) crc32 ([0-9a-f]{8})(?: latency ([\d.]+) ms)?(?: pattern (\d+))?")
 
@@ -22,9 +24,15 @@ def frame_lines(script) -> list[dict]:
         match = FRAME_LINE.fullmatch(line)
         if match:
             seq, width, height, crc, latency, pattern = match.groups()
-            frames.append(dict(seq=None if seq == "?" else int(seq), size=(int(width), int(height)), crc=crc,
-                               latency=float(latency) if latency else None,
-                               pattern=int(pattern) if pattern else None))
+            frames.append(
+                dict(
+                    seq=None if seq == "?" else int(seq),
+                    size=(int(width), int(height)),
+                    crc=crc,
+                    latency=float(latency) if latency else None,
+                    pattern=int(pattern) if pattern else None,
+                )
+            )
     return frames
 
 
@@ -65,8 +73,9 @@ def test_jpeg_frames_carry_the_right_frame_numbers(run):
 def test_a_slow_client_shows_the_newest_frame_not_a_backlog(run):
     fps = 30
     server, address = start_video_server(run, "--fps", str(fps), "--width", "1280", "--height", "720")
-    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames",
-                 "--frames", "6", "--delay", "0.5")  # handles 2 frames a second
+    client = run(
+        VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "6", "--delay", "0.5"
+    )  # handles 2 frames a second
     assert client.wait() == 0
     server.interrupt()
     received = frame_lines(client)
@@ -115,7 +124,9 @@ def test_a_video_file_reaches_the_client_unchanged(run, tmp_path):
 
 def test_pickle_mode_sends_raw_frames_the_original_way(run):
     server, address = start_video_server(run, "--pickle", "--width", "160", "--height", "90")
-    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "5", "--pickle")
+    client = run(
+        VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "5", "--pickle"
+    )
     assert client.wait() == 0
     server.interrupt()
     sent_crcs = {frame["crc"] for frame in frame_lines(server)}
@@ -126,21 +137,26 @@ def test_pickle_mode_sends_raw_frames_the_original_way(run):
 @pytest.mark.parametrize("script", ["server.py", "client1.py"])
 def test_ctrl_c_stops_video_scripts_cleanly(run, script):
     server, address = start_video_server(run)
-    target = server if script == "server.py" else run(VIDEO / script, "--connect", address, "--no-window", "--print-frames")
+    target = (
+        server if script == "server.py" else run(VIDEO / script, "--connect", address, "--no-window", "--print-frames")
+    )
     target.expect(r"^frame \d")
     assert target.interrupt() == 0
     assert not any("Traceback" in line for line in target.stderr)
 
 
-@pytest.mark.parametrize("script, args", [
-    ("server.py", ["--jpeg", "0"]),
-    ("server.py", ["--jpeg", "101"]),
-    ("server.py", ["--pickle", "--jpeg", "80"]),
-    ("server.py", ["--fps", "-1"]),
-    ("server.py", ["--width", "0"]),
-    ("client1.py", ["--window-position", "left"]),
-    ("client2.py", ["--delay", "soon"]),
-])
+@pytest.mark.parametrize(
+    "script, args",
+    [
+        ("server.py", ["--jpeg", "0"]),
+        ("server.py", ["--jpeg", "101"]),
+        ("server.py", ["--pickle", "--jpeg", "80"]),
+        ("server.py", ["--fps", "-1"]),
+        ("server.py", ["--width", "0"]),
+        ("client1.py", ["--window-position", "left"]),
+        ("client2.py", ["--delay", "soon"]),
+    ],
+)
 def test_video_usage_errors(run, script, args):
     script = run(VIDEO / script, *args)
     assert script.wait() == 2

@@ -7,20 +7,23 @@ they fail in CI (where CI=true), which installs them: a window test that cannot 
 
 from __future__ import annotations
 
+from pubsub_demo import captions, display, layout
+from pubsub_demo import pattern as video
+from pubsub_demo.screen import Area
+from pubsub_demo.wire import MAX_SIDE
+
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, TIMEOUT, VIDEO
-from pubsub_demo import captions, display, layout, pattern as video
-from pubsub_demo.wire import MAX_SIDE
-from pubsub_demo.screen import Area
 from xscreen import Screen, Window, start_desktop
 
 TITLES = ("Server", "Client 1", "Client 2")
@@ -84,7 +87,7 @@ def video_file(tmp_path_factory) -> Path:
 
 
 def crop(shot: np.ndarray, window: Window) -> np.ndarray:
-    return shot[window.y:window.y + window.height, window.x:window.x + window.width]
+    return shot[window.y : window.y + window.height, window.x : window.x + window.width]
 
 
 def frame_number(picture: np.ndarray, size: tuple[int, int]) -> int | None:
@@ -92,8 +95,9 @@ def frame_number(picture: np.ndarray, size: tuple[int, int]) -> int | None:
     return video.pattern_number(cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR))
 
 
-def wait_for_screen(screen: Screen, titles, ready: Callable[[Window, np.ndarray], bool],
-                    timeout: float = TIMEOUT) -> tuple[dict[str, Window], list[Window], np.ndarray]:
+def wait_for_screen(
+    screen: Screen, titles, ready: Callable[[Window, np.ndarray], bool], timeout: float = TIMEOUT
+) -> tuple[dict[str, Window], list[Window], np.ndarray]:
     """Poll the screen until every title has a window for which `ready(window, its picture)`;
     or give up after `timeout` and return what there is, for the test's assertions to say what
     is wrong. Returns our windows, the others, a screenshot."""
@@ -126,8 +130,14 @@ def text_match(picture: np.ndarray, text: str, image_size: tuple[int, int]) -> f
     return (expected & seen).sum() / max(1, (expected | seen).sum())
 
 
-def wait_for_text(screen: Screen, title: str, texts: list[str], image_size: tuple[int, int],
-                  timeout: float = TIMEOUT, good: float = 0.6) -> tuple[float, str, np.ndarray]:
+def wait_for_text(
+    screen: Screen,
+    title: str,
+    texts: list[str],
+    image_size: tuple[int, int],
+    timeout: float = TIMEOUT,
+    good: float = 0.6,
+) -> tuple[float, str, np.ndarray]:
     """Poll the window `title` until it shows one of `texts` (a match over `good`); the best
     match, its text and the picture."""
     deadline = time.monotonic() + timeout
@@ -153,14 +163,17 @@ def circular_distance(a: int, b: int, period: int) -> int:
 
 
 @pytest.mark.parametrize("screen_size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
-def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(run, screen_of, video_file, tmp_path,
-                                                                        screen_size):
+def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(
+    run, screen_of, video_file, tmp_path, screen_size
+):
     screen, name = screen_of(*screen_size)
     env = dict(os.environ, DISPLAY=name)
     address = f"ipc://{tmp_path}/video.sock"  # the server binds it later; no port to reserve
     started = time.monotonic()
-    clients = [run(VIDEO / script, "--connect", address, "--silence", "1", "--print-frames", env=env)
-               for script in ("client1.py", "client2.py")]
+    clients = [
+        run(VIDEO / script, "--connect", address, "--silence", "1", "--print-frames", env=env)
+        for script in ("client1.py", "client2.py")
+    ]
 
     # Before any server runs, each client's window is up and says what it waits for, in the
     # words the client says on stderr.
@@ -176,8 +189,10 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(run, s
         assert score > 0.8, f"{title} does not show {waiting!r} (match {score:.2f})"
         other = text_match(picture, waiting.replace(address, "tcp://192.0.2.99:5688"), window_size)
         assert other < score - 0.2, f"{title}: a different address matches as well ({other:.2f} vs {score:.2f})"
-        print(f"{screen_size}: {title} shows its waiting text (match {score:.2f}, another address {other:.2f}), "
-              f"{time.monotonic() - started:.1f} s after the start")
+        print(
+            f"{screen_size}: {title} shows its waiting text (match {score:.2f}, another address {other:.2f}), "
+            f"{time.monotonic() - started:.1f} s after the start"
+        )
 
     server = run(VIDEO / "server.py", "--bind", address, "--video", str(video_file), "--print-frames", env=env)
     for script in (server, *clients):
@@ -191,8 +206,9 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(run, s
     numbers = {}
     for title, window in windows.items():
         assert window.frame_inside(*screen_size), f"{title}'s frame {window.frame} is off the {screen_size} screen"
-        assert not any(window.frame_overlaps(other) for other in windows.values() if other is not window), \
+        assert not any(window.frame_overlaps(other) for other in windows.values() if other is not window), (
             f"{title} overlaps another of the three: {[w.frame for w in windows.values()]}"
+        )
         assert not any(window.overlaps(other) for other in others), f"{title} is under another window"
         assert window.frame[2] <= screen_size[0] / 3, f"{title} takes more than a third of the screen's width"
         assert window.width < VIDEO_SIZE[0], f"{title} is not scaled down: {window.width}x{window.height}"
@@ -201,8 +217,10 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(run, s
         assert numbers[title] is not None, f"{title} does not show the video"
     for title in TITLES[1:]:  # the same moment of the broadcast, give or take the clients' lag
         assert circular_distance(numbers[title], numbers["Server"], VIDEO_FRAMES) <= 15, numbers
-    print(f"{screen_size}: windows {[windows[title].frame for title in TITLES]} "
-          f"({windows['Server'].width}x{windows['Server'].height} content), frames on screen {numbers}")
+    print(
+        f"{screen_size}: windows {[windows[title].frame for title in TITLES]} "
+        f"({windows['Server'].width}x{windows['Server'].height} content), frames on screen {numbers}"
+    )
 
     if os.environ.get("SAVE_SCREENSHOT") and screen_size == (1920, 1080):  # the picture in the README
         frames = [window.frame for window in windows.values()]
@@ -231,11 +249,22 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(run, s
 def start_broadcast(run, screen_name, *client_args: str):
     env = dict(os.environ, DISPLAY=screen_name)
     width, height = (str(size) for size in PATTERN_SIZE)
-    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--width", width, "--height", height,
-                 "--print-frames", env=env)
+    server = run(
+        VIDEO / "server.py",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--width",
+        width,
+        "--height",
+        height,
+        "--print-frames",
+        env=env,
+    )
     address = server.expect(r"Publishing on (\S+) ")[1]
-    clients = [run(VIDEO / name, "--connect", address, "--print-frames", *client_args, env=env)
-               for name in ("client1.py", "client2.py")]
+    clients = [
+        run(VIDEO / name, "--connect", address, "--print-frames", *client_args, env=env)
+        for name in ("client1.py", "client2.py")
+    ]
     for script in (server, *clients):
         script.expect(r"^frame \d")
     return server, clients
@@ -264,15 +293,23 @@ def test_closing_a_window_or_pressing_q_or_esc_stops_that_script(run, screen_of)
 
 def test_a_client_window_survives_arrays_it_cannot_show(run, screen_of, context):
     """Each of these arrays once crashed a video client inside OpenCV's window code."""
-    from test_bad_input import NOT_VIDEO, pattern_frame, send_frame_until_shown
     from pubsub_demo import wire
+
     import zmq
+
+    from test_bad_input import NOT_VIDEO, pattern_frame, send_frame_until_shown
 
     screen, name = screen_of(1920, 1080)
     with context.socket(zmq.PUB) as publisher:
         port = publisher.bind_to_random_port("tcp://127.0.0.1")
-        client = run(VIDEO / "client1.py", "--connect", f"tcp://127.0.0.1:{port}", "--stats", "--print-frames",
-                     env=dict(os.environ, DISPLAY=name))
+        client = run(
+            VIDEO / "client1.py",
+            "--connect",
+            f"tcp://127.0.0.1:{port}",
+            "--stats",
+            "--print-frames",
+            env=dict(os.environ, DISPLAY=name),
+        )
         send_frame_until_shown(publisher, client, 1)
         for array in NOT_VIDEO.values():
             publisher.send_multipart(wire.encode(array), copy=False)
@@ -307,10 +344,12 @@ def test_without_a_display_every_video_script_says_so_in_one_line(run, tmp_path,
     env = {name: value for name, value in os.environ.items() if name not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(display_env)
     address = f"ipc://{tmp_path}/video.sock"
-    scripts = {"server.py": run(VIDEO / "server.py", "--bind", address, env=env),
-               "client1.py": run(VIDEO / "client1.py", "--connect", address, env=env),
-               "client2.py": run(VIDEO / "client2.py", "--connect", address, env=env),
-               "demo.py video": run(ROOT / "demo.py", "video", "--address", address, env=env)}
+    scripts = {
+        "server.py": run(VIDEO / "server.py", "--bind", address, env=env),
+        "client1.py": run(VIDEO / "client1.py", "--connect", address, env=env),
+        "client2.py": run(VIDEO / "client2.py", "--connect", address, env=env),
+        "demo.py video": run(ROOT / "demo.py", "video", "--address", address, env=env),
+    }
     for name, script in scripts.items():
         assert script.wait() == 1, f"{name}: exit code {script.process.returncode}, stderr {script.stderr}"
         assert len(script.stderr) == 1, f"{name}: {script.stderr}"
@@ -321,17 +360,21 @@ def test_without_a_display_every_video_script_says_so_in_one_line(run, tmp_path,
 
 # The layout and the text on their own, for every size of video: no window needed.
 
+
 @settings(max_examples=300, deadline=None)
-@given(screen_size=st.tuples(st.integers(1366, 7680), st.integers(768, 4320)),
-       video_size=st.tuples(st.integers(1, MAX_SIDE), st.integers(1, MAX_SIDE)))
+@given(
+    screen_size=st.tuples(st.integers(1366, 7680), st.integers(768, 4320)),
+    video_size=st.tuples(st.integers(1, MAX_SIDE), st.integers(1, MAX_SIDE)),
+)
 def test_the_three_windows_fit_any_screen_for_any_video_size(screen_size, video_size):
     area = Area(0, 0, *screen_size)
     places = [layout.window_place(area, slot, video_size) for slot in range(layout.SLOTS)]
-    frames = [(place.x, place.y, place.width + layout.DECORATION[0], place.height + layout.DECORATION[1])
-              for place in places]
+    frames = [
+        (place.x, place.y, place.width + layout.DECORATION[0], place.height + layout.DECORATION[1]) for place in places
+    ]
     for slot, (x, y, width, height) in enumerate(frames):
         assert 0 <= x and x + width <= screen_size[0] and 0 <= y and y + height <= screen_size[1], (slot, frames)
-        assert all(x + width <= other_x for other_x, _, _, _ in frames[slot + 1:]), frames  # left to right, apart
+        assert all(x + width <= other_x for other_x, _, _, _ in frames[slot + 1 :]), frames  # left to right, apart
     place = places[0]
     assert place.size == places[1].size == places[2].size
     assert place.width <= video_size[0] and place.height <= video_size[1]  # never enlarged

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from pubsub_demo import wire
+from pubsub_demo.wire import WireError
+
 import pickle
 
 import numpy as np
 import pytest
-
-from pubsub_demo import wire
-from pubsub_demo.wire import WireError
 
 
 @pytest.mark.parametrize("dtype", ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8", ">f8", ">i4"])
@@ -51,8 +51,11 @@ def test_one_part_asked_for_is_one_part_whatever_made_the_array():
     frame[...] = 5
     (part,) = wire.encode(frame, seq=3, one_part=True)
     assert np.shares_memory(part, frame)  # room in front: no copy
-    for array in (np.arange(720 * 1280 * 3, dtype=np.uint32).astype(np.uint8).reshape(720, 1280, 3),
-                  frame[:, :640], np.zeros((100_000,))):
+    for array in (
+        np.arange(720 * 1280 * 3, dtype=np.uint32).astype(np.uint8).reshape(720, 1280, 3),
+        frame[:, :640],
+        np.zeros((100_000,)),
+    ):
         (part,) = wire.encode(array, seq=4, one_part=True)
         message = wire.decode([bytearray(part.tobytes())])
         assert message.seq == 4 and np.array_equal(message.array, array)
@@ -79,41 +82,66 @@ def test_header_carries_sequence_and_send_time():
     assert message.sent_at > 1.6e9
 
 
-@pytest.mark.parametrize("array", [np.array(["text"]), np.array([object()]), np.zeros(3, complex),
-                                   np.zeros((1,) * 5)], ids=["str", "object", "complex", "5-d"])
+@pytest.mark.parametrize(
+    "array",
+    [np.array(["text"]), np.array([object()]), np.zeros(3, complex), np.zeros((1,) * 5)],
+    ids=["str", "object", "complex", "5-d"],
+)
 def test_encode_refuses_what_the_format_cannot_carry(array):
     with pytest.raises(WireError):
         wire.encode(array)
 
 
 def header(**fields) -> bytes:
-    values = dict(magic=wire.MAGIC, version=wire.VERSION, encoding=wire.RAW, code=10, ndim=1, seq=0,
-                  sent_at=0.0, shape=(6, 0, 0, 0)) | fields
-    return wire.HEADER.pack(values["magic"], values["version"], values["encoding"], values["code"],
-                            values["ndim"], values["seq"], values["sent_at"], *values["shape"])
+    values = (
+        dict(
+            magic=wire.MAGIC,
+            version=wire.VERSION,
+            encoding=wire.RAW,
+            code=10,
+            ndim=1,
+            seq=0,
+            sent_at=0.0,
+            shape=(6, 0, 0, 0),
+        )
+        | fields
+    )
+    return wire.HEADER.pack(
+        values["magic"],
+        values["version"],
+        values["encoding"],
+        values["code"],
+        values["ndim"],
+        values["seq"],
+        values["sent_at"],
+        *values["shape"],
+    )
 
 
 SIX = np.arange(6.0).tobytes()
 
 
-@pytest.mark.parametrize("parts, reason", [
-    ([], "expected 1 or 2 parts"),
-    ([header(), SIX, b""], "expected 1 or 2 parts"),
-    ([b""], "too short"),
-    ([header()[:39] + SIX], "payload has 47"),
-    ([header()[:-1], SIX], "header is 39 bytes"),
-    ([header(magic=b"XXXX") + SIX], "wrong magic"),
-    ([header(version=2) + SIX], "version 2"),
-    ([header(code=0) + SIX], "unknown dtype"),
-    ([header(code=ord("O")) + SIX], "unknown dtype"),
-    ([header(ndim=5, shape=(6, 0, 0, 0)) + SIX], "bad shape"),
-    ([header(ndim=1, shape=(6, 6, 0, 0)) + SIX], "bad shape"),
-    ([header(shape=(7, 0, 0, 0)) + SIX], "header says 56 bytes, payload has 48"),
-    ([header(shape=(5, 0, 0, 0)) + SIX], "header says 40 bytes"),
-    ([header(ndim=4, shape=(2**32 - 1,) * 4) + SIX], "over the"),
-    ([header(encoding=9) + SIX], "unknown encoding"),
-    ([pickle.dumps(np.arange(6.0))], "--pickle"),
-])
+@pytest.mark.parametrize(
+    "parts, reason",
+    [
+        ([], "expected 1 or 2 parts"),
+        ([header(), SIX, b""], "expected 1 or 2 parts"),
+        ([b""], "too short"),
+        ([header()[:39] + SIX], "payload has 47"),
+        ([header()[:-1], SIX], "header is 39 bytes"),
+        ([header(magic=b"XXXX") + SIX], "wrong magic"),
+        ([header(version=2) + SIX], "version 2"),
+        ([header(code=0) + SIX], "unknown dtype"),
+        ([header(code=ord("O")) + SIX], "unknown dtype"),
+        ([header(ndim=5, shape=(6, 0, 0, 0)) + SIX], "bad shape"),
+        ([header(ndim=1, shape=(6, 6, 0, 0)) + SIX], "bad shape"),
+        ([header(shape=(7, 0, 0, 0)) + SIX], "header says 56 bytes, payload has 48"),
+        ([header(shape=(5, 0, 0, 0)) + SIX], "header says 40 bytes"),
+        ([header(ndim=4, shape=(2**32 - 1,) * 4) + SIX], "over the"),
+        ([header(encoding=9) + SIX], "unknown encoding"),
+        ([pickle.dumps(np.arange(6.0))], "--pickle"),
+    ],
+)
 def test_decode_rejects_malformed_messages_with_a_reason(parts, reason):
     with pytest.raises(WireError, match=reason.replace("(", r"\(")):
         wire.decode(parts)
@@ -141,7 +169,7 @@ def test_jpeg_that_does_not_match_its_header_is_rejected():
     first, *rest = wire.encode(image, jpeg_quality=80)
     lying = header(encoding=wire.JPEG, code=1, ndim=3, shape=(32, 64, 3, 0))
     with pytest.raises(WireError, match=r"JPEG of size \(64, 64\), header says \(32, 64\)"):
-        wire.decode([lying + bytes(memoryview(first)[wire.HEADER.size:])])
+        wire.decode([lying + bytes(memoryview(first)[wire.HEADER.size :])])
     with pytest.raises(WireError, match="JPEG of size None"):
         wire.decode([header(encoding=wire.JPEG, code=1, ndim=3, shape=(64, 64, 3, 0)) + b"not a jpeg"])
 
@@ -149,9 +177,9 @@ def test_jpeg_that_does_not_match_its_header_is_rejected():
 def test_a_jpeg_asking_for_a_huge_image_is_rejected_before_decoding():
     image = np.zeros((16, 16), np.uint8)
     (part,) = wire.encode(image, jpeg_quality=80)
-    jpeg = bytearray(memoryview(part)[wire.HEADER.size:])
+    jpeg = bytearray(memoryview(part)[wire.HEADER.size :])
     sof = jpeg.index(b"\xff\xc0")
-    jpeg[sof + 5:sof + 9] = (60000).to_bytes(2, "big") * 2  # claims 60000x60000 pixels
+    jpeg[sof + 5 : sof + 9] = (60000).to_bytes(2, "big") * 2  # claims 60000x60000 pixels
     with pytest.raises(WireError, match=r"JPEG of size \(60000, 60000\)"):
         wire.decode([header(encoding=wire.JPEG, code=1, ndim=2, shape=(16, 16, 0, 0)) + bytes(jpeg)])
 

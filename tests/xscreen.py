@@ -12,11 +12,12 @@ import select
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
-from Xlib import X, XK, display as xdisplay, protocol
+from Xlib import XK, X, protocol
+from Xlib import display as xdisplay
 from Xlib.error import DisplayError as XError
 from Xlib.ext import xtest
 
@@ -34,11 +35,11 @@ class Window:
     handle: object
     frame: tuple[int, int, int, int]  # x, y, width, height of the whole window with its decorations
 
-    def overlaps(self, other: "Window") -> bool:
+    def overlaps(self, other: Window) -> bool:
         """Does the other window's frame cover any of this window's content?"""
         return _intersect((self.x, self.y, self.width, self.height), other.frame)
 
-    def frame_overlaps(self, other: "Window") -> bool:
+    def frame_overlaps(self, other: Window) -> bool:
         """Do the two windows' frames (decorations included) overlap?"""
         return _intersect(self.frame, other.frame)
 
@@ -59,8 +60,9 @@ def start_desktop(width: int, height: int) -> tuple[list[subprocess.Popen], str]
     if shutil.which("openbox") is None:
         raise FileNotFoundError("openbox")
     xvfb, name = start_xvfb(width, height)
-    manager = subprocess.Popen(["openbox"], env=dict(os.environ, DISPLAY=name),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manager = subprocess.Popen(
+        ["openbox"], env=dict(os.environ, DISPLAY=name), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     screen = Screen(name)
     try:
         screen.wait_for_window_manager()  # windows that come before it would be placed by chance
@@ -76,9 +78,22 @@ def start_xvfb(width: int, height: int) -> tuple[subprocess.Popen, str]:
         raise FileNotFoundError("Xvfb")
     # -noreset: keep one server for all the tests, however many clients come and go.
     read_end, write_end = os.pipe()
-    process = subprocess.Popen([executable, "-displayfd", str(write_end), "-screen", "0", f"{width}x{height}x24",
-                                "-nolisten", "tcp", "-noreset"], pass_fds=[write_end], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            executable,
+            "-displayfd",
+            str(write_end),
+            "-screen",
+            "0",
+            f"{width}x{height}x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+        ],
+        pass_fds=[write_end],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_end)
     # Xvfb writes its display number and then a newline when it is ready: read both before
     # closing the pipe, or its second write fails and ends it.
@@ -134,9 +149,19 @@ class Screen:
             position = client.translate_coords(self.root, 0, 0)
             frame_geometry = top.get_geometry()
             frame_position = top.translate_coords(self.root, 0, 0)
-            viewable = top.get_attributes().map_state == X.IsViewable and client.get_attributes().map_state == X.IsViewable
-            yield Window(client.get_wm_name() or "", -position.x, -position.y, geometry.width, geometry.height,
-                         viewable, client, (-frame_position.x, -frame_position.y, frame_geometry.width, frame_geometry.height))
+            viewable = (
+                top.get_attributes().map_state == X.IsViewable and client.get_attributes().map_state == X.IsViewable
+            )
+            yield Window(
+                client.get_wm_name() or "",
+                -position.x,
+                -position.y,
+                geometry.width,
+                geometry.height,
+                viewable,
+                client,
+                (-frame_position.x, -frame_position.y, frame_geometry.width, frame_geometry.height),
+            )
 
     def _named(self, window: object) -> object | None:
         """The first window with a title at or below `window`."""
@@ -162,8 +187,9 @@ class Screen:
         """What a window manager's close button does: send WM_DELETE_WINDOW."""
         protocols = self.display.intern_atom("WM_PROTOCOLS")
         delete = self.display.intern_atom("WM_DELETE_WINDOW")
-        event = protocol.event.ClientMessage(window=window.handle, client_type=protocols,
-                                             data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+        event = protocol.event.ClientMessage(
+            window=window.handle, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0])
+        )
         window.handle.send_event(event)
         self.display.flush()
 

@@ -3,17 +3,15 @@
 Socket: SUB, connects to tcp://127.0.0.1:5688 (where server.py binds).
 Run:    python video_transmission/client1.py [--connect ADDR] [--stats] [--no-window] ...
 
-Video must never play in slow motion, so the client keeps only the newest frame. Its socket
-holds 2 frames at most (the receive high-water mark, RCVHWM, is 1000 by default: gigabytes
-of old video), and a background thread takes each frame off it as soon as it arrives. A
-client too slow for the frame rate (try --delay 0.2) then skips frames instead of lagging.
-The server binds and the clients connect, so either may start first: ZeroMQ connects in the
-background, and again after the server restarts.
+Video must never play in slow motion: the socket holds 2 frames at most (RCVHWM; 1000 by
+default, seconds of old video), and a background thread takes each frame off it as soon as it
+arrives, keeping only the newest. A client too slow for the frame rate (try --delay 0.2) skips
+frames instead of lagging. The server binds and the clients connect: either may start first.
 """
 
-import time
-
 from pubsub_demo import lifetime
+
+import time
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
@@ -21,23 +19,26 @@ from pubsub_demo import diagnosis, logs, options, receiving, security, transport
 from pubsub_demo.display import ClientWindow, Display
 from pubsub_demo.newest import Newest
 from pubsub_demo.wire import VIDEO_MAX_BYTES
-import zmq
 
-FRAME_QUEUE = 2  # frames waiting in the socket; more would only be older
+import zmq
 
 
 def main() -> None:
     args = options.video_client(__doc__)
     logs.setup(args.log_file, "CLIENT")
-    display = Display("Client 1", slot=1, window=not args.no_window, position=args.window_position,
-                      overlay=args.stats, print_frames=args.print_frames)  # slot 1: right of the server's window
+    display = Display(  # slot 1: right of the server's window
+        "Client 1", 1, window=args.window, position=args.window_position, overlay=args.stats, describe=args.print_frames
+    )
     window = ClientWindow(display, args.connect, silence=args.silence, frames=args.frames)
 
-    with (zmq.Context() as context, context.socket(zmq.SUB) as subscriber,
-          diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
-          window):
+    with (
+        zmq.Context() as context,
+        context.socket(zmq.SUB) as subscriber,
+        diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
+        window,
+    ):
         security.use_client_keys(subscriber, args.curve)  # with --curve only
-        subscriber.rcvhwm = FRAME_QUEUE  # before connect: the connection's queue is made then
+        subscriber.rcvhwm = 2  # frames waiting, at most (more would only be older); before connect
         transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
 

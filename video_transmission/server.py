@@ -5,55 +5,50 @@ Run:    python video_transmission/server.py [--video FILE | --video 0] [--jpeg 8
         (no --video: a built-in test pattern; --help lists all the options)
 
 Frames go out at the video's frame rate on a steady clock, each without being copied. PUB
-queues up to 1000 messages for each client (its high-water mark, SNDHWM), then drops the new
-ones: for video, gigabytes of old frames. Here CONFLATE keeps one frame for each client, the
-newest, so a client that cannot keep up gets fewer frames, never old ones, and never runs in
-slow motion.
+queues up to 1000 messages for each client (its high-water mark), then drops the new ones:
+for video, seconds of old frames. Here CONFLATE keeps one frame for each client, the newest:
+a client that cannot keep up gets fewer frames, never old ones.
 """
 
-import contextlib
-import functools
-import itertools
-import math
-
 from pubsub_demo import lifetime
+
+import contextlib
+import itertools
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import logs, monitoring, network, options, security, sources, transport, wire
 from pubsub_demo.display import Display
 from pubsub_demo.pacing import Pacer
-from pubsub_demo.wire import Message
+
 import zmq
 
 
 def main() -> None:
     args = options.video_server(__doc__)
     logs.setup(args.log_file, "SERVER")
-    encode = wire.encode_pickle if args.pickle else functools.partial(wire.encode, jpeg_quality=args.jpeg,
-                                                                      one_part=True)
+    encode = wire.encoder(pickle=args.pickle, jpeg_quality=args.jpeg, one_part=True)
     source = sources.open_source(args.video, args.width, args.height)
     fps = source.fps if args.fps is None else args.fps
-    display = Display("Server", slot=0, window=not args.no_window, position=args.window_position,
-                      print_frames=args.print_frames)
+    display = Display("Server", window=args.window, position=args.window_position, describe=args.print_frames)
 
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher, display, contextlib.closing(source):
         # Before bind: each client's queue is made as it connects. A new frame replaces one
         # that still waits (a high-water mark would drop the new one). A frame is one part:
         # CONFLATE would keep only the last part of a message of several.
         publisher.conflate = True
-        with (security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
-              monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins and leaves, how many
-              # The server binds: it is the stable end, whose address all know; clients come and go.
-              transport.bind(publisher, args.bind)):
-            print(network.announce(publisher, "video_transmission/client1.py", args.curve,
-                                   details=f" at {fps:g} frames/s", stops="q, Esc or Ctrl+C stops"))
+        with (
+            security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
+            monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins and leaves, how many
+            transport.bind(publisher, args.bind),  # the server binds: the stable end, whose address all know
+        ):
+            print(network.announce(publisher, "video_transmission/client1.py", args.curve, fps=fps))
 
             pacer = Pacer(1 / fps if fps else 0)
             for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)
                 transport.send(publisher, message)  # one message: header and pixels, not copied
-                if not display.show(Message(frame, seq, math.nan, wire.message_size(message)), audience.count):
+                if not display.show(wire.Message(frame, seq, size=wire.message_size(message)), audience.count):
                     break  # q, Esc or the window closed
                 pacer.wait()
 
