@@ -20,6 +20,9 @@ import pytest
 from conftest import NUMBERS, ROOT, TIMEOUT
 from netns import Network
 
+# On one worker, one after the other: one network of namespaces for all of them (see pyproject.toml).
+pytestmark = pytest.mark.xdist_group("classroom")
+
 DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a loaded 2-core machine
 
 
