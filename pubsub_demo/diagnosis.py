@@ -159,7 +159,6 @@ class ConnectionStatus:
             if self.state != "starting":
                 self._tell(f"data flows again from {self.address}")
             self.state, self.news = "flowing", None
-        self.connected = True
         self.rejection = None
         self.deadline = self._clock() + self.silence
 

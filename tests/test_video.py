@@ -72,7 +72,7 @@ def test_jpeg_frames_carry_the_right_frame_numbers(run):
 
 def test_a_slow_client_shows_the_newest_frame_not_a_backlog(run):
     fps = 30
-    server, address = start_video_server(run, "--fps", str(fps), "--width", "1280", "--height", "720")
+    server, address = start_video_server(run, "--fps", str(fps))  # the test pattern's 640x360 raw frames
     client = run(
         VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "6", "--delay", "0.5"
     )  # handles 2 frames a second
