@@ -10,7 +10,10 @@ for video, seconds of old frames. Here CONFLATE keeps one frame for each client,
 a client that cannot keep up gets fewer frames, never old ones.
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit("no pubsub_demo: run . .venv/bin/activate first, or pip install -r requirements.txt") from None
 
 import contextlib
 import itertools
