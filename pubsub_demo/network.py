@@ -31,6 +31,11 @@ def addresses() -> list[str]:
     return [str(address) for address in sorted(set(found), key=lambda a: (a.version, a))]
 
 
+def is_this_computer(address: str) -> bool | None:
+    """Whether the host of a tcp:// address is this computer (see endpoints.is_this_computer)."""
+    return endpoints.is_this_computer(address, addresses())
+
+
 def announce(
     publisher: zmq.Socket, client: str, keydir: Path | None, *, fps: float | None = None, details: str = ""
 ) -> str:

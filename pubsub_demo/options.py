@@ -139,9 +139,24 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
         "--upstream-curve",
         type=Path,
         metavar="KEYDIR",
-        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys",
+        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys "
+        "(a server's stream is passed on encrypted too: add --curve, or --plain-downstream)",
+    )
+    parser.add_argument(
+        "--plain-downstream",
+        action="store_true",
+        help="with --upstream-curve and no --curve: pass the server's encrypted stream on in plain text, "
+        "to anyone who connects",
     )
     args = parser.parse_args(argv)
+    if args.upstream_curve and not args.curve and not args.plain_downstream:
+        parser.error(
+            "--upstream-curve without --curve would pass the server's encrypted stream on in plain text to "
+            "anyone who connects: add --curve KEYDIR (the server's own folder, keys/server, lets the students' "
+            "keys in), or --plain-downstream to mean it"
+        )
+    if args.plain_downstream and args.curve:
+        parser.error("--plain-downstream and --curve contradict each other: choose one")
     if args.share:
         shared_bind(parser, args, args.bind or args.connect)
     elif args.bind is None:

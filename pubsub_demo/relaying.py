@@ -94,7 +94,7 @@ class Watch:
     def _run(self) -> None:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
         signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
-        status = ConnectionStatus(self._address, SILENCE, curve=self._curve)
+        status = ConnectionStatus(self._address, SILENCE, curve=self._curve, curve_option="--upstream-curve")
         before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
