@@ -89,8 +89,6 @@ class Audience:
                 self._inform(f"{peer} left ({self.count} connected)")
             elif peer is not None and (self.curve or self._failure == CURVE_CLIENT):
                 self._refused(peer.address, self._failure)
-            elif peer is not None:  # no handshake: a client's look at what listens, or not ZeroMQ
-                self._log(f"{peer} hung up before its handshake ended: {self._failure or 'no reason given'}")
             self._failure = None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = NOT_AUTHORIZED

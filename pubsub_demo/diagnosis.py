@@ -260,9 +260,9 @@ def unresolved_news(address: str) -> str:
 def unreachable_news(address: str, *, local: bool | None = True) -> str:
     """Nothing listens at `address`; unless it is this computer's (`local`), the server there
     may not let other computers in."""
-    hint = (
-        "is the address right?" if local else "is the address right? is that server started with --share? a firewall?"
-    )
+    hint = "is the address right?"
+    if local is False:  # another computer's
+        hint += " is that server started with --share? a firewall?"
     return f"nothing listens at {address} (connection refused, or no route to it): waiting for the server ({hint})"
 
 

@@ -15,9 +15,8 @@ from . import endpoints
 from .logs import DEFAULT_LOG_FILE
 from .option_values import (
     MAX_SILENCE,
+    address_like,
     at_most,
-    bind_address,
-    connect_address,
     frames_per_second,
     jpeg_quality,
     positive_float,
@@ -55,7 +54,7 @@ def server(parser: Parser, address: str) -> None:
     port = address.rsplit(":", 1)[1]
     parser.add_argument(
         "--bind",
-        type=bind_address,
+        type=address_like(address),
         default=address,
         metavar="ADDR",
         help=f"address to bind the PUB socket to (default {address}; tcp://*:{port} shares it on the network)",
@@ -84,7 +83,7 @@ def client(parser: Parser, address: str) -> None:
     """A client's options: where to connect, --pickle, --curve, --silence."""
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(address, to_connect=True),
         default=address,
         metavar="ADDR",
         help=f"address of the server to connect to (default {address})",

@@ -14,9 +14,8 @@ from .option_groups import check_video_source, client, common, server, shared_bi
 from .option_values import (
     MAX_DELAY,
     MAX_INTERVAL,
+    address_like,
     at_most,
-    bind_address,
-    connect_address,
     finite,
     positive_int,
     seed,
@@ -110,14 +109,14 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     parser = common(doc)
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(VIDEO_ADDRESS, to_connect=True),
         default=VIDEO_ADDRESS,
         metavar="ADDR",
         help=f"address of the server (or of another relay) to connect to (default {VIDEO_ADDRESS})",
     )
     parser.add_argument(
         "--bind",
-        type=bind_address,
+        type=address_like(RELAY_ADDRESS),
         metavar="ADDR",
         help=f"address for the clients to connect to (default {RELAY_ADDRESS}, or with --share "
         "every address of this computer on the port of --connect)",

@@ -143,17 +143,19 @@ class Watch:
         The proxy counts each message once; the bytes out count every client's copy, as the
         kernel sent them (TCP on Linux: the bytes each client acknowledged), so they show what
         the relay spares the server's link. Elsewhere they are estimated: bytes passed on times
-        clients."""
+        clients. The proxy counts the messages it hands to the clients' socket even when no
+        client is there to take them (PUB drops them): then none went out."""
         clients = self._clients.count
         if acked is None or acked_before is None:
             sent = (after.bytes_out - before.bytes_out) * clients
         else:
             sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
+        passed_on = after.messages_out - before.messages_out if clients or sent > 0 else 0
         return (
             f"Relay: {clients} client{'' if clients == 1 else 's'}; "
             f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
             f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
-            f"out {(after.messages_out - before.messages_out) / seconds:.1f} msg/s, "
+            f"out {passed_on / seconds:.1f} msg/s, "
             f"{max(sent, 0) / seconds / 1e6:.2f} MB/s"
         )
 

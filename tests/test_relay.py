@@ -282,6 +282,20 @@ def test_a_relay_with_keys_at_a_plain_server_names_its_own_option(run, keys):
     assert relay.interrupt() == 0 and server.interrupt() == 0
 
 
+def test_a_relays_figures_are_what_went_out(run):
+    server, address = start_server(run, "--interval", "0.05", "--count", "10000")  # 80 kB arrays: 1.6 MB/s
+    relay, relay_address = start_relay(run, address)
+    alone = STATS.match(relay.expect(r"^Relay: 0 clients; in [1-9].*$")[0])  # 20 arrays a second come in...
+    assert alone is not None and float(alone[4]) == 0 and float(alone[5]) == 0  # ...and none go out: no one takes them
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)
+    relay.expect(r"^client 127\.0\.0\.1 joined \(1 connected\)$")
+    relay.expect(r"^Relay: 1 client; ")  # a second that may have begun before the client joined
+    one = STATS.match(relay.expect(r"^Relay: 1 client; .*$")[0])
+    assert one is not None and float(one[4]) == float(one[2]) > 0 and float(one[5]) > 0  # what came in, to it
+    for script in (client, relay, server):
+        assert script.interrupt() == 0
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_ctrl_c_sigterm_and_sighup_stop_a_relay_cleanly(run, sig):
     server, address = start_server(run, "--interval", "0.05")
