@@ -51,7 +51,7 @@ def main() -> None:
             for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)
                 transport.send(publisher, message)  # one message: header and pixels, not copied
-                if not display.show(wire.Message(frame, seq, size=wire.message_size(message)), audience.count):
+                if not display.show(wire.Message(frame, seq, size=wire.message_size(message)), audience):
                     break  # q, Esc or the window closed
                 pacer.wait()
 
