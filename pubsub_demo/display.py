@@ -42,6 +42,7 @@ class Display:
         self.stats, self.stats_text = Stats(), ""
         self.outflow: Outflow | None = None  # a server's: what went out to its clients
         self.last_frame: np.ndarray | None = None
+        self.stats_band: slice | None = None  # the rows of the last frame that the stats line is on
         self.waiting_text: str | None = None  # what the window says now, if it says anything
 
     def show(self, message: Message, clients: Connections | None = None) -> bool:
@@ -60,10 +61,11 @@ class Display:
         if self.window is None:
             return True
         frame = message.array
+        band = None
         if self.overlay and self.stats_text:
-            draw_text(frame, self.stats_text, self.window.screen_scale(frame))
+            band = draw_text(frame, self.stats_text, self.window.screen_scale(frame))
         self.window.show(frame)
-        self.last_frame, self.waiting_text = frame, None
+        self.last_frame, self.stats_band, self.waiting_text = frame, band, None
         return self.window.idle()
 
     def waiting(self, text: str) -> bool:
@@ -78,6 +80,8 @@ class Display:
                 picture = np.full((height, width, 3), 48, np.uint8)
             else:
                 picture = self.last_frame // 3  # a new array: the last frame may still be in a socket
+                if self.stats_band is not None:
+                    picture[self.stats_band] = 0  # its figures were those of frames that came: no more
             draw_text(picture, text, self.window.screen_scale(picture), middle=True)
             self.window.show(picture)
             self.waiting_text = text
