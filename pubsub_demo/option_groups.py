@@ -25,6 +25,8 @@ from .option_values import (
 )
 from .wire import MAX_SIDE, VIDEO_MAX_BYTES
 
+SHARED_JPEG_QUALITY = 80  # what a video server sends with --share: JPEG, which Wi-Fi carries
+
 
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are a single line."""
@@ -132,7 +134,13 @@ def video_source(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
         "--jpeg",
         type=jpeg_quality,
         metavar="QUALITY",
-        help="send JPEG images of this quality (1-100) instead of raw frames: for real networks",
+        help=f"send JPEG images of this quality (1-100) instead of raw frames: for real networks "
+        f"(with --share, {SHARED_JPEG_QUALITY} unless --raw)",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="send raw frames, even with --share (some 20 MB/s per client at 1280x720: for a wired network)",
     )
 
 
@@ -161,6 +169,13 @@ def window(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, positio
     )
 
 
+def jpeg_when_shared(args: argparse.Namespace) -> None:
+    """With --share, a video server sends JPEG (SHARED_JPEG_QUALITY), unless --raw, --jpeg or
+    --pickle (the original's raw frames) says otherwise: raw frames are more than Wi-Fi carries."""
+    if args.share and args.jpeg is None and not args.raw and not args.pickle:
+        args.jpeg = SHARED_JPEG_QUALITY
+
+
 def shared_bind(parser: Parser, args: argparse.Namespace, address: str | None = None) -> None:
     """With --share, bind every address of this computer: tcp://*:PORT, on the port of `address`
     (by default --bind's)."""
@@ -175,6 +190,8 @@ def check_video_source(parser: Parser, args: argparse.Namespace) -> None:
     """What no video server can send: pickles of JPEG, frames larger than a client accepts."""
     if getattr(args, "pickle", False) and args.jpeg:
         parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
+    if args.raw and args.jpeg:
+        parser.error("--raw and --jpeg contradict each other: choose one")
     if args.width and args.height and args.width * args.height * 3 > VIDEO_MAX_BYTES:
         parser.error(
             f"--width {args.width} --height {args.height} makes frames larger than a client accepts: "

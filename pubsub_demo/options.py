@@ -10,7 +10,16 @@ import argparse
 import math
 from pathlib import Path
 
-from .option_groups import check_video_source, client, common, server, shared_bind, video_source, window
+from .option_groups import (
+    check_video_source,
+    client,
+    common,
+    jpeg_when_shared,
+    server,
+    shared_bind,
+    video_source,
+    window,
+)
 from .option_values import (
     MAX_DELAY,
     MAX_INTERVAL,
@@ -84,6 +93,7 @@ def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     args = parser.parse_args(argv)
     shared_bind(parser, args)
     check_video_source(parser, args)
+    jpeg_when_shared(args)
     return args
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO
 from netns import Network
 
 DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a loaded 2-core machine
@@ -304,34 +303,73 @@ def test_the_teacher_sees_who_was_refused(run, network, keys):
     assert len(server.stderr) == len(set(server.stderr))  # each said once, though they knock again and again
 
 
-def test_the_demo_passes_on_what_a_class_needs(run, keys):
-    with socket.socket() as probe:  # a port the system picks (the demo needs one its clients can name)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_the_demo_on_the_projector_sends_the_students_jpeg(run, network, keys):
+    """`demo.py video --share --curve keys`, as the README has it: the server sends JPEG (raw
+    frames are more than Wi-Fi carries), the demo says whose its clients are, and a student with
+    a key folder of the class receives."""
+    teacher = network.hosts["teacher"].address
     demo = run(
         ROOT / "demo.py",
         "video",
         "--no-window",
         "--share",
-        "--address",
-        f"tcp://127.0.0.1:{port}",
         "--curve",
         str(keys / "class3"),
         "--width",
-        "160",
+        "640",
         "--height",
-        "90",
-        "--jpeg",
-        "80",
+        "360",
         "--fps",
         "10",
         log=False,
+        prefix=on(network, "teacher"),
     )
-    demo.expect(rf"^server\s*\| Publishing on tcp://\S+:{port} at 10 frames/s; this computer's addresses: ")
     demo.expect(
-        rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://\S+:{port} "
+        r"^demo\.py: client1 and client2 run here, for the projector; the students run the command", stream="stderr"
+    )
+    demo.expect(
+        r"^server\s*\| Publishing on tcp://\S+:5688 at 10 frames/s, JPEG quality 80; this computer's addresses: "
+    )
+    command = demo.expect(
+        rf"^server\s*\| students run: python (video_transmission/client1.py) --connect (tcp://{teacher}:5688) "
         rf"--curve {keys / 'class3'}/clientN$"
     )
     for client in ("client1", "client2"):
         demo.expect(rf"^{client}\s*\| Client \d: \d+\.\d frames/s")
-    assert demo.interrupt() == 0
+    student = run(
+        ROOT / command[1],
+        "--connect",
+        command[2],
+        "--curve",
+        str(keys / "class3" / "client3"),
+        "--no-window",
+        prefix=on(network, "student1"),
+    )
+    student.expect(r"^Client 1: [\d.]+ frames/s")  # a second that may have begun before the first frame
+    received = student.expect(r"^Client 1: ([\d.]+) frames/s, ([\d.]+) MB/s")
+    raw = 640 * 360 * 3 * float(received[1]) / 1e6
+    print(f"the student receives {received[2]} MB/s; raw frames would be {raw:.1f} MB/s")
+    assert float(received[1]) >= 5 and float(received[2]) < raw / 5  # JPEG, not raw frames
+    assert student.interrupt() == 0 and demo.interrupt() == 0
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--share", "--raw"], r"^Publishing on tcp://\S+ at 10 frames/s; "),  # raw frames, asked for
+        (["--share", "--jpeg", "50"], r"^Publishing on tcp://\S+ at 10 frames/s, JPEG quality 50; "),
+        ([], r"^Publishing on tcp://127\.0\.0\.1:5688 at 10 frames/s; only this computer"),  # not shared: raw
+    ],
+)
+def test_what_a_shared_video_server_sends(run, network, args, says):
+    server = run(
+        VIDEO / "server.py", *args, "--no-window", "--fps", "10", "--frames", "1", prefix=on(network, "teacher")
+    )
+    server.expect(says)
+    assert server.wait() == 0
+
+
+def test_raw_and_jpeg_together_are_a_usage_error(run):
+    server = run(VIDEO / "server.py", "--share", "--raw", "--jpeg", "80", "--no-window")
+    assert server.wait() == 2
+    assert server.stderr == ["server.py: error: --raw and --jpeg contradict each other: choose one (see --help)"]
