@@ -39,6 +39,7 @@ def offline() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory) -> Path:
     """The teacher's folder, for computers like this one."""
+    assert "\n.venv/bin/python -m pubsub_demo.wheelhouse wheels\n" in (ROOT / "README.md").read_text()
     folder = tmp_path_factory.mktemp("teacher") / "wheels"
     made = subprocess.run(
         [sys.executable, "-m", "pubsub_demo.wheelhouse", str(folder), "--this-computer"],
@@ -81,6 +82,7 @@ def test_a_student_installs_from_the_folder_without_the_internet_and_runs_a_clie
     project = unpack(wheelhouse, tmp_path)
     shutil.copytree(wheelhouse, project / "wheels")  # the folder came with the project (a USB stick)
     install = "python3 -m venv .venv && .venv/bin/pip install --no-index --find-links wheels -r requirements.txt"
+    assert f"\n{install}\n" in (ROOT / "README.md").read_text()  # the README's line for the students
     done = subprocess.run(
         ["bash", "-c", install.replace("python3", PYTHON, 1)],
         cwd=project,
@@ -144,24 +146,25 @@ def test_students_install_from_the_teachers_computer_and_receive(run, network, w
         env=dict(os.environ, PYTHONUNBUFFERED="1"),  # its lines at once, in a pipe too
     )
     served.expect(r"^Serving HTTP on .* port 8000")
+    classroom = (ROOT / "docs" / "classroom.md").read_text()
+    served_from = "http://10.213.47.1:8000/"  # the page's teacher is the tests' teacher
+    install = f"--no-index --find-links {served_from} --trusted-host 10.213.47.1 -r requirements.txt"
+    assert teacher.address == "10.213.47.1" and "python -m http.server 8000 --directory wheels" in classroom
+    assert f".venv/bin/pip install {install}" in classroom
     server = run(
         ROOT / "random_numbers_transmission" / "server.py", "--share", "--interval", "0.2", prefix=teacher.command()
     )
     command = server.expect(r"^students run: python (\S+) --connect (\S+)$")
     # The student: the zip from the teacher's address (as a browser would fetch it), then the
     # README's install line with the served folder, and the command the server printed.
-    fetch = (
-        f"import urllib.request; urllib.request.urlretrieve('http://{teacher.address}:8000/pubsub-demo.zip', "
-        "'pubsub-demo.zip')"
-    )
+    fetch = f"import urllib.request; urllib.request.urlretrieve('{served_from}pubsub-demo.zip', 'pubsub-demo.zip')"
     steps = " && ".join(
         [
             f'{PYTHON} -c "{fetch}"',
             f"{PYTHON} -m zipfile -e pubsub-demo.zip .",
             "cd pubsub-demo",
             f"{PYTHON} -m venv .venv",
-            f".venv/bin/pip install --no-index --find-links http://{teacher.address}:8000/ "
-            f"--trusted-host {teacher.address} -r requirements.txt",
+            f".venv/bin/pip install {install}",
             f".venv/bin/python {command[1]} --connect {command[2]} --messages 2",
         ]
     )
