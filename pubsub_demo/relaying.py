@@ -110,8 +110,12 @@ class Watch:
             counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
             now, acked = time.monotonic(), _acked(self._port)
             console.inform(self._line(before, counters, acked_before, acked, now - started))
-            if counters.messages_in > before.messages_in:
+            # Messages of a second in which the server went away are news of the past: they
+            # count as data flowing only while the connection is up.
+            if counters.messages_in > before.messages_in and status.connected:
                 status.heard()
+            elif counters.messages_in > before.messages_in:
+                status.flowed = True  # it came before the server went away: when data comes next, it is "again"
             elif status.check():
                 # ZeroMQ connects again by itself when a server goes away, but not after it dropped
                 # a connection for breaking the rules: the proxy stops, and relay.py connects again.

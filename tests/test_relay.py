@@ -278,7 +278,9 @@ def test_a_relay_with_keys_at_a_plain_server_names_its_own_option(run, keys):
     relay, _ = start_relay(
         run, address, "--upstream-curve", str(keys / "class" / "client3"), "--curve", str(keys / "class" / "server")
     )
-    relay.expect(rf"the server at {re.escape(address)} does not use CURVE: start without --upstream-curve$", "stderr")
+    relay.expect(
+        rf"the server at {re.escape(address)} does not use CURVE: start without --upstream-curve$", stream="stderr"
+    )
     assert relay.interrupt() == 0 and server.interrupt() == 0
 
 
