@@ -69,9 +69,13 @@ def main() -> None:
         "--frames": args.frames,
     }
     video_flags = ([] if args.window else ["--no-window"]) + (["--print-frames"] if args.print_frames else [])
-    if args.part == "numbers" and (video_flags or any(value is not None for value in video_options.values())):
+    server_video_flags = ["--raw"] if args.raw else []
+    if args.part == "numbers" and (
+        video_flags or args.raw or any(value is not None for value in video_options.values())
+    ):
         parser.error(
-            "--video, --fps, --width, --height, --jpeg, --frames, --no-window and --print-frames are for the video part"
+            "--video, --fps, --width, --height, --jpeg, --raw, --frames, --no-window and --print-frames "
+            "are for the video part"
         )
     option_groups.check_video_source(parser, args)
     if args.curve and not all(
@@ -82,12 +86,18 @@ def main() -> None:
             f"python -m pubsub_demo.keys generate {args.curve}"
         )
     extra = ["--log-file", str(args.log_file)] + video_flags
-    server_flags = ["--bind", address] + (["--share"] if args.share else [])
+    server_flags = ["--bind", address] + (["--share"] if args.share else []) + server_video_flags
     server_flags += [item for flag, value in video_options.items() if value is not None for item in (flag, str(value))]
 
     scripts = [("server", server_flags)] + [(client.removesuffix(".py"), ["--connect", address]) for client in clients]
     if args.curve:
         scripts = [(name, flags + ["--curve", str(args.curve / name)]) for name, flags in scripts]
+    if args.share:  # the students run clients of their own: these are for the class to watch
+        names = [name for name, _ in scripts[1:]]
+        console.say(
+            f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
+            "the students run the command the server prints"
+        )
     processes = {}
     for name, flags in scripts:
         command = [sys.executable, str(HERE / folder / f"{name}.py"), *flags, *extra]

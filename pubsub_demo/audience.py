@@ -20,20 +20,25 @@ from . import console, logs, zmtp
 SUBSCRIBER_MAX_BYTES = 64 * 1024
 HUNG_UP_WAIT = 1.0  # seconds to wait for the reason a client that hung up was refused for
 UNNAMED_WAIT = 5.0  # seconds to wait for the address of a client refused too fast to be named
+JOIN_WAIT = 0.5  # seconds after which a client without CURVE still connected has joined (see `event`)
 NO_KEYS = "it has no CURVE keys"  # why a CURVE server refused a client that offered none
 OTHER_SERVERS_KEY = "its handshake failed (does it hold another server's key?)"
 NOT_AUTHORIZED = "key not authorized"
+# Why a server without CURVE refused a client: the client has keys (the server's --curve forgotten).
+CURVE_CLIENT = "it uses CURVE keys, and this server does not (start it with --curve KEYDIR/server)"
 
 
 class Peer:
     """A connection to a server: where from, and with CURVE, whose key."""
 
-    def __init__(self, address: str) -> None:
-        self.address = address
+    def __init__(self, address: str, since: float = 0.0) -> None:
+        self.address, self.since = address, since  # since: when it connected
         self.name: str | None = None
         self.joined = False
 
     def __str__(self) -> str:
+        if self.address == "?":  # gone before its address could be read
+            return self.name or "a client"
         return f"{self.name} ({self.address})" if self.name else f"client {self.address}"
 
 
@@ -41,8 +46,9 @@ class Audience:
     """The connections of a bound PUB socket, and what to say of them.
 
     Joins and leaves go to `inform` (stdout), refusals and cut-offs to `log` each time and to
-    `say` (stderr) once. With `curve`, a client joins only once the authenticator let its key in
-    (`admitted`), and is named after its key file. `clock` gives the time in seconds.
+    `say` (stderr) once. A client joins once its handshake succeeded; with `curve`, once the
+    authenticator let its key in (`admitted`), and is named after its key file. `clock` gives
+    the time in seconds.
     """
 
     def __init__(
@@ -68,21 +74,28 @@ class Audience:
         """Take one socket monitor event (zmq.EVENT_*) and its value; for EVENT_ACCEPTED, the
         new connection's file descriptor and the peer's `address`."""
         if event == zmq.EVENT_ACCEPTED:
-            self.peers[value] = peer = Peer(address)
-            if not self.curve:
-                self._join(peer)
+            self.peers[value] = Peer(address, self._clock())
+        elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED and not self.curve:
+            # libzmq does not say whose handshake it was: if one connection waits, its; if
+            # several do, `tick` lets in those still there after JOIN_WAIT. (With CURVE, a
+            # client joins once the authenticator let it in: `admitted`.)
+            waiting = [peer for peer in self.peers.values() if not peer.joined]
+            if len(waiting) == 1:
+                self._join(waiting[0])
         elif event == zmq.EVENT_DISCONNECTED:
             peer = self.peers.pop(value, None)
             if peer is not None and peer.joined:
                 self.count -= 1
                 self._inform(f"{peer} left ({self.count} connected)")
-            elif peer is not None and self.curve:
+            elif peer is not None and (self.curve or self._failure == CURVE_CLIENT):
                 self._refused(peer.address, self._failure)
             self._failure = None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = NOT_AUTHORIZED
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
+            self._failure = NO_KEYS if self.curve else CURVE_CLIENT
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            self._failure = NO_KEYS if value == zmtp.MECHANISM_MISMATCH else OTHER_SERVERS_KEY
+            self._failure = OTHER_SERVERS_KEY if self.curve else "its handshake failed"
 
     def admitted(self, address: str, name: str) -> None:
         """The authenticator let in the key named `name` from `address`: the client joins."""
@@ -92,7 +105,11 @@ class Audience:
             self._join(waiting[0])
 
     def tick(self) -> None:
-        """Call now and then: says the refusals that waited for a clearer word and got none."""
+        """Call now and then: says the refusals that waited for a clearer word and got none, and
+        (without CURVE) lets in the clients still connected after JOIN_WAIT."""
+        for peer in list(self.peers.values()):
+            if not (self.curve or peer.joined) and self._clock() - peer.since >= JOIN_WAIT:
+                self._join(peer)
         for (address, reason), deadline in list(self._unclear.items()):
             if address == "?":
                 cleared = any(said == reason for _, said in self._refusals_said)

@@ -34,7 +34,7 @@ from concurrent.futures import Future
 
 import zmq
 
-from . import console, endpoints, logs, zmtp
+from . import console, endpoints, logs, network, zmtp
 
 GREETING_INTERVAL = 10.0  # seconds between two looks while handshakes keep being cut short
 
@@ -56,9 +56,11 @@ class ConnectionStatus:
     is time to connect again.
 
     `monitor` is the subscriber's socket monitor, if the caller is to read its events (see
-    receiving.py). What it says goes to `tell` (stderr and the log); `clock` gives the time in
-    seconds; `probe` looks at what listens at an address (see Look), `resolves` says whether
-    an address's host name resolves."""
+    receiving.py). `curve_option` is the option that gives the client its keys, as the words
+    name it (relay.py's is --upstream-curve). What it says goes to `tell` (stderr and the log);
+    `clock` gives the time in seconds; `probe` looks at what listens at an address (see Look),
+    `resolves` says whether an address's host name resolves, `local` whether it is this
+    computer's (True, False, or None: cannot tell)."""
 
     def __init__(
         self,
@@ -66,14 +68,17 @@ class ConnectionStatus:
         silence: float,
         *,
         curve: bool,
+        curve_option: str = "--curve",
         monitor: zmq.Socket | None = None,
         tell: Callable[[str], None] = logs.warning,
         clock: Callable[[], float] = time.monotonic,
         probe: Callable[[str], str | None] = zmtp.greeting,
         resolves: Callable[[str], bool] = endpoints.resolves,
+        local: Callable[[str], bool | None] = network.is_this_computer,
     ) -> None:
         self.address, self.silence, self.curve, self.monitor = address, silence, curve, monitor
-        self._tell, self._clock, self._resolves = tell, clock, resolves
+        self.curve_option = curve_option
+        self._tell, self._clock, self._resolves, self._local = tell, clock, resolves, local
         self.look = Look(address, probe, clock)
         self.deadline = clock() + silence
         self.state = "starting"
@@ -83,6 +88,9 @@ class ConnectionStatus:
         self.link = -1  # file descriptor of the newest connection
         self.reached = False  # the newest attempt got a TCP connection
         self.news: str | None = None  # what is wrong, as last said; None while data flows
+        self.flowed = False  # good data came at least once
+        self._local_answer: bool | None = None  # whether the server's address is this computer's
+        self._local_asked = False
         self.last_attempt = clock()  # when ZeroMQ last tried to connect
 
     def start(self) -> None:
@@ -105,7 +113,7 @@ class ConnectionStatus:
                 *(
                     ("unresolved", unresolved_news(self.address))
                     if unresolved
-                    else ("unreachable", unreachable_news(self.address))
+                    else ("unreachable", unreachable_news(self.address, local=self._is_local()))
                 )
             )
             self.delayed = False
@@ -156,11 +164,18 @@ class ConnectionStatus:
     def heard(self) -> None:
         """Call for each good message."""
         if self.state != "flowing":
-            if self.state != "starting":
-                self._tell(f"data flows again from {self.address}")
+            if self.state != "starting":  # after news of a problem: say that it is over
+                self._tell(f"data flows {'again ' if self.flowed else ''}from {self.address}")
             self.state, self.news = "flowing", None
+        self.flowed = True
         self.rejection = None
         self.deadline = self._clock() + self.silence
+
+    def _is_local(self) -> bool | None:
+        """Whether the server's address is this computer's (asked once: it looks at the network)."""
+        if not self._local_asked:
+            self._local_answer, self._local_asked = self._local(self.address), True
+        return self._local_answer
 
     def _unreadable(self) -> None:
         # A web server's answer passes for a message of ZeroMQ's first version: "not ZeroMQ" says more.
@@ -170,9 +185,11 @@ class ConnectionStatus:
     def _mismatch(self) -> None:
         """The server's security mechanism is not ours."""
         if self.curve:
-            self._enter("no-curve", f"the server at {self.address} does not use CURVE: start without --curve")
+            self._enter(
+                "no-curve", f"the server at {self.address} does not use CURVE: start without {self.curve_option}"
+            )
         else:
-            self._enter("needs-curve", needs_curve_news(self.address))
+            self._enter("needs-curve", needs_curve_news(self.address, self.curve_option))
 
     def _take_look(self) -> None:
         """If the look at what listens has found something: say what it means, for a handshake
@@ -239,21 +256,24 @@ def unresolved_news(address: str) -> str:
     return f"the host name in {address} does not resolve: check the address"
 
 
-def unreachable_news(address: str) -> str:
-    return (
-        f"nothing listens at {address} (connection refused, or no route to it): waiting for the server "
-        "(is the address right?)"
-    )
+def unreachable_news(address: str, *, local: bool | None = True) -> str:
+    """Nothing listens at `address`; unless it is this computer's (`local`), the server there
+    may not let other computers in."""
+    hint = "is the address right?"
+    if local is False:  # another computer's
+        hint += " is that server started with --share? a firewall?"
+    return f"nothing listens at {address} (connection refused, or no route to it): waiting for the server ({hint})"
 
 
-def needs_curve_news(address: str) -> str:
+def needs_curve_news(address: str, curve_option: str = "--curve") -> str:
     return (
-        f"the server at {address} requires CURVE keys: start with --curve KEYDIR (ask the teacher for your key folder)"
+        f"the server at {address} requires CURVE keys: start with {curve_option} KEYDIR "
+        "(ask the teacher for your key folder)"
     )
 
 
 def curve_failed_news(address: str) -> str:
     return (
         f"the CURVE handshake with {address} failed: our key is not on the server's list, or the server "
-        "is not the one our server.key names"
+        "is not the one our server.key names (ask the teacher for this class's key folder)"
     )

@@ -35,7 +35,11 @@ IDLE_INTERVAL = 0.1  # seconds between looks while no one is connected (to see t
 REMOTE_SEND_BUFFER = 4096
 SMALL_QUEUE = 100  # messages: a publisher whose SNDHWM is below this sends frames, not data to keep
 _EVENTS = (
-    zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    zmq.EVENT_ACCEPTED
+    | zmq.EVENT_HANDSHAKE_SUCCEEDED  # a client without CURVE joins then
+    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
 )
 
 

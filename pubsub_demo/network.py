@@ -31,14 +31,26 @@ def addresses() -> list[str]:
     return [str(address) for address in sorted(set(found), key=lambda a: (a.version, a))]
 
 
+def is_this_computer(address: str) -> bool | None:
+    """Whether the host of a tcp:// address is this computer (see endpoints.is_this_computer)."""
+    return endpoints.is_this_computer(address, addresses())
+
+
 def announce(
-    publisher: zmq.Socket, client: str, keydir: Path | None, *, fps: float | None = None, details: str = ""
+    publisher: zmq.Socket,
+    client: str,
+    keydir: Path | None,
+    *,
+    fps: float | None = None,
+    jpeg: int | None = None,
+    details: str = "",
 ) -> str:
     """What a server says when it starts: where it publishes (at `fps` frames a second, for
-    video; and any other `details`), who can connect, how to stop it; and, if other computers
-    can connect, the command a student runs (`client` is a client script's path from the
-    project's folder; `keydir` the server's --curve folder)."""
+    video, as JPEG of quality `jpeg` if so; and any other `details`), who can connect, how to
+    stop it; and, if other computers can connect, the command a student runs (`client` is a
+    client script's path from the project's folder; `keydir` the server's --curve folder)."""
     stops = "Ctrl+C stops" if fps is None else "q, Esc or Ctrl+C stops"
+    details = (f", JPEG quality {jpeg}" if jpeg else "") + details
     details = details if fps is None else f" at {fps:g} frames/s{details}"
     endpoint = publisher.last_endpoint.decode()
     parts = endpoints.tcp(endpoint)

@@ -15,9 +15,8 @@ from . import endpoints
 from .logs import DEFAULT_LOG_FILE
 from .option_values import (
     MAX_SILENCE,
+    address_like,
     at_most,
-    bind_address,
-    connect_address,
     frames_per_second,
     jpeg_quality,
     positive_float,
@@ -25,6 +24,8 @@ from .option_values import (
     window_position,
 )
 from .wire import MAX_SIDE, VIDEO_MAX_BYTES
+
+SHARED_JPEG_QUALITY = 80  # what a video server sends with --share: JPEG, which Wi-Fi carries
 
 
 class Parser(argparse.ArgumentParser):
@@ -55,7 +56,7 @@ def server(parser: Parser, address: str) -> None:
     port = address.rsplit(":", 1)[1]
     parser.add_argument(
         "--bind",
-        type=bind_address,
+        type=address_like(address),
         default=address,
         metavar="ADDR",
         help=f"address to bind the PUB socket to (default {address}; tcp://*:{port} shares it on the network)",
@@ -84,7 +85,7 @@ def client(parser: Parser, address: str) -> None:
     """A client's options: where to connect, --pickle, --curve, --silence."""
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(address, to_connect=True),
         default=address,
         metavar="ADDR",
         help=f"address of the server to connect to (default {address})",
@@ -133,7 +134,13 @@ def video_source(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
         "--jpeg",
         type=jpeg_quality,
         metavar="QUALITY",
-        help="send JPEG images of this quality (1-100) instead of raw frames: for real networks",
+        help=f"send JPEG images of this quality (1-100) instead of raw frames: for real networks "
+        f"(with --share, {SHARED_JPEG_QUALITY} unless --raw)",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="send raw frames, even with --share (some 20 MB/s per client at 1280x720: for a wired network)",
     )
 
 
@@ -162,6 +169,13 @@ def window(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, positio
     )
 
 
+def jpeg_when_shared(args: argparse.Namespace) -> None:
+    """With --share, a video server sends JPEG (SHARED_JPEG_QUALITY), unless --raw, --jpeg or
+    --pickle (the original's raw frames) says otherwise: raw frames are more than Wi-Fi carries."""
+    if args.share and args.jpeg is None and not args.raw and not args.pickle:
+        args.jpeg = SHARED_JPEG_QUALITY
+
+
 def shared_bind(parser: Parser, args: argparse.Namespace, address: str | None = None) -> None:
     """With --share, bind every address of this computer: tcp://*:PORT, on the port of `address`
     (by default --bind's)."""
@@ -176,6 +190,8 @@ def check_video_source(parser: Parser, args: argparse.Namespace) -> None:
     """What no video server can send: pickles of JPEG, frames larger than a client accepts."""
     if getattr(args, "pickle", False) and args.jpeg:
         parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
+    if args.raw and args.jpeg:
+        parser.error("--raw and --jpeg contradict each other: choose one")
     if args.width and args.height and args.width * args.height * 3 > VIDEO_MAX_BYTES:
         parser.error(
             f"--width {args.width} --height {args.height} makes frames larger than a client accepts: "

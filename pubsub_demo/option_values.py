@@ -19,21 +19,24 @@ MAX_SILENCE = 3600.0
 MAX_POSITION = 100_000  # pixels, for --window-position
 
 
-def bind_address(text: str) -> str:
-    """An address to bind: tcp://127.0.0.1:5687, tcp://*:5687 (all interfaces),
-    tcp://127.0.0.1:* (a port the system picks) or ipc:///tmp/demo.sock."""
-    problem = endpoints.problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
+def address_like(example: str, *, to_connect: bool = False) -> Callable[[str], str]:
+    """An option type for an address to bind (tcp://127.0.0.1:5687, tcp://*:5687: all
+    interfaces, tcp://127.0.0.1:*: a port the system picks, or ipc:///tmp/demo.sock), or with
+    `to_connect`, to connect to (a real host and port); its usage errors show `example`, the
+    script's own address, as one to follow."""
+
+    def parse(text: str) -> str:
+        problem = endpoints.problem(text, to_connect=to_connect, example=example)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return text
+
+    parse.__name__ = "connect_address" if to_connect else "bind_address"  # argparse names the type in its messages
+    return parse
 
 
-def connect_address(text: str) -> str:
-    """An address to connect to: like bind_address, but with a real host and port."""
-    problem = endpoints.problem(text, to_connect=True)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
+bind_address = address_like("tcp://127.0.0.1:5687")
+connect_address = address_like("tcp://127.0.0.1:5687", to_connect=True)
 
 
 def positive_int(text: str) -> int:

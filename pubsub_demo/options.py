@@ -10,13 +10,21 @@ import argparse
 import math
 from pathlib import Path
 
-from .option_groups import check_video_source, client, common, server, shared_bind, video_source, window
+from .option_groups import (
+    check_video_source,
+    client,
+    common,
+    jpeg_when_shared,
+    server,
+    shared_bind,
+    video_source,
+    window,
+)
 from .option_values import (
     MAX_DELAY,
     MAX_INTERVAL,
+    address_like,
     at_most,
-    bind_address,
-    connect_address,
     finite,
     positive_int,
     seed,
@@ -85,6 +93,7 @@ def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     args = parser.parse_args(argv)
     shared_bind(parser, args)
     check_video_source(parser, args)
+    jpeg_when_shared(args)
     return args
 
 
@@ -110,14 +119,14 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     parser = common(doc)
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(VIDEO_ADDRESS, to_connect=True),
         default=VIDEO_ADDRESS,
         metavar="ADDR",
         help=f"address of the server (or of another relay) to connect to (default {VIDEO_ADDRESS})",
     )
     parser.add_argument(
         "--bind",
-        type=bind_address,
+        type=address_like(RELAY_ADDRESS),
         metavar="ADDR",
         help=f"address for the clients to connect to (default {RELAY_ADDRESS}, or with --share "
         "every address of this computer on the port of --connect)",
@@ -139,9 +148,24 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
         "--upstream-curve",
         type=Path,
         metavar="KEYDIR",
-        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys",
+        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys "
+        "(a server's stream is passed on encrypted too: add --curve, or --plain-downstream)",
+    )
+    parser.add_argument(
+        "--plain-downstream",
+        action="store_true",
+        help="with --upstream-curve and no --curve: pass the server's encrypted stream on in plain text, "
+        "to anyone who connects",
     )
     args = parser.parse_args(argv)
+    if args.upstream_curve and not args.curve and not args.plain_downstream:
+        parser.error(
+            "--upstream-curve without --curve would pass the server's encrypted stream on in plain text to "
+            "anyone who connects: add --curve KEYDIR (the server's own folder, keys/server, lets the students' "
+            "keys in), or --plain-downstream to mean it"
+        )
+    if args.plain_downstream and args.curve:
+        parser.error("--plain-downstream and --curve contradict each other: choose one")
     if args.share:
         shared_bind(parser, args, args.bind or args.connect)
     elif args.bind is None:

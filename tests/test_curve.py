@@ -122,7 +122,7 @@ def test_a_client_with_another_class_keys_is_told_its_handshake_failed(run, keys
     print(f"the client with another class's keys was told after {took:.2f} s: {line}")
     assert line == (
         f"client2.py: the CURVE handshake with {address} failed: our key is not on the server's list, "
-        "or the server is not the one our server.key names"
+        "or the server is not the one our server.key names (ask the teacher for this class's key folder)"
     )
     server.expect(
         r"^server\.py: refused (127\.0\.0\.1|a client): its handshake failed "

@@ -303,7 +303,9 @@ def test_client_started_first_waits_says_so_once_then_prints(run, tmp_path: Path
     server.interrupt()
     assert len(client.stdout) == 12
     assert sum("waiting for the server" in line for line in client.stderr) == 1
-    assert any("data flows again" in line for line in client.stderr)
+    # The first data is news after "nothing listens": it flows, not "again" (it never flowed before).
+    assert f"client3.py: data flows from {address}" in client.stderr
+    assert not any("again" in line for line in client.stderr)
     assert "CLIENT WARNING: nothing listens at" in log_file.read_text()
 
 

@@ -247,7 +247,9 @@ def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run,
     relay, relay_address = start_relay(
         run, address, "--curve", str(ours / "server"), "--upstream-curve", str(ours / "client3")
     )
-    strange_relay, strange_relay_address = start_relay(run, address, "--upstream-curve", str(stranger / "client1"))
+    strange_relay, strange_relay_address = start_relay(
+        run, address, "--upstream-curve", str(stranger / "client1"), "--plain-downstream"
+    )
     keyless_relay, _ = start_relay(run, address)
     outsider = run(NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(stranger / "client1"))
     misled = run(NUMBERS / "client3.py", "--connect", strange_relay_address)  # behind the stranger's relay
@@ -260,12 +262,40 @@ def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run,
     relay.expect(r"refused 127\.0\.0\.1: its handshake failed", stream="stderr")  # it holds another server's key
     outsider.expect(r"the CURVE handshake with \S+ failed", stream="stderr")
     strange_relay.expect(rf"the CURVE handshake with {re.escape(address)} failed", stream="stderr")
-    keyless_relay.expect(rf"the server at {re.escape(address)} requires CURVE keys", stream="stderr")
+    # The relay names its own option for the server's keys, not the clients' --curve.
+    keyless_relay.expect(
+        rf"the server at {re.escape(address)} requires CURVE keys: start with --upstream-curve KEYDIR", stream="stderr"
+    )
     server.expect(r"refused 127\.0\.0\.1: ", stream="stderr")
     for script in (outsider, misled):
         assert script.stdout == [] and script.interrupt() == 0
     assert strange_relay.interrupt() == 0 and keyless_relay.interrupt() == 0
     assert all("; in 0.0 msg/s" in line for line in strange_relay.stdout if line.startswith("Relay:"))
+
+
+def test_a_relay_with_keys_at_a_plain_server_names_its_own_option(run, keys):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, _ = start_relay(
+        run, address, "--upstream-curve", str(keys / "class" / "client3"), "--curve", str(keys / "class" / "server")
+    )
+    relay.expect(
+        rf"the server at {re.escape(address)} does not use CURVE: start without --upstream-curve$", stream="stderr"
+    )
+    assert relay.interrupt() == 0 and server.interrupt() == 0
+
+
+def test_a_relays_figures_are_what_went_out(run):
+    server, address = start_server(run, "--interval", "0.05", "--count", "10000")  # 80 kB arrays: 1.6 MB/s
+    relay, relay_address = start_relay(run, address)
+    alone = STATS.match(relay.expect(r"^Relay: 0 clients; in [1-9].*$")[0])  # 20 arrays a second come in...
+    assert alone is not None and float(alone[4]) == 0 and float(alone[5]) == 0  # ...and none go out: no one takes them
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)
+    relay.expect(r"^client 127\.0\.0\.1 joined \(1 connected\)$")
+    relay.expect(r"^Relay: 1 client; ")  # a second that may have begun before the client joined
+    one = STATS.match(relay.expect(r"^Relay: 1 client; .*$")[0])
+    assert one is not None and float(one[4]) == float(one[2]) > 0 and float(one[5]) > 0  # what came in, to it
+    for script in (client, relay, server):
+        assert script.interrupt() == 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
@@ -335,12 +365,18 @@ def test_a_relay_whose_stderr_has_no_reader_goes_on_and_stops(run, tmp_path, log
         (["--connect", "tcp://*:5688"], "names no single server"),
         (["--bind", "nowhere"], "is not an address"),
         (["--share", "--connect", "ipc:///tmp/relay.sock"], "--share needs a tcp:// address"),
+        # The class's encrypted stream, passed on in plain text to anyone: only when asked for by name.
+        (["--upstream-curve", "keys/client30"], "--upstream-curve without --curve would pass the server's "),
+        (["--upstream-curve", "k", "--curve", "k", "--plain-downstream"], "contradict each other"),
     ],
 )
 def test_relay_usage_errors(run, args, message):
     relay = run(RELAY, *args)
     assert relay.wait() == 2
     assert len(relay.stderr) == 1 and message in relay.stderr[0]
+    assert relay.stdout == []  # it did not start
+    if "--plain-downstream" not in args and "--upstream-curve" in args:
+        assert "--curve KEYDIR" in relay.stderr[0] and "--plain-downstream" in relay.stderr[0]
 
 
 def test_relay_help_and_a_busy_port(run, tmp_path):

@@ -12,6 +12,7 @@ from pubsub_demo import pattern as video
 from pubsub_demo.screen import Area
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -251,6 +252,44 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(
     for client in clients:
         assert client.interrupt() == 0
         assert not any("Traceback" in line for line in client.stderr)
+
+
+def test_a_silent_servers_client_shows_no_figures_of_the_frames_that_came_before(run, screen_of, tmp_path):
+    """The stats band on the last frame said 10 frames/s; once the server sends nothing, the
+    dimmed last frame must not say so any more."""
+    screen, name = screen_of(1920, 1080)
+    env = dict(os.environ, DISPLAY=name)
+    gray = tmp_path / "gray.png"  # a plain picture: any light pixel at the bottom would be text
+    cv2.imwrite(str(gray), np.full((480, 640, 3), 150, np.uint8))
+    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--video", str(gray), "--fps", "10", env=env)
+    address = server.expect(r"Publishing on (\S+) ")[1]
+    client = run(VIDEO / "client1.py", "--connect", address, "--stats", "--silence", "1", "--print-frames", env=env)
+    for _ in range(15):  # a second and a half of frames: the stats line is on them
+        client.expect(r"^frame \d")
+
+    def bottom(picture: np.ndarray) -> np.ndarray:
+        return picture[picture.shape[0] * 4 // 5 :]  # the stats band's rows, below the middle's text
+
+    def shows_figures(window: Window, picture: np.ndarray) -> bool:
+        return bool(((bottom(picture) > 200).any(axis=2)).sum() > 50)  # white text on the band
+
+    windows, _, _ = wait_for_screen(screen, ("Client 1",), shows_figures)
+    assert "Client 1" in windows, "Client 1 never showed its stats line"
+    server.process.send_signal(signal.SIGSTOP)  # the server is there, and sends nothing
+    client.expect(r"but the server sends nothing", stream="stderr")
+    score, text, picture = wait_for_text(screen, "Client 1", [said_on_stderr_now(client)], (640, 480), good=0.3)
+    light = int(((bottom(picture) > 60).any(axis=2)).sum())  # the dimmed picture is 50; its old text 85
+    print(f"the waiting text matches {score:.2f}; light pixels left on the stats band: {light}")
+    assert light == 0, "the dimmed last frame still shows the figures of frames that came before"
+    server.process.send_signal(signal.SIGCONT)
+    for script in (client, server):
+        assert script.interrupt() == 0
+
+
+def said_on_stderr_now(client) -> str:
+    """What the client's window says now: the waiting text with the client's newest news."""
+    news = client.stderr[-1].split(": ", 1)[1]
+    return display.waiting_for(client.command[client.command.index("--connect") + 1], time.time() - 1, news)
 
 
 def start_broadcast(run, screen_name, *client_args: str):

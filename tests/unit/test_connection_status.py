@@ -19,7 +19,7 @@ class Clock:
         return self.now
 
 
-def make(*, curve: bool = False, silence: float = 3.0, resolves: bool = True, probe=None):
+def make(*, curve: bool = False, silence: float = 3.0, resolves: bool = True, probe=None, local: bool = False):
     clock, told, looked = Clock(), [], []
 
     def look(address: str) -> str | None:
@@ -27,18 +27,27 @@ def make(*, curve: bool = False, silence: float = 3.0, resolves: bool = True, pr
         return probe
 
     status = ConnectionStatus(
-        ADDRESS, silence, curve=curve, tell=told.append, clock=clock, probe=look, resolves=lambda _: resolves
+        ADDRESS,
+        silence,
+        curve=curve,
+        tell=told.append,
+        clock=clock,
+        probe=look,
+        resolves=lambda _: resolves,
+        local=lambda _: local,
     )
     return status, clock, told, looked
 
 
-def test_a_refused_connection_says_nothing_listens_once():
-    status, _, told, _ = make()
-    for _ in range(5):
-        status.event(zmq.EVENT_CONNECT_DELAYED, 0)
-        status.event(zmq.EVENT_CONNECT_RETRIED, 100)
-    assert told == [diagnosis.unreachable_news(ADDRESS)]
-    assert status.state == "unreachable" and status.news == told[0]
+def test_a_refused_connection_says_nothing_listens_once_and_asks_about_share_for_another_computer():
+    for local in (False, True):
+        status, _, told, _ = make(local=local)
+        for _ in range(5):
+            status.event(zmq.EVENT_CONNECT_DELAYED, 0)
+            status.event(zmq.EVENT_CONNECT_RETRIED, 100)
+        assert told == [diagnosis.unreachable_news(ADDRESS, local=local)]
+        assert status.state == "unreachable" and status.news == told[0]
+        assert ("--share" in told[0]) is (not local)
 
 
 def test_a_name_that_does_not_resolve_is_said_so():
@@ -58,7 +67,7 @@ def test_the_first_data_is_quiet_and_data_after_trouble_flows_again():
         status.event(zmq.EVENT_CONNECT_DELAYED, 0)
         status.event(zmq.EVENT_CONNECT_RETRIED, 100)
     status.heard()
-    assert told == [diagnosis.unreachable_news(ADDRESS), f"data flows again from {ADDRESS}"]
+    assert told == [diagnosis.unreachable_news(ADDRESS, local=False), f"data flows again from {ADDRESS}"]
 
 
 def test_mechanism_mismatch_tells_each_side_what_to_do():

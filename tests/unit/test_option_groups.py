@@ -23,7 +23,7 @@ def test_each_group_adds_its_options():
     option_groups.window(parser, position=False)
     assert flags(parser) == {
         "-h", "--help", "--log-file", "--connect", "--pickle", "--curve", "--silence",
-        "--video", "--fps", "--width", "--height", "--jpeg", "--frames", "--no-window", "--print-frames",
+        "--video", "--fps", "--width", "--height", "--jpeg", "--raw", "--frames", "--no-window", "--print-frames",
     }  # fmt: skip
 
 
