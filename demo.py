@@ -77,7 +77,7 @@ def main() -> None:
             "--video, --fps, --width, --height, --jpeg, --raw, --frames, --no-window and --print-frames "
             "are for the video part"
         )
-    option_groups.check_video_source(parser, args)
+    option_groups.check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
     if args.curve and not all(
         (args.curve / name).is_dir() for name in ["server"] + [c.removesuffix(".py") for c in clients]
     ):

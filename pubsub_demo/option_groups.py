@@ -169,31 +169,36 @@ def window(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, positio
     )
 
 
-def jpeg_when_shared(args: argparse.Namespace) -> None:
-    """With --share, a video server sends JPEG (SHARED_JPEG_QUALITY), unless --raw, --jpeg or
-    --pickle (the original's raw frames) says otherwise: raw frames are more than Wi-Fi carries."""
-    if args.share and args.jpeg is None and not args.raw and not args.pickle:
-        args.jpeg = SHARED_JPEG_QUALITY
+def jpeg_when_shared(*, share: bool, jpeg: int | None, raw: bool, pickle: bool = False) -> int | None:
+    """The JPEG quality a video server sends: `jpeg`; or with --share, SHARED_JPEG_QUALITY unless
+    --raw or --pickle (the original's raw frames) says otherwise: raw frames are more than Wi-Fi
+    carries."""
+    if share and jpeg is None and not raw and not pickle:
+        return SHARED_JPEG_QUALITY
+    return jpeg
 
 
-def shared_bind(parser: Parser, args: argparse.Namespace, address: str | None = None) -> None:
-    """With --share, bind every address of this computer: tcp://*:PORT, on the port of `address`
-    (by default --bind's)."""
-    if args.share:
-        shared = endpoints.shared(address or args.bind)
-        if shared is None:
-            parser.error(f"--share needs a tcp:// address, not {address or args.bind}")
-        args.bind = shared
+def shared_bind(parser: Parser, share: bool, address: str) -> str:
+    """The address to bind: `address`, or with --share every address of this computer on its
+    port (tcp://*:PORT); a usage error if --share has no port to take."""
+    if not share:
+        return address
+    shared = endpoints.shared(address)
+    if shared is None:
+        parser.error(f"--share needs a tcp:// address, not {address}")
+    return shared
 
 
-def check_video_source(parser: Parser, args: argparse.Namespace) -> None:
+def check_video_source(
+    parser: Parser, *, jpeg: int | None, raw: bool, width: int | None, height: int | None, pickle: bool = False
+) -> None:
     """What no video server can send: pickles of JPEG, frames larger than a client accepts."""
-    if getattr(args, "pickle", False) and args.jpeg:
+    if pickle and jpeg:
         parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
-    if args.raw and args.jpeg:
+    if raw and jpeg:
         parser.error("--raw and --jpeg contradict each other: choose one")
-    if args.width and args.height and args.width * args.height * 3 > VIDEO_MAX_BYTES:
+    if width and height and width * height * 3 > VIDEO_MAX_BYTES:
         parser.error(
-            f"--width {args.width} --height {args.height} makes frames larger than a client accepts: "
+            f"--width {width} --height {height} makes frames larger than a client accepts: "
             f"{VIDEO_MAX_BYTES // 2**20} MiB at most"
         )

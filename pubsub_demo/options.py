@@ -61,7 +61,7 @@ def numbers_server(doc: str | None, argv: list[str] | None = None) -> argparse.N
     )
     parser.add_argument("--seed", type=seed, help="seed for the random numbers (0 or more), to repeat a run exactly")
     args = parser.parse_args(argv)
-    shared_bind(parser, args)
+    args.bind = shared_bind(parser, args.share, args.bind)
     if args.lower >= args.upper:
         parser.error(f"--lower ({args.lower:g}) must be below --upper ({args.upper:g})")
     if not math.isfinite(args.upper - args.lower):
@@ -91,9 +91,9 @@ def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     video_source(parser)
     window(parser)
     args = parser.parse_args(argv)
-    shared_bind(parser, args)
-    check_video_source(parser, args)
-    jpeg_when_shared(args)
+    args.bind = shared_bind(parser, args.share, args.bind)
+    check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height, pickle=args.pickle)
+    args.jpeg = jpeg_when_shared(share=args.share, jpeg=args.jpeg, raw=args.raw, pickle=args.pickle)
     return args
 
 
@@ -167,7 +167,7 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     if args.plain_downstream and args.curve:
         parser.error("--plain-downstream and --curve contradict each other: choose one")
     if args.share:
-        shared_bind(parser, args, args.bind or args.connect)
+        args.bind = shared_bind(parser, True, args.bind or args.connect)
     elif args.bind is None:
         args.bind = RELAY_ADDRESS
     return args

@@ -3,8 +3,8 @@ with what arrives, on a clock the test turns by hand; no sockets, no network."""
 
 from __future__ import annotations
 
-from pubsub_demo import diagnosis, zmtp
-from pubsub_demo.diagnosis import ConnectionStatus
+from pubsub_demo import client_news, zmtp
+from pubsub_demo.diagnosis import ConnectionStatus, World
 
 import zmq
 
@@ -26,16 +26,8 @@ def make(*, curve: bool = False, silence: float = 3.0, resolves: bool = True, pr
         looked.append(address)
         return probe
 
-    status = ConnectionStatus(
-        ADDRESS,
-        silence,
-        curve=curve,
-        tell=told.append,
-        clock=clock,
-        probe=look,
-        resolves=lambda _: resolves,
-        local=lambda _: local,
-    )
+    world = World(tell=told.append, clock=clock, probe=look, resolves=lambda _: resolves, local=lambda _: local)
+    status = ConnectionStatus(ADDRESS, silence, curve=curve, world=world)
     return status, clock, told, looked
 
 
@@ -45,7 +37,7 @@ def test_a_refused_connection_says_nothing_listens_once_and_asks_about_share_for
         for _ in range(5):
             status.event(zmq.EVENT_CONNECT_DELAYED, 0)
             status.event(zmq.EVENT_CONNECT_RETRIED, 100)
-        assert told == [diagnosis.unreachable_news(ADDRESS, local=local)]
+        assert told == [client_news.unreachable(ADDRESS, local=local)]
         assert status.state == "unreachable" and status.news == told[0]
         assert ("--share" in told[0]) is (not local)
 
@@ -53,7 +45,7 @@ def test_a_refused_connection_says_nothing_listens_once_and_asks_about_share_for
 def test_a_name_that_does_not_resolve_is_said_so():
     status, _, told, _ = make(resolves=False)
     status.event(zmq.EVENT_CONNECT_RETRIED, 100)  # retried without ever starting a TCP connection
-    assert told == [diagnosis.unresolved_news(ADDRESS)]
+    assert told == [client_news.unresolved(ADDRESS)]
 
 
 def test_the_first_data_is_quiet_and_data_after_trouble_flows_again():
@@ -67,13 +59,13 @@ def test_the_first_data_is_quiet_and_data_after_trouble_flows_again():
         status.event(zmq.EVENT_CONNECT_DELAYED, 0)
         status.event(zmq.EVENT_CONNECT_RETRIED, 100)
     status.heard()
-    assert told == [diagnosis.unreachable_news(ADDRESS, local=False), f"data flows again from {ADDRESS}"]
+    assert told == [client_news.unreachable(ADDRESS, local=False), f"data flows again from {ADDRESS}"]
 
 
 def test_mechanism_mismatch_tells_each_side_what_to_do():
     keyless, _, told, _ = make()
     keyless.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
-    assert told == [diagnosis.needs_curve_news(ADDRESS)]
+    assert told == [client_news.needs_curve(ADDRESS)]
     keyed, _, told, _ = make(curve=True)
     keyed.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
     assert told == [f"the server at {ADDRESS} does not use CURVE: start without --curve"]
@@ -82,7 +74,7 @@ def test_mechanism_mismatch_tells_each_side_what_to_do():
 def test_a_refused_key_is_a_failed_curve_handshake():
     status, _, told, _ = make(curve=True)
     status.event(zmq.EVENT_HANDSHAKE_FAILED_AUTH, 400)
-    assert told == [diagnosis.curve_failed_news(ADDRESS)]
+    assert told == [client_news.curve_failed(ADDRESS)]
 
 
 def test_silence_while_connected_and_while_waiting():
@@ -127,7 +119,7 @@ def test_messages_it_cannot_read_are_named_once_the_silence_is_over():
 def test_a_handshake_cut_short_looks_at_what_listens_and_says_what_it_found():
     cases = {
         "": (False, f"something at {ADDRESS} answers, but it is not a ZeroMQ server: is the port right?"),
-        "CURVE": (False, diagnosis.needs_curve_news(ADDRESS)),
+        "CURVE": (False, client_news.needs_curve(ADDRESS)),
         "NULL": (True, f"the server at {ADDRESS} does not use CURVE: start without --curve"),
     }
     for found, (curve, expected) in cases.items():
@@ -146,7 +138,7 @@ def test_the_look_is_taken_at_most_once_per_interval():
         status.look.wait(5.0)
         status.event(zmq.EVENT_CONNECT_DELAYED, 0)
     assert len(looked) == 1
-    clock.now += diagnosis.GREETING_INTERVAL
+    clock.now += zmtp.GREETING_INTERVAL
     status.event(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, 5)
     status.look.wait(5.0)
     assert len(looked) == 2
