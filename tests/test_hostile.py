@@ -1,12 +1,18 @@
 """Hostile subscribers, with the real servers: a peer that speaks ZeroMQ's wire protocol (ZMTP)
 by hand over a plain TCP socket and sends what no real subscriber would: one enormous
-subscription, or tens of thousands of them, again and again. No key is needed for that without
---curve. The servers must stay small, keep publishing to everyone else, and stop on Ctrl+C.
+subscription, or tens of thousands of them, again and again; or hundreds of connections at once,
+each sending what a real subscriber sends but subscribing to a prefix of its own, held and then
+gone. No key is needed for that without --curve. The servers must stay small, keep publishing to
+everyone else, and stop on Ctrl+C.
 """
 
 from __future__ import annotations
 
+from pubsub_demo import audience
+
+import contextlib
 import os
+import select
 import socket
 import struct
 import threading
@@ -19,6 +25,9 @@ from conftest import NUMBERS, VIDEO, start_server
 from test_faults import rss_mb
 
 SECONDS = 3.0  # how long each flood lasts: the measuring window for the other clients' rate
+CROWD = 300  # connections held at once by the crowd
+HOLD = 1.5  # seconds the crowd holds its connections: part of the window the rate is measured over
+HANDSHAKE_TIMEOUT = 5.0  # seconds for a server to answer a greeting: generous for a loaded machine
 
 
 def frame(body: bytes, *, command: bool = False) -> bytes:
@@ -39,16 +48,62 @@ def subscription(topic: bytes, *, as_command: bool) -> bytes:
     return frame(b"\x09SUBSCRIBE" + topic, command=True) if as_command else frame(b"\x01" + topic)
 
 
+READY = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
+# What a real client sends: a greeting, READY and one subscription, to b"" (a ZMTP 3.1 command).
+HANDSHAKE_BYTES = len(greeting(1) + READY)
+assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == audience.SUBSCRIBER_BYTES[False]
+# The longest topic a subscription may have in those bytes (a ZMTP 3.0 message: 3 bytes and the topic).
+TOPIC_A_CLIENT_COULD_SEND = audience.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
+
+
 class HandMadeSubscriber:
-    """A SUB peer written by hand: greeting, READY as a SUB socket, then whatever it is told to send."""
+    """A SUB peer written by hand: its greeting and READY as a SUB socket; then, once the server's
+    greeting and READY are in (as a real peer does: a server fails a handshake that sends more
+    before), whatever it is told to send. ConnectionError if the server hangs up first."""
 
     def __init__(self, port: int, *, minor: int = 0) -> None:
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=1.0)
-        ready = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
-        self.socket.sendall(greeting(minor) + ready)
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=HANDSHAKE_TIMEOUT)
+        try:
+            self.socket.sendall(greeting(minor) + READY)
+            answer = b""
+            while len(answer) < 66 or len(answer) < 66 + answer[65]:  # its greeting, READY's flags and size, READY
+                chunk = self.socket.recv(4096)
+                if not chunk:
+                    raise ConnectionError("the server hung up during the handshake")
+                answer += chunk
+        except OSError:
+            self.socket.close()
+            raise
+        assert answer[64] == 0x04 and answer[66:72] == b"\x05READY", answer  # the server's READY: handshake done
+        self.socket.setblocking(False)
 
     def send(self, data: bytes) -> None:
-        self.socket.sendall(data)
+        """Send all of `data`, waiting while the server does not take it in. ConnectionError once the
+        server hung up (a server that cuts a connection off stops reading it, and the sender would
+        wait for ever for room to send); TimeoutError if it neither takes it in nor hangs up."""
+        view = memoryview(data)
+        deadline = time.monotonic() + HANDSHAKE_TIMEOUT
+        while view:
+            readable, writable, _ = select.select([self.socket], [self.socket], [], 0.05)
+            if readable and self.hung_up():
+                raise ConnectionError("the server hung up")
+            if writable:
+                with contextlib.suppress(BlockingIOError):
+                    view = view[self.socket.send(view) :]
+                    deadline = time.monotonic() + HANDSHAKE_TIMEOUT
+            elif time.monotonic() > deadline:
+                raise TimeoutError("the server takes in nothing, and keeps the connection")
+
+    def hung_up(self) -> bool:
+        """Whether the server closed this connection (without waiting: what it sent is dropped)."""
+        try:
+            while chunk := self.socket.recv(65536):
+                del chunk
+            return True
+        except BlockingIOError:
+            return False
+        except OSError:  # reset
+            return True
 
     def close(self) -> None:
         self.socket.close()
@@ -76,23 +131,27 @@ class PeakMemory:
 
 def flood(
     port: int, batch: Callable[[], bytes], *, minor: int, seconds: float, give_up: Callable[[], bool]
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Send batches to the server for `seconds`, connecting again whenever it cuts us off.
-    Returns (batches sent in full, connections made). Stops early if `give_up()` says so."""
-    sent = connections = 0
+    Returns (batches sent in full, connections whose handshake the server completed, connections
+    the server then cut off). Stops early if `give_up()` says so."""
+    sent = handshakes = cut = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not give_up():
-        peer = HandMadeSubscriber(port, minor=minor)
-        connections += 1
+        try:
+            peer = HandMadeSubscriber(port, minor=minor)
+        except OSError:  # not answered, or hung up on, for a moment: try again
+            continue
+        handshakes += 1
         try:
             while time.monotonic() < deadline and not give_up():
                 peer.send(batch())
                 sent += 1
-        except OSError:  # cut off (or, for a moment, not read): connect again and go on
-            pass
+        except ConnectionError:  # cut off: connect again and go on
+            cut += 1
         finally:
             peer.close()
-    return sent, connections
+    return sent, handshakes, cut
 
 
 def topics(size: int, count: int, *, as_command: bool = False) -> Callable[[], bytes]:
@@ -100,11 +159,12 @@ def topics(size: int, count: int, *, as_command: bool = False) -> Callable[[], b
     return lambda: b"".join(subscription(os.urandom(size), as_command=as_command) for _ in range(count))
 
 
+LIMITED_BY_THE_WATCH = 50  # bytes of topic: a subscription under the part limit, which the watch must cut off
 ATTACKS = {  # name: (batch maker, subscriptions per batch, ZMTP minor version)
     "one 50 MB subscription, again and again": (lambda: subscription(b"x" * 50_000_000, as_command=False), 1, 0),
     "1 KB subscriptions": (topics(1000, 100), 100, 0),
-    "100-byte subscriptions": (topics(100, 1000), 1000, 0),
-    "100-byte SUBSCRIBE commands (ZMTP 3.1)": (topics(100, 1000, as_command=True), 1000, 1),
+    "50-byte subscriptions": (topics(LIMITED_BY_THE_WATCH, 1000), 1000, 0),
+    "50-byte SUBSCRIBE commands (ZMTP 3.1)": (topics(LIMITED_BY_THE_WATCH, 1000, as_command=True), 1000, 1),
 }
 
 
@@ -118,7 +178,7 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     before = rss_mb(pid)
     memory = PeakMemory(pid)
     lines_before, started = len(client.stdout), time.monotonic()
-    sent, connections = flood(
+    sent, handshakes, cut = flood(
         port, batch, minor=minor, seconds=SECONDS, give_up=lambda: memory.peak - before > 100
     )  # failing anyway: spare the machine
     elapsed = time.monotonic() - started
@@ -126,16 +186,20 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     time.sleep(0.5)  # a measuring window: what the server holds once the attacker has gone
     peak, after = memory.stop(), rss_mb(pid)
     print(
-        f"{attack}: {sent * per_batch} subscriptions sent over {connections} connections in {elapsed:.1f} s; "
-        f"server memory {before:.0f} MB before, {peak:.0f} MB at most, {after:.0f} MB after; "
+        f"{attack}: {sent * per_batch} subscriptions sent over {handshakes} connections ({cut} cut off) in "
+        f"{elapsed:.1f} s; server memory {before:.0f} MB before, {peak:.0f} MB at most, {after:.0f} MB after; "
         f"client got {rate / per_second:.0%} of the normal rate"
     )
     assert peak - before < 50 and after - before < 50
     assert rate > 0.75 * per_second
-    assert server.interrupt() == 0  # Ctrl+C still stops it at once
+    # The attack reached the server (each connection's handshake was answered) and was cut off,
+    # again and again: by the part limit (ZMQ_MAXMSGSIZE) for large subscriptions, by the watch for small ones.
+    assert handshakes > 1 and cut >= handshakes - 1
     if per_batch > 1:
         assert sent * per_batch >= 10_000  # the flood really was one
-        assert connections > 1  # it was cut off, came back, and was cut off again
+    if attack.startswith(f"{LIMITED_BY_THE_WATCH}-byte"):
+        server.expect(r"^server\.py: cut off a subscriber at 127\.0\.0\.1 port \d+: it sent \d+ bytes", stream="stderr")
+    assert server.interrupt() == 0  # Ctrl+C still stops it at once
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -145,8 +209,8 @@ def test_a_hostile_subscriber_costs_the_numbers_server_little_and_slows_no_one(r
     attack_and_measure(server, int(address.rsplit(":", 1)[1]), client, attack, per_second=6 * 20)
 
 
-@pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "100-byte subscriptions"])
-def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
+def start_small_video_server(run):
+    """The video server at 30 small frames a second, without a window; the script and its address."""
     server = run(
         VIDEO / "server.py",
         "--bind",
@@ -159,6 +223,66 @@ def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run
         "--fps",
         "30",
     )
-    address = server.expect(r"Publishing on (\S+) ")[1]
+    return server, server.expect(r"Publishing on (\S+) ")[1]
+
+
+@pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "50-byte subscriptions"])
+def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
+    server, address = start_small_video_server(run)
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
     attack_and_measure(server, int(address.rsplit(":", 1)[1]), client, attack, per_second=30)
+
+
+def hold_a_crowd(server, port: int, client, per_second: float, late_client: Callable[[], object]) -> None:
+    """CROWD connections to `server` at once, each sending what a real client sends but subscribing
+    to a prefix of its own, held for HOLD seconds, then closed; meanwhile `client` receives (a line
+    a message, `per_second` without the crowd) and `late_client()` starts a real client, which must
+    receive too. The server must keep them all, grow by under 50 MB and give it back."""
+    pid = server.process.pid
+    client.expect(r"^\S")
+    before = rss_mb(pid)
+    memory = PeakMemory(pid)
+    lines_before, started = len(client.stdout), time.monotonic()
+    crowd = []
+    for _ in range(CROWD):
+        peer = HandMadeSubscriber(port)
+        peer.send(subscription(os.urandom(TOPIC_A_CLIENT_COULD_SEND), as_command=False))  # distinct prefixes
+        crowd.append(peer)
+    server.expect(rf"^client 127\.0\.0\.1 joined \({CROWD + 1} connected\)$")  # all of them got in
+    late = late_client()
+    late.expect(r"^\S")  # a real client's subscription still works
+    time.sleep(HOLD)  # a measuring window: the crowd held, the server sending to everyone
+    held = rss_mb(pid)
+    kept = [peer for peer in crowd if not peer.hung_up()]
+    for peer in crowd:
+        peer.close()
+    server.expect(r"^client 127\.0\.0\.1 left \(2 connected\)$")  # all of the crowd gone
+    rate = (len(client.stdout) - lines_before) / (time.monotonic() - started)
+    time.sleep(0.5)  # a measuring window: what the server holds once the crowd has gone
+    peak, after = memory.stop(), rss_mb(pid)
+    print(
+        f"{CROWD} connections, each with a subscription of {TOPIC_A_CLIENT_COULD_SEND} random bytes: server memory "
+        f"{before:.0f} MB before, {held:.0f} MB with them, {peak:.0f} MB at most, {after:.0f} MB once they left; "
+        f"its client got {rate / per_second:.0%} of the normal rate"
+    )
+    assert len(kept) == CROWD  # a connection that sends what a subscriber needs is kept
+    assert peak - before < 50
+    assert after - before < 5  # given back
+    assert rate >= 0.9 * per_second
+    assert not [line for line in server.stderr if "cut off" in line]
+    for script in (late, client, server):
+        assert script.interrupt() == 0
+
+
+def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_numbers_server_little(run):
+    server, address = start_server(run, "--interval", "0.05")  # 20 arrays a second
+    client = run(NUMBERS / "client3.py", "--connect", address)  # prints the 6 values of each
+    late_client = lambda: run(NUMBERS / "client3.py", "--connect", address)  # noqa: E731
+    hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 6 * 20, late_client)
+
+
+def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_video_server_little(run):
+    server, address = start_small_video_server(run)
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
+    late_client = lambda: run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # noqa: E731
+    hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 30, late_client)
