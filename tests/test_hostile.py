@@ -8,7 +8,7 @@ everyone else, and stop on Ctrl+C.
 
 from __future__ import annotations
 
-from pubsub_demo import audience
+from pubsub_demo import allowance
 
 import contextlib
 import os
@@ -51,9 +51,9 @@ def subscription(topic: bytes, *, as_command: bool) -> bytes:
 READY = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
 # What a real client sends: a greeting, READY and one subscription, to b"" (a ZMTP 3.1 command).
 HANDSHAKE_BYTES = len(greeting(1) + READY)
-assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == audience.SUBSCRIBER_BYTES[False]
+assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == allowance.SUBSCRIBER_BYTES[False]
 # The longest topic a subscription may have in those bytes (a ZMTP 3.0 message: 3 bytes and the topic).
-TOPIC_A_CLIENT_COULD_SEND = audience.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
+TOPIC_A_CLIENT_COULD_SEND = allowance.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
 
 
 class HandMadeSubscriber:
