@@ -83,6 +83,17 @@ class Audience:
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
             self._failure = NO_KEYS if value == zmtp.MECHANISM_MISMATCH else OTHER_SERVERS_KEY
 
+    def unnamed_refusal(self, fd: int) -> bool:
+        """Whether the connection on `fd` is refused for a reason the server found (the event
+        EVENT_DISCONNECTED comes next), but its address could not be read: it was gone already."""
+        peer = self.peers.get(fd)
+        return self.curve and peer is not None and peer.address == "?" and not peer.joined and self._failure is not None
+
+    def named(self, fd: int, address: str) -> None:
+        """The connection on `fd` came from `address`, found out after it closed."""
+        if fd in self.peers:
+            self.peers[fd].address = address
+
     def admitted(self, address: str, name: str) -> None:
         """The authenticator let in the key named `name` from `address`: the client joins."""
         waiting = [peer for peer in self.peers.values() if peer.address == address and not peer.joined]
@@ -135,9 +146,10 @@ class Audience:
           and so do a client's diagnosis (zmtp.greeting) and programs that are not ZeroMQ.
           It is said to have no CURVE keys, unless a reason is said for its address within
           HUNG_UP_WAIT (a client with another class's keys is looked at after its handshake failed).
-        - one that was gone before its address could be read (a third of the clients without
-          keys: their handshake fails within a millisecond) is said as "a client", unless a
-          client is refused by address for the same reason within UNNAMED_WAIT."""
+        - one that was gone before its address could be read, and that the kernel could not
+          name either (the watch looks there, `named`, for a connection the server closed; one
+          that hung up first leaves no trace) is said as "a client", unless a client is refused
+          by address for the same reason within UNNAMED_WAIT."""
         named = "a client" if address == "?" else address
         self._log(f"refused {named}: {reason or 'it hung up during the handshake'}")
         if address == "?":

@@ -154,6 +154,19 @@ class Followed:
             self._epoll.close()
 
 
+_CLOSED_HERE = (psutil.CONN_FIN_WAIT1, psutil.CONN_FIN_WAIT2, psutil.CONN_CLOSING, psutil.CONN_TIME_WAIT)
+
+
+def closed_here(port: int) -> set[tuple[str, int]]:
+    """The peers (IP address, port) of the TCP connections to local `port` that this end closed
+    first, as long as the kernel remembers them (a minute, in TIME_WAIT), whoever held them."""
+    return {
+        (plain_ip(connection.raddr.ip), connection.raddr.port)
+        for connection in psutil.net_connections("tcp")
+        if connection.laddr and connection.laddr.port == port and connection.raddr and connection.status in _CLOSED_HERE
+    }
+
+
 def connections_on(port: int) -> list[tuple[int, tuple]]:
     """This process's TCP connections whose local port is `port` (a bound socket's clients):
     (file descriptor, the peer's address) for each."""

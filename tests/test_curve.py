@@ -109,10 +109,7 @@ def test_a_client_without_keys_is_told_first_that_the_server_requires_them(run, 
         assert client.stdout == [] and not [line for line in client.stderr if "not a ZeroMQ server" in line]
     assert server.interrupt() == 0
     print(f"the server said: {refusals(server)}")
-    assert set(refusals(server)) <= {
-        "server.py: refused 127.0.0.1: it has no CURVE keys",
-        "server.py: refused a client: it has no CURVE keys",
-    }
+    assert refusals(server) == ["server.py: refused 127.0.0.1: it has no CURVE keys"]  # once, and by address
 
 
 def test_a_client_with_another_class_keys_is_told_its_handshake_failed(run, keys, log_file):
@@ -125,7 +122,7 @@ def test_a_client_with_another_class_keys_is_told_its_handshake_failed(run, keys
         "or the server is not the one our server.key names"
     )
     server.expect(
-        r"^server\.py: refused (127\.0\.0\.1|a client): its handshake failed "
+        r"^server\.py: refused 127\.0\.0\.1: its handshake failed "
         r"\(does it hold another server's key\?\)$",
         stream="stderr",
     )
