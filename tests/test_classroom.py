@@ -87,7 +87,7 @@ def test_a_student_receives_from_the_teachers_machine(run, network):
     for student in students:
         assert student.wait() == 0
         assert len(student.stdout) == 18
-    server.interrupt()
+    assert server.interrupt() == 0
 
 
 @pytest.mark.parametrize(

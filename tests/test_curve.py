@@ -67,7 +67,7 @@ def test_only_the_authorized_client_receives(run, keys):
         NUMBERS / "client3.py", "--connect", address, "--curve", str(keys / "ours" / "client1"), "--messages", "20"
     )
     assert authorized.wait() == 0  # 20 arrays: the others had all that time to receive something
-    server.interrupt()
+    assert server.interrupt() == 0
     arrays = sent_arrays(server)
     values = printed_values(authorized)
     first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
@@ -168,7 +168,7 @@ def test_what_travels_on_the_wire(run, keys, curve):
     relay = Relay(int(address.rsplit(":", 1)[1]))
     client = run(NUMBERS / "client3.py", "--connect", f"tcp://127.0.0.1:{relay.port}", "--messages", "5", *client_args)
     assert client.wait() == 0
-    server.interrupt()
+    assert server.interrupt() == 0
     received = printed_values(client)
     array_bytes = np.array(received[:6]).tobytes()  # the first array the client printed, as sent
     if curve:

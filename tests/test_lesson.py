@@ -273,6 +273,7 @@ def test_2_a_slow_client_skips_frames_and_is_never_behind_unlike_the_original_wa
         )
     fast = [(float(fps), float(latency), int(dropped)) for fps, _, latency, dropped in lines["Client 1"]]
     slow_stats = [(float(fps), float(latency), int(dropped)) for fps, _, latency, dropped in lines["Client 2"]]
+    assert len(fast) >= 3 and len(slow_stats) >= 3  # the steady state's lines, each read as stats
     assert statistics.median(fps for fps, _, _ in fast) >= 25  # Client 1 keeps the server's 30 frames/s
     assert sum(dropped for _, _, dropped in fast) <= 3  # and misses (next to) none: 3 of 90 on a busy machine
     for fps, latency, dropped in slow_stats:
@@ -420,6 +421,7 @@ def test_6_clients_of_a_relay_get_the_server_s_frames_and_the_server_sends_one_c
     print(f"\nrelay: {relay_lines}\nclients: {client_lines}\nserver: {server_lines[-1]}")
     assert [line for line in server.stdout if "joined" in line] == ["client 127.0.0.1 joined (1 connected)"]
     assert ", 1 client, " in server_lines[-1]
+    assert len(relay_lines) == 2 and all(len(lines) == 2 for lines in client_lines)
     for _, messages_in, megabytes_in, messages_out, megabytes_out in relay_lines:
         assert float(messages_in) >= 20 and float(messages_out) == float(messages_in)
         assert 1.7 <= float(megabytes_out) / float(megabytes_in) <= 2.3  # one copy in, one per client out
