@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO
 from netns import Network
+from test_video import FRAME_LINE
 
+SLOW_LINK = "2mbit"  # the teacher's link in the slow-link test: a fifth of what the server sends
+SLOW_WINDOW = 4.0  # seconds the slow-link test watches the frames; its first second is not counted
 DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a loaded 2-core machine
 
 
@@ -243,10 +246,11 @@ def test_the_teacher_sees_who_was_refused(run, network, keys):
     assert len(server.stderr) == len(set(server.stderr))  # each said once, though they knock again and again
 
 
-def test_the_demo_passes_on_what_a_class_needs(run, keys):
+def test_the_demo_passes_on_what_a_class_needs(run, network, keys):
     with socket.socket() as probe:  # a port the system picks (the demo needs one its clients can name)
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        port = probe.getsockname()[1]  # free on the teacher's host too: nothing else runs there on it
+    teacher = network.hosts["teacher"].address
     demo = run(
         ROOT / "demo.py",
         "video",
@@ -265,12 +269,62 @@ def test_the_demo_passes_on_what_a_class_needs(run, keys):
         "--fps",
         "10",
         log=False,
+        prefix=on(network, "teacher"),  # a machine of its own: its one address is the one students use
     )
-    demo.expect(rf"^server\s*\| Publishing on tcp://\S+:{port} at 10 frames/s; this computer's addresses: ")
     demo.expect(
-        rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://\S+:{port} "
+        rf"^server\s*\| Publishing on tcp://\S+:{port} at 10 frames/s; this computer's addresses: "
+        rf"{teacher.replace('.', '[.]')};"
+    )
+    demo.expect(
+        rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://{teacher}:{port} "
         rf"--curve {keys / 'class3'}/clientN$"
     )
     for client in ("client1", "client2"):
         demo.expect(rf"^{client}\s*\| Client \d: \d+\.\d frames/s")
     assert demo.interrupt() == 0
+
+
+def test_a_student_on_a_slow_link_gets_fresh_frames_not_a_queue_of_old_ones(run):
+    """The video server keeps one frame for each client, the newest (ZMQ_CONFLATE), and the kernel
+    keeps a few kB for a client on another computer: on a link too slow for its frames, a student
+    gets fewer frames, each a fraction of a second old. A server that queued them instead (PUB's
+    1000 messages and the kernel's megabytes) would show frames older and older."""
+    network = Network()  # its own: the teacher's link is slowed down
+    try:
+        teacher, student = network.add("teacher"), network.add("student")
+        slow_link = ["tc", "qdisc", "add", "dev", teacher.link, "root", "tbf", "rate", SLOW_LINK]
+        subprocess.run(teacher.command(*slow_link, "burst", "32kbit", "latency", "50ms"), check=True, timeout=10)
+        server = run(
+            VIDEO / "server.py",
+            "--bind",
+            "tcp://*:*",
+            "--no-window",
+            "--width",
+            "160",
+            "--height",
+            "90",
+            prefix=teacher.command(),
+        )  # 30 raw frames a second of 43 kB: 10 Mbit/s
+        port = server.expect(r"Publishing on tcp://\S+:(\d+)")[1]
+        client = run(
+            VIDEO / "client1.py",
+            "--connect",
+            f"tcp://{teacher.address}:{port}",
+            "--no-window",
+            "--print-frames",
+            prefix=student.command(),
+        )
+        client.expect(r"^frame \d+: ")
+        started = time.monotonic()
+        time.sleep(SLOW_WINDOW)  # a measuring window: the frames that made it over the slow link
+        frames = [(FRAME_LINE.fullmatch(line), arrived) for line, arrived in zip(client.stdout, client.stdout_times)]
+        latencies = [float(frame[5]) for frame, arrived in frames if frame and arrived > started + 1]
+        for script in (client, server):
+            assert script.interrupt() == 0
+    finally:
+        network.close()
+    rate = len(latencies) / (SLOW_WINDOW - 1)
+    print(f"over {SLOW_LINK}/s: {rate:.1f} frames/s, {min(latencies):.0f}-{max(latencies):.0f} ms old when shown")
+    assert len(latencies) >= 3  # frames came over the link
+    assert rate < 20  # fewer than the server sends (30 a second): it skips frames, rather than queue them
+    assert max(latencies) < 1000  # and each one is fresh
