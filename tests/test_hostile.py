@@ -286,3 +286,33 @@ def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_video
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
     late_client = lambda: run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # noqa: E731
     hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 30, late_client)
+
+
+def test_a_server_keeps_500_connections_and_turns_away_the_next_one(run):
+    server, address = start_server(run, "--interval", "0.05")
+    port = int(address.rsplit(":", 1)[1])
+    client = run(NUMBERS / "client3.py", "--connect", address)
+    client.expect(r"^\S")
+    most = allowance.MAX_CONNECTIONS
+    crowd = [HandMadeSubscriber(port) for _ in range(most - 1)]  # with the client: as many as a server keeps
+    server.expect(rf"^client 127\.0\.0\.1 joined \({most} connected\)$")
+    try:
+        one_too_many = HandMadeSubscriber(port)
+        deadline = time.monotonic() + HANDSHAKE_TIMEOUT
+        while not one_too_many.hung_up() and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling for the server's hang-up, with a deadline
+        turned_away = one_too_many.hung_up()
+    except ConnectionError:  # turned away before its handshake was done
+        turned_away = True
+    server.expect(
+        rf"^server\.py: turned away a connection from 127\.0\.0\.1 port \d+: {most} are open", stream="stderr"
+    )
+    assert turned_away
+    assert not [peer for peer in crowd if peer.hung_up()]  # the others stay
+    client.skip_seen()
+    client.expect(r"^\S")  # and the client still receives
+    for peer in crowd:
+        peer.close()
+    server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
+    assert not [line for line in server.stdout if f"({most + 1} connected)" in line]  # it never joined
+    assert client.interrupt() == 0 and server.interrupt() == 0
