@@ -85,7 +85,7 @@ class _Watch:
         self.small_buffers = False
         self.stop = threading.Event()
         self.closed = 0  # connections closed since memory was last given back
-        self.port: int | None = None  # the port the clients connect to, once one did
+        self.port: int | None = None  # with CURVE, the port the clients connect to, once one did
         self.closed_here: set[tuple[str, int]] = set()  # connections the server closed, as last seen
 
     def run(self) -> None:
@@ -109,7 +109,7 @@ class _Watch:
         connection that received bytes; cut off the greedy ones, and turn away the crowd."""
         while self.events.poll(0):
             event = recv_monitor_message(self.events)
-            if self.port is None and event["event"] == zmq.EVENT_ACCEPTED:
+            if self.port is None and event["event"] == zmq.EVENT_ACCEPTED and self.audience.curve:
                 self.port = endpoints.port(event["endpoint"].decode())
                 self.closed_here = tcpinfo.closed_here(self.port) if self.port else set()
             self._take(event["event"], event["value"])

@@ -12,9 +12,11 @@ from pubsub_demo import allowance
 
 import contextlib
 import os
+import re
 import select
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from test_faults import rss_mb
 SECONDS = 3.0  # how long each flood lasts: the measuring window for the other clients' rate
 CROWD = 300  # connections held at once by the crowd
 HOLD = 1.5  # seconds the crowd holds its connections: part of the window the rate is measured over
+STAYS = 5.0  # seconds a client stays in the test of what it sends: two of the old heartbeats' pings
 HANDSHAKE_TIMEOUT = 5.0  # seconds for a server to answer a greeting: generous for a loaded machine
 
 
@@ -104,6 +107,15 @@ class HandMadeSubscriber:
             return False
         except OSError:  # reset
             return True
+
+    def hangs_up(self, timeout: float = HANDSHAKE_TIMEOUT) -> bool:
+        """Whether the server closes this connection within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.hung_up():
+            if time.monotonic() > deadline:
+                return False
+            select.select([self.socket], [], [], 0.05)  # waiting for the server's hang-up, with a deadline
+        return True
 
     def close(self) -> None:
         self.socket.close()
@@ -198,7 +210,10 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     if per_batch > 1:
         assert sent * per_batch >= 10_000  # the flood really was one
     if attack.startswith(f"{LIMITED_BY_THE_WATCH}-byte"):
-        server.expect(r"^server\.py: cut off a subscriber at 127\.0\.0\.1 port \d+: it sent \d+ bytes", stream="stderr")
+        said = server.expect(
+            r"^server\.py: cut off a subscriber at 127\.0\.0\.1 port \d+: it sent (\d+) bytes", stream="stderr"
+        )
+        assert int(said[1]) < 4096  # soon after what it may send: a handshake and 256 bytes more, all together
     assert server.interrupt() == 0  # Ctrl+C still stops it at once
 
 
@@ -297,11 +312,7 @@ def test_a_server_keeps_500_connections_and_turns_away_the_next_one(run):
     crowd = [HandMadeSubscriber(port) for _ in range(most - 1)]  # with the client: as many as a server keeps
     server.expect(rf"^client 127\.0\.0\.1 joined \({most} connected\)$")
     try:
-        one_too_many = HandMadeSubscriber(port)
-        deadline = time.monotonic() + HANDSHAKE_TIMEOUT
-        while not one_too_many.hung_up() and time.monotonic() < deadline:
-            time.sleep(0.05)  # polling for the server's hang-up, with a deadline
-        turned_away = one_too_many.hung_up()
+        turned_away = HandMadeSubscriber(port).hangs_up()
     except ConnectionError:  # turned away before its handshake was done
         turned_away = True
     server.expect(
@@ -316,3 +327,32 @@ def test_a_server_keeps_500_connections_and_turns_away_the_next_one(run):
     server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
     assert not [line for line in server.stdout if f"({most + 1} connected)" in line]  # it never joined
     assert client.interrupt() == 0 and server.interrupt() == 0
+
+
+def bytes_from_clients(port: int) -> list[int]:
+    """What each client connected to local `port` has sent, as the kernel counts it (ss)."""
+    listing = subprocess.run(
+        ["ss", "-tinH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True, timeout=10
+    ).stdout
+    return [int(count) for count in re.findall(r"bytes_received:(\d+)", listing)]
+
+
+def test_a_real_client_sends_what_a_subscriber_needs_once_and_nothing_while_it_stays(run):
+    server, address = start_server(run, "--interval", "0.05")
+    client = run(NUMBERS / "client3.py", "--connect", address)
+    client.expect(r"^\S")
+    time.sleep(STAYS)  # a measuring window: a client that stays, receiving
+    assert bytes_from_clients(int(address.rsplit(":", 1)[1])) == [allowance.SUBSCRIBER_BYTES[False]]
+    assert client.interrupt() == 0 and server.interrupt() == 0
+
+
+def test_without_curve_a_subscriber_s_message_of_more_than_64_bytes_drops_its_connection(run):
+    server, address = start_server(run, "--interval", "0.05")
+    port = int(address.rsplit(":", 1)[1])
+    largest, too_large = HandMadeSubscriber(port), HandMadeSubscriber(port)
+    largest.send(subscription(os.urandom(63), as_command=False))  # 64 bytes: kept
+    too_large.send(subscription(os.urandom(64), as_command=False))  # 65 bytes: libzmq drops it at once
+    server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
+    assert too_large.hangs_up() and not largest.hung_up()
+    assert not [line for line in server.stderr if "cut off" in line]  # not the watch: 66 bytes are within its spare
+    assert server.interrupt() == 0
