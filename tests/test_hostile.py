@@ -352,7 +352,8 @@ def test_without_curve_a_subscriber_s_message_of_more_than_64_bytes_drops_its_co
     largest, too_large = HandMadeSubscriber(port), HandMadeSubscriber(port)
     largest.send(subscription(os.urandom(63), as_command=False))  # 64 bytes: kept
     too_large.send(subscription(os.urandom(64), as_command=False))  # 65 bytes: libzmq drops it at once
-    server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
-    assert too_large.hangs_up() and not largest.hung_up()
+    assert too_large.hangs_up()
+    server.expect(r"^client \S+ left \(1 connected\)$")  # "client ?" if it was gone before its address was read
+    assert not largest.hung_up()
     assert not [line for line in server.stderr if "cut off" in line]  # not the watch: 66 bytes are within its spare
     assert server.interrupt() == 0
