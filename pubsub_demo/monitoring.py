@@ -85,8 +85,7 @@ class _Watch:
         self.small_buffers = False
         self.stop = threading.Event()
         self.closed = 0  # connections closed since memory was last given back
-        self.port: int | None = None  # with CURVE, the port the clients connect to, once one did
-        self.closed_here: set[tuple[str, int]] = set()  # connections the server closed, as last seen
+        self.closed_here: tcpinfo.ClosedHere | None = None  # with CURVE, once a client connected
 
     def run(self) -> None:
         poller = zmq.Poller()
@@ -109,9 +108,9 @@ class _Watch:
         connection that received bytes; cut off the greedy ones, and turn away the crowd."""
         while self.events.poll(0):
             event = recv_monitor_message(self.events)
-            if self.port is None and event["event"] == zmq.EVENT_ACCEPTED and self.audience.curve:
-                self.port = endpoints.port(event["endpoint"].decode())
-                self.closed_here = tcpinfo.closed_here(self.port) if self.port else set()
+            if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED and self.audience.curve:
+                port = endpoints.port(event["endpoint"].decode())
+                self.closed_here = tcpinfo.ClosedHere(port) if port else None
             self._take(event["event"], event["value"])
         while self.doorman is not None and not self.doorman.admissions.empty():  # this thread alone takes
             address, name = self.doorman.admissions.get_nowait()
@@ -151,14 +150,8 @@ class _Watch:
         libzmq's monitor gives only a connection's descriptor, and a handshake that fails at once
         (a client without keys, or with another server's key) can be closed before the watch reads
         its address. The kernel still knows it: a connection that the server closed first stays a
-        minute in TIME_WAIT. So those that appeared since the last look are the ones: if they all
-        come from one address."""
-        if self.port is None:
-            return "?"
-        now = tcpinfo.closed_here(self.port)
-        addresses = {address for address, _ in now - self.closed_here}
-        self.closed_here = now
-        return addresses.pop() if len(addresses) == 1 else "?"
+        minute in TIME_WAIT."""
+        return self.closed_here.newest() if self.closed_here else "?"
 
     def _shut(self, fd: int) -> str:
         """Shut the connection on `fd` down; who it was (`HOST port PORT`, or its address, or "?").

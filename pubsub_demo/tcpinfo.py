@@ -167,6 +167,22 @@ def closed_here(port: int) -> set[tuple[str, int]]:
     }
 
 
+class ClosedHere:
+    """Who the connections to local `port` that this end closed since the last look came from."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._seen = closed_here(port)
+
+    def newest(self) -> str:
+        """The address all the connections closed here since the last look came from; "?" if
+        none, or if they came from more than one address."""
+        now = closed_here(self.port)
+        addresses = {address for address, _ in now - self._seen}
+        self._seen = now
+        return addresses.pop() if len(addresses) == 1 else "?"
+
+
 def connections_on(port: int) -> list[tuple[int, tuple]]:
     """This process's TCP connections whose local port is `port` (a bound socket's clients):
     (file descriptor, the peer's address) for each."""

@@ -1,10 +1,14 @@
 """The decisions about what a server's connections may send, and how many it keeps (allowance.py),
-and what the server says of them (audience.py): in-process, connection by connection."""
+and what the server says of them (audience.py): in-process, connection by connection; and how
+the kernel names a connection that was closed before its address was read (tcpinfo.py)."""
 
 from __future__ import annotations
 
+from pubsub_demo import tcpinfo, zmtp
 from pubsub_demo.allowance import GOODBYE, SUBSCRIBER_BYTES, Allowance
 from pubsub_demo.audience import Audience
+
+import socket
 
 import zmq
 
@@ -93,3 +97,39 @@ def test_a_connection_turned_away_neither_joins_nor_leaves_nor_is_said_refused()
         audience.tick()
         assert audience.count == 0
     assert informed == [] and said == []
+
+
+def test_a_refused_client_gone_before_its_address_was_read_is_named_once_found():
+    said = []
+    audience = Audience(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
+    audience.event(zmq.EVENT_ACCEPTED, 9)  # its address could not be read: "?"
+    assert not audience.unnamed_refusal(9)  # no failure yet
+    audience.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    assert audience.unnamed_refusal(9)
+    audience.named(9, "10.0.0.5")
+    audience.event(zmq.EVENT_DISCONNECTED, 9)
+    assert said == ["refused 10.0.0.5: it has no CURVE keys"]
+
+
+def close_first(listener: socket.socket, source: str) -> None:
+    """A connection to `listener` from the address `source`, closed by the listener's end first."""
+    with socket.create_connection(listener.getsockname(), source_address=(source, 0)) as client:
+        accepted, _ = listener.accept()
+        accepted.close()
+        client.recv(1)  # its end of the connection, once the listener's end has closed
+
+
+def test_the_kernel_names_the_connections_a_server_closed_since_it_last_looked():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        close_first(listener, "127.0.0.2")  # before the first look: not news
+        closed = tcpinfo.ClosedHere(port)
+        assert closed.newest() == "?"
+        close_first(listener, "127.0.0.3")
+        assert closed.newest() == "127.0.0.3"
+        close_first(listener, "127.0.0.4")
+        close_first(listener, "127.0.0.4")
+        assert closed.newest() == "127.0.0.4"  # two connections, one address
+        close_first(listener, "127.0.0.5")
+        close_first(listener, "127.0.0.6")
+        assert closed.newest() == "?"  # which one? It cannot tell

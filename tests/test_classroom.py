@@ -35,7 +35,7 @@ def network():
         pytest.skip(f"{reason}; CI runs these tests")
     network = Network()
     try:
-        for name in ("teacher", "student1", "student2", "student3", "away"):
+        for name in ("teacher", "student1", "student2", "student3", "student4", "away"):
             network.add(name)
         network.unplug(network.hosts["away"])  # a machine of the test whose link is down
         yield network
@@ -180,6 +180,7 @@ def test_a_loopback_server_says_only_this_computer_can_connect(run):
 
 def test_the_teacher_sees_students_join_and_leave_even_without_a_goodbye(run, network):
     server, port = teacher_server(run, network)
+    idle, idle_port = teacher_server(run, network, "--interval", "3600")  # one array, then nothing for an hour
     teacher = network.hosts["teacher"].address
     students = {
         name: run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, name))
@@ -190,17 +191,26 @@ def test_the_teacher_sees_students_join_and_leave_even_without_a_goodbye(run, ne
     assert joined == addresses
     for student in students.values():
         student.expect(r"^\d")
+    waiting = run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{idle_port}", prefix=on(network, "student4"))
+    idle.expect(rf"^client {network.hosts['student4'].address} joined \(1 connected\)$")
 
     students["student1"].process.kill()  # SIGKILL: no goodbye from the program, but its system closes the connection
     server.expect(rf"^client {network.hosts['student1'].address} left \(1 connected\)$")
 
-    network.unplug(network.hosts["student2"])  # the laptop leaves the Wi-Fi: nothing reaches the teacher any more
-    students["student2"].process.kill()
+    # Laptops that leave the Wi-Fi: nothing reaches the teacher any more. One was receiving: what
+    # the server sends goes unacknowledged. The other's server sends nothing: TCP's keepalive asks.
+    for name in ("student2", "student4"):
+        network.unplug(network.hosts[name])
     started = time.monotonic()
+    for script in (students["student2"], waiting):
+        script.process.kill()
     server.expect(rf"^client {network.hosts['student2'].address} left \(0 connected\)$", timeout=20)
-    print(f"a student whose link went down was seen to leave after {time.monotonic() - started:.1f} s")
-    assert time.monotonic() - started < 15
-    assert server.interrupt() == 0
+    receiving = time.monotonic() - started
+    idle.expect(rf"^client {network.hosts['student4'].address} left \(0 connected\)$", timeout=20)
+    silent = time.monotonic() - started
+    print(f"a student whose link went down was seen to leave after {receiving:.1f} s, one sent nothing {silent:.1f} s")
+    assert receiving < 15 and silent < 15
+    assert server.interrupt() == 0 and idle.interrupt() == 0
 
 
 def test_the_teacher_sees_who_was_refused(run, network, keys):
