@@ -42,8 +42,10 @@ connect_address = address_like("tcp://127.0.0.1:5687", to_connect=True)
 def positive_int(text: str) -> int:
     """A whole number of at least 1 (and at most sys.maxsize, which is "forever" here)."""
     value = _number(text, int)
-    if not 1 <= value <= sys.maxsize:
-        raise argparse.ArgumentTypeError(f"{text} is not a whole number from 1 to {sys.maxsize}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    if value > sys.maxsize:
+        raise argparse.ArgumentTypeError(f"{text} is more than {sys.maxsize}")
     return value
 
 
@@ -102,8 +104,11 @@ def frames_per_second(text: str) -> float:
 
 def jpeg_quality(text: str) -> int:
     """A JPEG quality from 1 to 100."""
-    value = positive_int(text)
-    if value > 100:
+    try:
+        value = positive_int(text)
+    except argparse.ArgumentTypeError:
+        value = 0
+    if not 1 <= value <= 100:
         raise argparse.ArgumentTypeError(f"{text} is not a JPEG quality from 1 to 100")
     return value
 

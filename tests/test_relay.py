@@ -19,7 +19,7 @@ import pytest
 from conftest import NUMBERS, ROOT, VIDEO, start_server
 from netns import Network
 from test_faults import rss_mb
-from test_hostile import flood, topics
+from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from test_numbers import printed_values, sent_arrays
 from test_video import frame_lines, start_video_server
 
@@ -205,30 +205,43 @@ def test_a_hostile_subscriber_at_a_relay_costs_no_one_anything(run):
     client.expect(r"^\d")
     before = rss_mb(relay.process.pid)
     lines_before, started = len(client.stdout), time.monotonic()
-    sent, connections = flood(
+    sent, handshakes, cut = flood(
         int(relay_address.rsplit(":", 1)[1]),
-        topics(1000, 100),
+        topics(LIMITED_BY_THE_WATCH, 1000),
         minor=0,
         seconds=3.0,
         give_up=lambda: rss_mb(relay.process.pid) - before > 100,
     )
     rate = (len(client.stdout) - lines_before) / (time.monotonic() - started) / (6 * 20)
     peak = _peak_mb(relay.process.pid)
-    relay.expect(r"cut off a subscriber at 127\.0\.0\.1", stream="stderr")
+    relay.expect(r"cut off a subscriber at 127\.0\.0\.1 port \d+: it sent \d+ bytes", stream="stderr")
     deadline = time.monotonic() + 5  # the flood's last connections are cut off and freed
     while rss_mb(relay.process.pid) - before >= 50 and time.monotonic() < deadline:
         time.sleep(0.1)  # polling the relay's memory, with a deadline
     after = rss_mb(relay.process.pid)
     print(
-        f"{sent * 100} subscriptions of 1 KB over {connections} connections: the relay's client got {rate:.0%} "
-        f"of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, then {after:.0f} MB"
+        f"{sent * 1000} subscriptions of {LIMITED_BY_THE_WATCH} bytes over {handshakes} connections ({cut} cut off): "
+        f"the relay's client got {rate:.0%} of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, "
+        f"then {after:.0f} MB"
     )
     assert rate > 0.75 and after - before < 50 and peak - before < 150
+    assert handshakes > 1 and cut >= handshakes - 1  # it reached the relay, and was cut off again and again
     assert not [
         line for line in server.stdout + server.stderr if "cut off" in line or " left " in line
     ]  # it kept the relay
     for script in (client, relay, server):
         assert script.interrupt() == 0
+
+
+def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_a_relay_little(run):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, relay_address = start_relay(run, address)
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)  # prints the 6 values of each array
+    late_client = lambda: run(NUMBERS / "client3.py", "--connect", relay_address)  # noqa: E731
+    hold_a_crowd(relay, int(relay_address.rsplit(":", 1)[1]), client, 6 * 20, late_client)
+    assert [line for line in server.stdout if " joined " in line] == ["client 127.0.0.1 joined (1 connected)"]
+    assert not [line for line in server.stderr if "cut off" in line]  # the server kept the relay all along
+    assert server.interrupt() == 0
 
 
 @pytest.fixture(scope="module")

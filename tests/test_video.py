@@ -64,7 +64,7 @@ def test_jpeg_frames_carry_the_right_frame_numbers(run):
     server, address = start_video_server(run, "--jpeg", "70")
     client = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames", "--frames", "20")
     assert client.wait() == 0
-    server.interrupt()
+    assert server.interrupt() == 0
     received = frame_lines(client)
     assert len(received) == 20
     assert all(frame["pattern"] == frame["seq"] for frame in received)
@@ -79,7 +79,7 @@ def test_a_slow_client_shows_the_newest_frame_not_a_backlog(run):
         VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "6", "--delay", "0.5"
     )  # handles 2 frames a second
     assert client.wait() == 0
-    server.interrupt()
+    assert server.interrupt() == 0
     received = frame_lines(client)
     assert len(received) == 6
     seqs = [frame["seq"] for frame in received]
@@ -116,7 +116,7 @@ def test_a_video_file_reaches_the_client_unchanged(run, tmp_path):
     server, address = start_video_server(run, "--video", str(clip), "--width", "160")
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "15")
     assert client.wait() == 0
-    server.interrupt()
+    assert server.interrupt() == 0
     sent = {frame["seq"]: frame for frame in frame_lines(server)}
     for frame in frame_lines(client):
         assert frame["crc"] == sent[frame["seq"]]["crc"]
@@ -130,7 +130,7 @@ def test_pickle_mode_sends_raw_frames_the_original_way(run):
         VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames", "--frames", "5", "--pickle"
     )
     assert client.wait() == 0
-    server.interrupt()
+    assert server.interrupt() == 0
     sent_crcs = {frame["crc"] for frame in frame_lines(server)}
     received = frame_lines(client)
     assert len(received) == 5 and all(frame["crc"] in sent_crcs for frame in received)
