@@ -44,6 +44,7 @@ class Display:
         self.last_frame: np.ndarray | None = None
         self.stats_band: slice | None = None  # the rows of the last frame that the stats line is on
         self.waiting_text: str | None = None  # what the window says now, if it says anything
+        self.waiting_picture: np.ndarray | None = None  # and the picture that says it
 
     def show(self, message: Message, clients: Connections | None = None) -> bool:
         """Show one frame; False once the user asked to stop (q, Esc, or closing the window).
@@ -65,16 +66,17 @@ class Display:
         if self.overlay and self.stats_text:
             band = draw_text(frame, self.stats_text, self.window.screen_scale(frame))
         self.window.show(frame)
-        self.last_frame, self.stats_band, self.waiting_text = frame, band, None
+        self.last_frame, self.stats_band, self.waiting_text, self.waiting_picture = frame, band, None, None
         return self.window.idle()
 
     def waiting(self, text: str) -> bool:
         """Say in the window what the script waits for: `text` over the last frame, dimmed, or
-        on its own before the first frame (the window opens then). Drawn again only when the
-        text changes. False once the user asked to stop."""
+        on its own before the first frame (the window opens then). The picture is made again only
+        when the text changes, and shown again each time: a window manager that was busy as the
+        window opened may have lost the first one. False once the user asked to stop."""
         if self.window is None:
             return True  # a headless client says it on stderr (see diagnosis.py)
-        if text != self.waiting_text:
+        if text != self.waiting_text or self.waiting_picture is None:
             if self.last_frame is None:
                 width, height = self.window.fit(WAITING_SIZE).size
                 picture = np.full((height, width, 3), 48, np.uint8)
@@ -83,10 +85,8 @@ class Display:
                 if self.stats_band is not None:
                     picture[self.stats_band] = 0  # its figures were those of frames that came: no more
             draw_text(picture, text, self.window.screen_scale(picture), middle=True)
-            self.window.show(picture)
-            self.waiting_text = text
-        else:
-            self.window.keep_in_place()
+            self.waiting_text, self.waiting_picture = text, picture
+        self.window.show(self.waiting_picture)
         return self.window.idle()
 
     def idle(self) -> bool:

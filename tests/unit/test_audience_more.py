@@ -114,15 +114,3 @@ def test_a_client_gone_before_its_address_was_read_waits_for_a_named_refusal():
     clock.now += audience.UNNAMED_WAIT
     crowd.tick()
     assert said["say"] == [f"refused 10.0.0.2: {audience.NO_KEYS}"]  # the named one says it all
-
-
-def test_greedy_is_past_what_a_subscriber_needs_and_a_cut_off_is_said_once():
-    crowd, _, said = make()
-    assert not Audience.greedy(audience.SUBSCRIBER_MAX_BYTES)
-    assert Audience.greedy(audience.SUBSCRIBER_MAX_BYTES + 1)
-    crowd.cut_off("10.0.0.2 port 4000", 70_000)
-    crowd.cut_off("10.0.0.2 port 4001", 80_000)
-    assert said["say"] == [
-        "cut off a subscriber at 10.0.0.2 port 4000: it sent 70000 bytes, and a subscriber needs a few hundred"
-    ]
-    assert len(said["log"]) == 2
