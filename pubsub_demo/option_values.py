@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import endpoints
+from . import camera_messages, endpoints
 
 MAX_INTERVAL = 3600.0  # seconds: an array an hour
 MIN_FPS, MAX_FPS = 0.01, 1000.0
@@ -103,6 +103,26 @@ def jpeg_quality(text: str) -> int:
     if value > 100:
         raise argparse.ArgumentTypeError(f"{text} is not a JPEG quality from 1 to 100")
     return value
+
+
+def jpeg_quality_or_raw(text: str) -> int:
+    """A JPEG quality from 1 to 100, or 0 for raw frames."""
+    if text.strip() == "0":
+        return 0
+    return jpeg_quality(text)
+
+
+def camera_name(text: str) -> str:
+    """A camera's name: letters, digits, '-', '_' or '.' (see camera_messages.py)."""
+    problem = camera_messages.name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def camera_names(text: str) -> list[str]:
+    """Camera names, separated by commas: ann,bob."""
+    return [camera_name(name.strip()) for name in text.split(",")]
 
 
 def window_position(text: str) -> tuple[int, int]:
