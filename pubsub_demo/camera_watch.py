@@ -11,13 +11,14 @@ says who was refused and why, as a server's watch does.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import endpoints, logs, tcpinfo
+from . import endpoints, logs, tcpinfo, transport
 from .audience import Audience
 from .roster import Roster
 from .security import Doorman
@@ -42,49 +43,79 @@ def watch_cameras(subscriber: zmq.Socket, doorman: Doorman | None, *, max_camera
     events.linger = 0
     events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
     events.connect(endpoint)
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_watch, args=(events, roster, refusals, doorman, stop), name="camera watch", daemon=True
-    )
+    watch = _Watch(events, roster, refusals, doorman)
+    thread = threading.Thread(target=watch.run, name="camera watch", daemon=True)
     thread.start()
     try:
         yield roster
     finally:
-        stop.set()
+        watch.stop.set()
         subscriber.monitor(None, 0)  # first, while its reader is there (see monitoring.watch_subscribers)
         thread.join()
 
 
-def _watch(
-    events: zmq.Socket, roster: Roster, refusals: Audience | None, doorman: Doorman | None, stop: threading.Event
-) -> None:
-    with events:
-        while not stop.is_set():
+class _Watch:
+    """The watch's thread: takes the monitor's `events` and the `doorman`'s decisions, tells the
+    `roster` and (with CURVE) the `refusals`, cuts off connections past the limit.
+
+    It holds a descriptor of its own for each connection (`held`), so that when libzmq closes its
+    own, the kernel can still tell whether the camera had closed its end: if not, libzmq dropped
+    it for breaking its rules (a message part over the size limit), which libzmq does not say."""
+
+    def __init__(self, events: zmq.Socket, roster: Roster, refusals: Audience | None, doorman: Doorman | None) -> None:
+        self.events, self.roster, self.refusals, self.doorman = events, roster, refusals, doorman
+        self.held: dict[int, int] = {}  # a connection's file descriptor, and ours for it
+        self.refused = False  # a handshake failed: the connection that closes next was refused, not dropped
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with self.events:
             try:
-                _look(events, roster, refusals, doorman)
-            except Exception as error:  # a bug here must not end the watch, nor hang the wall
-                logs.log_warning(f"the camera watch: {logs.describe(error)}")
+                while not self.stop.is_set():
+                    try:
+                        self.look()
+                    except Exception as error:  # a bug here must not end the watch, nor hang the wall
+                        logs.log_warning(f"the camera watch: {logs.describe(error)}")
+            finally:
+                for fd in self.held.values():
+                    os.close(fd)
+
+    def look(self) -> None:
+        if self.events.poll(1000 * WATCH_INTERVAL):
+            while self.events.poll(0):
+                event = recv_monitor_message(self.events)
+                self.event(event["event"], event["value"])
+        while self.doorman is not None and not self.doorman.admissions.empty():  # only this thread takes
+            address, name = self.doorman.admissions.get_nowait()
+            if self.refusals is not None:
+                self.refusals.admitted(endpoints.plain_ip(address), name)
+        if self.refusals is not None:
+            self.refusals.tick()
+        self.roster.settle()
+
+    def event(self, kind: int, fd: int) -> None:
+        address, ours = "?", True
+        if kind == zmq.EVENT_ACCEPTED:
+            address = tcpinfo.peer_address(fd)
+            ours = self.roster.accepted(fd, address)
+            if ours:
+                self.held[fd] = os.dup(fd)
+            else:
+                tcpinfo.shut_down(fd)  # libzmq sees it closed, and closes it
+        elif kind == zmq.EVENT_DISCONNECTED:
+            dropped = _dropped(self.held.pop(fd, None)) and not self.refused
+            ours, self.refused = self.roster.closed(fd, broke_rules=dropped), False
+        else:  # a handshake failed
+            self.refused = True
+        if self.refusals is not None and ours:  # a connection cut off was not refused for its keys
+            self.refusals.event(kind, fd, address)
 
 
-def _look(events: zmq.Socket, roster: Roster, refusals: Audience | None, doorman: Doorman | None) -> None:
-    """Take the monitor's events and the doorman's decisions; say who left."""
-    if events.poll(1000 * WATCH_INTERVAL):
-        while events.poll(0):
-            event = recv_monitor_message(events)
-            kind, fd, address, ours = event["event"], event["value"], "?", True
-            if kind == zmq.EVENT_ACCEPTED:
-                address = tcpinfo.peer_address(fd)
-                ours = roster.accepted(fd, address)
-                if not ours:
-                    tcpinfo.shut_down(fd)  # libzmq sees it closed, and closes it
-            elif kind == zmq.EVENT_DISCONNECTED:
-                ours = roster.closed(fd)
-            if refusals is not None and ours:  # a connection cut off was not refused for its keys
-                refusals.event(kind, fd, address)
-    while doorman is not None and not doorman.admissions.empty():  # this thread is the only one that takes
-        address, name = doorman.admissions.get_nowait()
-        if refusals is not None:
-            refusals.admitted(endpoints.plain_ip(address), name)
-    if refusals is not None:
-        refusals.tick()
-    roster.settle()
+def _dropped(fd: int | None) -> bool:
+    """Whether the connection on our descriptor `fd` was dropped by libzmq while its peer kept its
+    end open and sent (not for silence: then ZeroMQ's heartbeats dropped it); `fd` is closed."""
+    if fd is None:
+        return False
+    state = tcpinfo.open_both_ways(fd)
+    os.close(fd)
+    return state is not None and state[0] and state[1] < transport.HEARTBEAT_TIMEOUT / 1000

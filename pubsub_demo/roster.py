@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import console, logs
+from .camera_messages import WALL_MAX_BYTES
 
 DRAIN = 0.1  # seconds after a connection closed during which its last frames may still come in
 LEAVE_WAIT = 2.0  # seconds after which the camera silent longest is taken to be the one that left
@@ -72,18 +73,26 @@ class Roster:
             )
             return False
 
-    def closed(self, fd: int) -> bool:
-        """The connection `fd` closed: one of the cameras at its address left (see `settle`).
+    def closed(self, fd: int, *, broke_rules: bool = False) -> bool:
+        """The connection `fd` closed: one of the cameras at its address left (see `settle`); with
+        `broke_rules`, ZeroMQ dropped it (for a message part over the size limit, most likely).
         False if it was not one the wall took (it was cut off)."""
         with self._lock:
             if fd in self._cut:
                 self._cut.discard(fd)
                 return False
             address = self.links.pop(fd, None)
-            if address is not None:
-                self._closed.append((address, self._clock()))
-                self.settle()
-            return address is not None
+            if address is None:
+                return False
+            if broke_rules:
+                self._once(
+                    "broke rules",
+                    f"dropped a connection from {address}: it sent a message part over the wall's "
+                    f"{WALL_MAX_BYTES // 2**20} MiB limit, or broke ZeroMQ's rules",
+                )
+            self._closed.append((address, self._clock()))
+            self.settle()
+            return True
 
     def heard(self, name: str, address: str, claimed: str | None = None) -> Camera:
         """A frame came from the camera `name` at `address` (that calls itself `claimed`, with CURVE):
