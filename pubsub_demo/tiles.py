@@ -54,21 +54,21 @@ def dim(canvas: np.ndarray, tile: Place) -> None:
 
 
 def draw_label(canvas: np.ndarray, tile: Place, text: str) -> None:
-    """Write `text` along the top of `tile`, white on a dark band, one line: as large as
-    LABEL_HEIGHT allows and the tile's width fits, cut short if even the smallest is too wide."""
+    """Write `text` along the top of `tile`, white on a dark band, one line, at a size for the
+    tile's height (LABEL_HEIGHT). What does not fit is left out: the last ", ..." pieces first
+    (the name, first in a label, keeps its size), then the text is made smaller, then cut short."""
     margin = max(2, tile.width // 60)
     room = tile.width - 2 * margin
     (_, capital), _ = cv2.getTextSize("H", FONT, 1.0, 1)
-    height = min(LABEL_HEIGHT[1], max(LABEL_HEIGHT[0], tile.height // 10))
-    scale = height / capital
-    width = _width(text, scale)
-    if width > room:
-        scale = max(LABEL_HEIGHT[0] / capital, scale * room / width)
+    scale = min(LABEL_HEIGHT[1], max(LABEL_HEIGHT[0], tile.height // 10)) / capital
+    while ", " in text and _width(text, scale) > room:
+        text = text.rsplit(", ", 1)[0]
+    if _width(text, scale) > room:
+        scale = max(LABEL_HEIGHT[0] / capital, scale * room / _width(text, scale))
     while len(text) > 1 and _width(text, scale) > room:
         text = text[:-2] + "."
     band = round(2.2 * capital * scale)
-    top = slice(tile.y, tile.y + min(band, tile.height))
-    canvas[top, tile.x : tile.x + tile.width] //= 3
+    canvas[tile.y : tile.y + min(band, tile.height), tile.x : tile.x + tile.width] //= 3
     baseline = tile.y + round(1.6 * capital * scale)
     cv2.putText(canvas, text, (tile.x + margin, baseline), FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
 

@@ -172,7 +172,7 @@ def _label(name: str, feed: Feed) -> str:
         return f"{name}: silent since {_clock(feed.last_frame)}"
     figures = [f"{feed.fps:.1f} frames/s"] if feed.fps is not None else []
     figures += [f"{feed.age:.0f} ms old"] if feed.age is not None else []
-    return f"{name}: {', '.join(figures)}" if figures else name
+    return ", ".join([name, *figures])  # what does not fit its tile is left out, from the end
 
 
 def _clock(moment: float) -> str:

@@ -47,7 +47,7 @@ def test_a_tile_keeps_the_camera_s_code_readable_under_its_label():
     jpeg = wire.encode(picture, 6, jpeg_quality=80)
     small = wire.decode(jpeg, reduce=tiles.reduction((640, 360), tile)).array
     tiles.draw_picture(canvas, tile, small)
-    tiles.draw_label(canvas, tile, "ann: 15.0 frames/s, 12 ms old")
+    tiles.draw_label(canvas, tile, "ann, 15.0 frames/s, 12 ms old")
     shown = canvas[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width]
     code = pattern_number(cv2.resize(shown, (640, 360)))
     assert code == camera_code("ann", 6) and split_code(code)[1] == 6
@@ -58,5 +58,5 @@ def test_a_tile_keeps_the_camera_s_code_readable_under_its_label():
 
 def test_a_label_too_long_for_its_tile_is_cut_short_inside_it():
     canvas = np.zeros((100, 200, 3), np.uint8)
-    tiles.draw_label(canvas, Place(10, 10, 60, 34), "a-very-long-camera-name: 15.0 frames/s, 12 ms old")
+    tiles.draw_label(canvas, Place(10, 10, 60, 34), "a-very-long-camera-name, 15.0 frames/s, 12 ms old")
     assert canvas[:, 71:].max() == 0 and canvas[:, :10].max() == 0  # nothing drawn beside the tile
