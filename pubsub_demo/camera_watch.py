@@ -74,6 +74,10 @@ class _Watch:
                 while not self.stop.is_set():
                     try:
                         self.look()
+                    except zmq.ZMQError as error:  # its socket closed: a second Ctrl+C cut the wall's stop short
+                        if error.errno in (zmq.ENOTSOCK, zmq.ETERM):
+                            return
+                        logs.log_warning(f"the camera watch: {logs.describe(error)}")
                     except Exception as error:  # a bug here must not end the watch, nor hang the wall
                         logs.log_warning(f"the camera watch: {logs.describe(error)}")
             finally:

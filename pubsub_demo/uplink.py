@@ -69,6 +69,10 @@ class Uplink:
             logs.warning(news)
 
     def _run(self) -> None:
+        with contextlib.suppress(zmq.ZMQError):  # its socket closed: a second Ctrl+C cut the camera's stop short
+            self._watch()
+
+    def _watch(self) -> None:
         self.status.start()  # says where it connects
         started = time.monotonic()
         while not self._stop.is_set():

@@ -47,6 +47,16 @@ def test_demo_video_without_windows(run, tmp_path: Path):
     assert not any("Traceback" in line for line in process.stdout + process.stderr)
 
 
+def test_demo_wall_without_a_window(run, tmp_path: Path):
+    address = f"ipc://{tmp_path}/wall.sock"
+    process = run(ROOT / "demo.py", "wall", "--no-window", "--address", address, "--width", "160", "--height", "90")
+    for name in ("ann", "bob", "cleo", "dan"):  # four cameras, each on the wall under its own name
+        process.expect(rf"^wall *\| {name}: [\d.]+ frames/s")
+        process.expect(rf"^{name} *\| {name}: [\d.]+ frames/s, [\d.]+ MB/s sent")
+    assert process.interrupt() == 0
+    assert not any("Traceback" in line for line in process.stdout + process.stderr)
+
+
 def test_numbers_benchmark_runs_and_reports_ratios(run):
     bench = run(ROOT / "benchmarks" / "numbers_throughput.py", "--rounds", "1", "--seconds", "0.3", log=False)
     assert bench.wait(120) == 0
