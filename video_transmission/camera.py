@@ -33,9 +33,12 @@ def main() -> None:
 
     with contextlib.closing(source), zmq.Context() as context, context.socket(zmq.PUB) as publisher:
         security.use_client_keys(publisher, args.curve)  # with --curve only
-        # Frames waiting for the wall, at most (1000 by default): a wall that is slow, or gone,
-        # costs the camera nothing. Before connect: the connection's queue is made then.
-        publisher.sndhwm = 2
+        # Frames waiting for the wall, at most (1000 by default): a wall that is slow costs the
+        # camera nothing. IMMEDIATE: no queue at all while no wall is connected, and one made
+        # anew at each connection, so a wall started again is sent only what it subscribes to
+        # (a PUB that connects keeps its queue across reconnections, the old subscriptions too).
+        publisher.sndhwm = 2  # before connect, as IMMEDIATE: the queue is made then
+        publisher.immediate = True
         with Uplink(publisher, args.connect, name=args.name, curve=args.curve is not None) as uplink:
             transport.connect(publisher, args.connect)  # the camera connects: the wall is the stable end
 
