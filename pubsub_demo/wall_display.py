@@ -124,19 +124,19 @@ class WallDisplay:
             width, height = layout.whole_screen(self.window.area or screen.screen_area())
             self.canvas = np.full((height, width, 3), BACKGROUND, np.uint8)
         grid = layout.tile_grid((self.canvas.shape[1], self.canvas.shape[0]), len(names))
-        changed = grid != self.grid
-        if changed:  # cameras joined or left: every tile moves
+        moved = grid != self.grid
+        if moved:  # cameras joined or left: every tile moves
             self.grid = grid
             self.canvas[...] = BACKGROUND
             if not names:
                 draw_text(self.canvas, "waiting for cameras...", 1.0, middle=True)
+        drawn = False
         for name, tile in zip(names, grid):
             feed = self.feeds[name]
             if second_over:
                 feed.fps = feed.stats.figures().fps
-            if self._draw_tile(name, feed, tile, redraw=changed or second_over):
-                changed = True
-        if changed or self.window.image_size is None:
+            drawn |= self._draw_tile(name, feed, tile, redraw=moved or second_over)
+        if moved or drawn or self.window.image_size is None:
             self.window.show(self.canvas)
 
     def _draw_tile(self, name: str, feed: Feed, tile: layout.Place, *, redraw: bool) -> bool:
