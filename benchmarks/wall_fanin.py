@@ -38,7 +38,6 @@ from xscreen import start_desktop  # noqa: E402  (the window tests' virtual desk
 
 FRAME_LINE = re.compile(r"^frame (\d+) of ([\w.-]+): \S+, latency ([\d.]+) ms$")
 START_TIMEOUT = 120.0  # seconds for every camera to join: 100 Pythons starting on 2 cores take a while
-WARM_UP = 3.0  # seconds after the last camera joined before measuring
 
 
 class Process:
@@ -87,9 +86,10 @@ def wait_for_all(receiver: Process, count: int) -> None:
         time.sleep(0.2)  # polling the receiver's output, with a deadline
 
 
-def measure(receiver: Process, senders: list[Process], seconds: float) -> dict:
-    """What `receiver` shows of each camera over `seconds`, and the CPU it and the cameras take."""
-    time.sleep(WARM_UP)  # the warm-up: queues and rates settle
+def measure(receiver: Process, senders: list[Process], seconds: float, warm_up: float) -> dict:
+    """What `receiver` shows of each camera over `seconds`, after `warm_up` seconds, and the CPU
+    it and the cameras take."""
+    time.sleep(warm_up)  # the warm-up: queues and rates settle
     cpu, camera_cpu, started = receiver.cpu(), sum(s.cpu() for s in senders), time.monotonic()
     time.sleep(seconds)  # the measuring window
     cpu, camera_cpu = receiver.cpu() - cpu, sum(s.cpu() for s in senders) - camera_cpu
@@ -109,6 +109,20 @@ def measure(receiver: Process, senders: list[Process], seconds: float) -> dict:
         "cores": cpu / (ended - started),
         "camera cores": camera_cpu / (ended - started),
     }
+
+
+def pattern_costs(args: argparse.Namespace, count: int = 300) -> tuple[float, float]:
+    """Milliseconds to draw a camera's test pattern, and to encode it as JPEG, each alone in a loop."""
+    from pubsub_demo import wire
+    from pubsub_demo.pattern import NamedPattern
+
+    pattern = NamedPattern("cam000", args.width, args.height, args.fps)
+    started = time.perf_counter()
+    frames = [pattern.read() for _ in range(count)]
+    drawn = time.perf_counter()
+    for frame in frames:
+        wire.encode(frame, jpeg_quality=args.jpeg, one_part=True)
+    return 1000 * (drawn - started) / count, 1000 * (time.perf_counter() - drawn) / count
 
 
 def report(name: str, figures: dict) -> str:
@@ -168,6 +182,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--jpeg", type=int, default=80)
     parser.add_argument("--seconds", type=float, default=10.0, help="each measuring window (default 10)")
+    parser.add_argument("--warm-up", type=float, default=3.0, help="seconds before each window (default 3)")
     parser.add_argument("--many", type=int, default=100, help="cameras at --many-fps into the wall (default 100)")
     parser.add_argument("--many-fps", type=float, default=2.0)
     parser.add_argument("--no-plain", action="store_true", help="skip the plain way")
@@ -200,12 +215,14 @@ def main() -> None:
         senders = cameras(port, args.cameras, args, args.fps)
         started += senders
         wait_for_all(ours, args.cameras)
-        figures = measure(ours, senders, args.seconds)
+        figures = measure(ours, senders, args.seconds, args.warm_up)
         print(report("  ours (wall.py)          ", figures), flush=True)
         frames = args.cameras * args.fps
+        draw, encode = pattern_costs(args)
         print(
             f"  a camera's own cost: {1000 * figures['camera cores'] / frames:.2f} ms of CPU per frame "
-            f"({args.cameras} cameras: {figures['camera cores']:.2f} of a core)",
+            f"({args.cameras} cameras: {figures['camera cores']:.2f} of a core); alone, in a loop: drawing "
+            f"its pattern {draw:.2f} ms, encoding it {encode:.2f} ms",
             flush=True,
         )
         ours.stop()
@@ -213,7 +230,7 @@ def main() -> None:
             plain = Process([sys.executable, __file__, "--hub", str(port), *window], env)
             started.append(plain)
             wait_for_all(plain, args.cameras)
-            print(report("  the plain way (one loop)", measure(plain, senders, args.seconds)), flush=True)
+            print(report("  the plain way (one loop)", measure(plain, senders, args.seconds, args.warm_up)), flush=True)
             plain.stop()
         for sender in senders:
             sender.stop()
@@ -223,11 +240,11 @@ def main() -> None:
         senders = cameras(port, args.many, args, args.many_fps)
         started += senders
         wait_for_all(many, args.many)
-        print(report("  ours (wall.py)          ", measure(many, senders, args.seconds)), flush=True)
+        print(report("  ours (wall.py)          ", measure(many, senders, args.seconds, args.warm_up)), flush=True)
         many.stop()
 
         only = wall("--only", "cam000")
-        time.sleep(WARM_UP)  # the warm-up: every camera has connected again and has the subscription
+        time.sleep(args.warm_up)  # the warm-up: every camera has connected again and has the subscription
         before, started_at = bytes_sent(port), time.monotonic()
         time.sleep(args.seconds)  # the measuring window
         after, elapsed = bytes_sent(port), time.monotonic() - started_at

@@ -87,3 +87,21 @@ def test_video_benchmark_runs_and_reports_every_figure(run):
         r"stopped for 1 s",
     ):
         assert re.search(figure, output), figure
+
+
+def test_wall_benchmark_runs_and_reports_every_figure(run):
+    bench = run(
+        ROOT / "benchmarks" / "wall_fanin.py",
+        *("--cameras", "2", "--many", "3", "--seconds", "1", "--warm-up", "0.5", "--no-window"),
+        log=False,
+    )
+    assert bench.wait(180) == 0, bench.stderr
+    output = "\n".join(bench.stdout)
+    for figure in (
+        r"ours \(wall\.py\) *: per camera [\d.]+-[\d.]+ frames/s",
+        r"a camera's own cost: [\d.]+ ms of CPU per frame .*drawing its pattern [\d.]+ ms, encoding it",
+        r"the plain way \(one loop\): per camera",
+        r"3 cameras at 2 frames/s",
+        r"--only cam000: 3 connections; the 2 cameras left out send \d+ bytes/s",
+    ):
+        assert re.search(figure, output), (figure, output)
