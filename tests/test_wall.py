@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import socket
 import statistics
 import struct
@@ -53,8 +54,8 @@ def stats_lines(wall, names: list[str], count: int) -> dict[str, list[float]]:
     return rates
 
 
-def test_cameras_join_each_at_its_own_rate_and_leave_with_the_counts(run):
-    wall, address = start_wall(run)
+def test_cameras_join_each_at_its_own_rate_fall_silent_and_leave_with_the_counts(run):
+    wall, address = start_wall(run, "--silence", "1")
     names = ["ann", "bob", "cleo"]
     cameras = {name: start_camera(run, address, name) for name in names}
     joined = {wall.expect(rf"^camera (\w+) \(127\.0\.0\.1\) joined \({count} cameras?\)$")[1] for count in (1, 2, 3)}
@@ -66,6 +67,12 @@ def test_cameras_join_each_at_its_own_rate_and_leave_with_the_counts(run):
     sent = [CAMERA_STATS.match(line) for line in cameras["ann"].stdout]
     assert any(match and float(match[3]) > 0 for match in sent), cameras["ann"].stdout  # what went out
 
+    cameras["bob"].process.send_signal(signal.SIGSTOP)  # bob falls silent, still connected
+    try:
+        wall.expect(r"^bob: silent since \d\d:\d\d:\d\d$")
+    finally:
+        cameras["bob"].process.send_signal(signal.SIGCONT)
+    stats_lines(wall, ["bob"], 1)  # and it sends again
     assert cameras["bob"].interrupt() == 0  # Ctrl+C
     wall.expect(r"^camera bob \(127\.0\.0\.1\) left \(2 cameras\)$")
     cameras["cleo"].kill()  # no goodbye from the program; its system closes the connection

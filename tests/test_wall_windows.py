@@ -13,6 +13,7 @@ from pubsub_demo.pattern import NamedPattern, pattern_number, split_code
 from pubsub_demo.screen import Area
 
 import os
+import signal
 import threading
 import time
 import zlib
@@ -101,6 +102,11 @@ def tile_codes(shot: np.ndarray, window, count: int) -> list[tuple[int, int] | N
     return found
 
 
+def crop_tile(shot: np.ndarray, window, tile: layout.Place) -> np.ndarray:
+    content = shot[window.y : window.y + window.height, window.x : window.x + window.width]
+    return content[tile.y + 30 : tile.y + tile.height, tile.x : tile.x + tile.width]  # below the label
+
+
 def label_match(shot: np.ndarray, window, tile: layout.Place, name: str) -> float:
     """How well the white text at the start of a tile's label matches `name` (1.0: the same pixels)."""
     content = shot[window.y : window.y + window.height, window.x : window.x + window.width]
@@ -137,7 +143,8 @@ def test_the_wall_shows_a_labelled_tile_per_camera_on_the_screen_each_with_its_o
 ):
     display = desktops(*screen_size)
     screen = Screen(display)
-    wall = run(VIDEO / "wall.py", "--bind", "tcp://127.0.0.1:*", env=dict(os.environ, DISPLAY=display))
+    env = dict(os.environ, DISPLAY=display)
+    wall = run(VIDEO / "wall.py", "--bind", "tcp://127.0.0.1:*", "--silence", "1", env=env)
     address = wall.expect(r"^Receiving on ([^;]+);")[1]
     names = sorted(f"cam{k:02}" for k in range(count)) if count > 4 else ["ann", "bob", "cleo", "dan"]
     assert len({camera_id(name) for name in names}) == count  # each camera's code tells it from the others
@@ -173,7 +180,19 @@ def test_the_wall_shows_a_labelled_tile_per_camera_on_the_screen_each_with_its_o
         moved = tile_codes(later, window, len(names))
         assert moved[0] is not None and moved[0] != codes[0], "the first tile's frame does not change"
 
-        if cameras:  # a camera leaves: its tile goes, the others share the screen
+        if cameras:  # a camera falls silent: its tile is dimmed (no code can be read), and comes back
+            cameras[names[0]].process.send_signal(signal.SIGSTOP)
+            try:
+                _, shot = wait_for_wall(screen, lambda w, s: tile_codes(s, w, len(names))[0] is None)
+            finally:
+                cameras[names[0]].process.send_signal(signal.SIGCONT)
+            dimmed = tile_codes(shot, window, len(names))
+            assert dimmed[0] is None and all(dimmed[1:]), f"{names[0]}'s tile is not dimmed alone: {dimmed}"
+            assert crop_tile(shot, window, grid[0]).mean() < 0.6 * crop_tile(shot, window, grid[1]).mean()
+            window, shot = wait_for_wall(screen, all_tiles)
+            assert tile_codes(shot, window, len(names))[0] is not None, f"{names[0]}'s tile did not come back"
+
+            # A camera leaves: its tile goes, the others share the screen.
             assert cameras.pop(names[1]).interrupt() == 0
             wall.expect(rf"^camera {names[1]} \(127\.0\.0\.1\) left \(3 cameras\)$")
             names = [name for name in names if name in cameras]
