@@ -142,14 +142,6 @@ class Roster:
         with self._lock:
             return sorted(self.cameras)
 
-    def silent_since(self, name: str, silence: float) -> float | None:
-        """When (clock seconds) camera `name` was last heard, if that is `silence` seconds ago or more."""
-        with self._lock:
-            camera = self.cameras.get(name)
-            if camera is None or self._clock() - camera.heard < silence:
-                return None
-            return camera.heard
-
     def _count(self) -> str:
         return f"{len(self.cameras)} camera{'' if len(self.cameras) == 1 else 's'}"
 
