@@ -91,8 +91,8 @@ def main() -> None:
     keys = ["server"] + [f"client{number}" for number in range(1, len(clients) + 1)]
     if args.curve and not all((args.curve / key).is_dir() for key in keys):
         parser.error(
-            f"{args.curve} has no server/ and client1/ ... folders: make them with "
-            f"python -m pubsub_demo.keys generate {args.curve}"
+            f"{args.curve} has no server/ and client1/ to client{len(clients)}/ folders: make them with "
+            f"python -m pubsub_demo.keys generate {args.curve} --clients {max(3, len(clients))}"
         )
     extra = ["--log-file", str(args.log_file)]
     frames = ["--frames", str(args.frames)] if args.frames else []  # the server's: its end is the demo's

@@ -118,9 +118,10 @@ def pattern_costs(args: argparse.Namespace, count: int = 300) -> tuple[float, fl
 
     pattern = NamedPattern("cam000", args.width, args.height, args.fps)
     started = time.perf_counter()
-    frames = [pattern.read() for _ in range(count)]
+    for _ in range(count):
+        frame = pattern.read()
     drawn = time.perf_counter()
-    for frame in frames:
+    for _ in range(count):
         wire.encode(frame, jpeg_quality=args.jpeg, one_part=True)
     return 1000 * (drawn - started) / count, 1000 * (time.perf_counter() - drawn) / count
 
@@ -244,7 +245,10 @@ def main() -> None:
         many.stop()
 
         only = wall("--only", "cam000")
-        time.sleep(args.warm_up)  # the warm-up: every camera has connected again and has the subscription
+        deadline = time.monotonic() + START_TIMEOUT
+        while len(bytes_sent(port)) < args.many and time.monotonic() < deadline:
+            time.sleep(0.2)  # polling the connections, with a deadline: every camera connects again
+        time.sleep(args.warm_up)  # the warm-up: every camera has the subscription
         before, started_at = bytes_sent(port), time.monotonic()
         time.sleep(args.seconds)  # the measuring window
         after, elapsed = bytes_sent(port), time.monotonic() - started_at

@@ -92,7 +92,7 @@ def test_video_benchmark_runs_and_reports_every_figure(run):
 def test_wall_benchmark_runs_and_reports_every_figure(run):
     bench = run(
         ROOT / "benchmarks" / "wall_fanin.py",
-        *("--cameras", "2", "--many", "3", "--seconds", "1", "--warm-up", "0.5", "--no-window"),
+        *("--cameras", "2", "--many", "3", "--seconds", "0.5", "--warm-up", "0.3", "--no-window"),
         log=False,
     )
     assert bench.wait(180) == 0, bench.stderr

@@ -171,12 +171,13 @@ def test_only_is_filtered_at_the_camera_the_others_send_next_to_nothing_on_the_w
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory) -> Path:
-    """Two classes' key folders: class/ (server, client1..3) and other/ (server, client1)."""
+    """Two classes' key folders: class/ (server, client1..3) and other/ (server, client1); and four/."""
     from pubsub_demo import keys as making
 
     folder = tmp_path_factory.mktemp("keys")
     making.generate(folder / "class", 3)
     making.generate(folder / "other", 1)
+    making.generate(folder / "four", 4)  # for demo.py wall's four cameras
     return folder
 
 
@@ -206,6 +207,19 @@ def test_with_curve_a_tile_is_named_after_its_camera_s_key_and_no_key_no_tile(ru
     names = {match[1] for line in wall.stdout if (match := STATS.match(line))}
     assert names == {"client1", "client2"}  # no tile for client3, nor for another class's camera
     assert sum("calls itself" in line for line in wall.stderr) == 1  # said once
+
+
+def test_the_demo_s_wall_and_cameras_use_their_keys(run, keys, tmp_path):
+    demo = run(
+        ROOT / "demo.py",
+        *("wall", "--no-window", "--address", f"ipc://{tmp_path}/wall.sock", "--curve", str(keys / "four")),
+        *("--width", "160", "--height", "90", "--fps", "5"),
+        log=False,
+    )
+    joined = {demo.expect(r"^wall *\| camera (client\d) \(this computer\) joined")[1] for _ in range(4)}
+    assert joined == {"client1", "client2", "client3", "client4"}  # named after their keys
+    assert demo.interrupt() == 0
+    assert not any("calls itself" in line or "Traceback" in line for line in demo.stdout + demo.stderr)
 
 
 # -- hostile peers -------------------------------------------------------------------------------
