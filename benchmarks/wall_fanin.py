@@ -206,6 +206,7 @@ def main() -> None:
         started.append(Process([*command, "--max-cameras", "256", *window, *extra, "--log-file", os.devnull], env))
         return started[-1]
 
+    draw, encode = pattern_costs(args)  # first, while the cameras do not run yet
     try:
         print(
             f"{args.cameras} cameras ({args.width}x{args.height}, JPEG {args.jpeg}, {args.fps:g} frames/s) on "
@@ -219,7 +220,6 @@ def main() -> None:
         figures = measure(ours, senders, args.seconds, args.warm_up)
         print(report("  ours (wall.py)          ", figures), flush=True)
         frames = args.cameras * args.fps
-        draw, encode = pattern_costs(args)
         print(
             f"  a camera's own cost: {1000 * figures['camera cores'] / frames:.2f} ms of CPU per frame "
             f"({args.cameras} cameras: {figures['camera cores']:.2f} of a core); alone, in a loop: drawing "
