@@ -1,6 +1,6 @@
 """A wall's watch over its connections: a thread that reads the SUB socket's monitor and feeds a
-Roster (roster.py, which decides who joined and left), and cuts off the connections past
---max-cameras.
+Roster (roster.py, which decides who joined and left), cuts off the connections past
+--max-cameras, and says which connections ZeroMQ dropped for breaking its rules.
 
 libzmq takes every connection a bound socket is offered, and has no call to close one of them;
 but its monitor gives each connection's file descriptor, and a connection shut down there
