@@ -83,11 +83,15 @@ def main() -> None:
         "--frames": args.frames,
     }
     video_flags = ([] if args.window else ["--no-window"]) + (["--print-frames"] if args.print_frames else [])
-    if args.part == "numbers" and (video_flags or any(value is not None for value in video_options.values())):
+    server_video_flags = ["--raw"] if args.raw else []
+    if args.part == "numbers" and (
+        video_flags or args.raw or any(value is not None for value in video_options.values())
+    ):
         parser.error(
-            "--video, --fps, --width, --height, --jpeg, --frames, --no-window and --print-frames are for the video part"
+            "--video, --fps, --width, --height, --jpeg, --raw, --frames, --no-window and --print-frames "
+            "are for the video part"
         )
-    option_groups.check_video_source(parser, args)
+    option_groups.check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
     keys = ["server"] + [f"client{number}" for number in range(1, len(clients) + 1)]
     if args.curve and not all((args.curve / key).is_dir() for key in keys):
         parser.error(
@@ -96,7 +100,7 @@ def main() -> None:
         )
     extra = ["--log-file", str(args.log_file)]
     frames = ["--frames", str(args.frames)] if args.frames else []  # the server's: its end is the demo's
-    source = [
+    source = server_video_flags + [
         item
         for flag, value in video_options.items()
         if value is not None and flag != "--frames"
@@ -114,6 +118,12 @@ def main() -> None:
         elif script == "camera":
             flags += ["--name", name]
         scripts.append((name, script, flags))
+    if args.share:  # the students run clients of their own: these are for the class to watch
+        names = [name for name, _, _ in scripts[1:]]
+        console.say(
+            f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
+            f"the students run the command the {server} prints"
+        )
     processes = {}
     for name, script, flags in scripts:
         label = script if name == "server" else name

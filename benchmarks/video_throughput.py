@@ -227,12 +227,15 @@ def main() -> None:
 
     if "slow" in parts:
         print(f"3. A client handling 2 frames/s against {FPS} frames/s, after {args.slow_seconds:g} s:", flush=True)
+        # Each way takes --slow-seconds and then some: say what runs, so that no one waits in silence.
+        print(f"   original way: a server and a slow client run for {args.slow_seconds:g} s...", flush=True)
         age, peak = slow_original(args.slow_seconds)
         print(
             f"   original way: showing a frame {age:.1f} s old ({age * FPS:.0f} frames behind); "
             f"client memory peak {peak:.0f} MB",
             flush=True,
         )
+        print(f"   our scripts:  a server and a slow client run for {args.slow_seconds:g} s...", flush=True)
         age, peak = slow_ours(args.slow_seconds)
         print(
             f"   our scripts:  showing a frame {age * 1000:.0f} ms old ({age * FPS:.1f} frames behind); "

@@ -1,4 +1,4 @@
-"""A server's audience: who joined, who left, who was refused and why, who sends too much.
+"""A server's audience: who joined, who left, who was refused and why, who was cut off.
 
 The decisions only: fed with the socket monitor's events (by monitoring.py, from a thread) and
 with a clock, `Audience` says what happened, in lines for the terminal and the log. It touches no
@@ -14,26 +14,28 @@ import zmq
 
 from . import console, logs, zmtp
 
-# A subscriber sends a greeting, a handshake and its subscription: 103 bytes in all for our
-# clients, 596 with CURVE (measured). A connection that sends more than this is cut off (a
-# client with ZeroMQ heartbeats each second gets there in 2 hours, and connects again).
-SUBSCRIBER_MAX_BYTES = 64 * 1024
 HUNG_UP_WAIT = 1.0  # seconds to wait for the reason a client that hung up was refused for
 UNNAMED_WAIT = 5.0  # seconds to wait for the address of a client refused too fast to be named
+JOIN_WAIT = 0.5  # seconds after which a client without CURVE still connected has joined (see `event`)
 NO_KEYS = "it has no CURVE keys"  # why a CURVE server refused a client that offered none
 OTHER_SERVERS_KEY = "its handshake failed (does it hold another server's key?)"
 NOT_AUTHORIZED = "key not authorized"
+# Why a server without CURVE refused a client: the client has keys (the server's --curve forgotten).
+CURVE_CLIENT = "it uses CURVE keys, and this server does not (start it with --curve KEYDIR/server)"
 
 
 class Peer:
     """A connection to a server: where from, and with CURVE, whose key."""
 
-    def __init__(self, address: str) -> None:
-        self.address = address
+    def __init__(self, address: str, since: float = 0.0) -> None:
+        self.address, self.since = address, since  # since: when it connected
         self.name: str | None = None
         self.joined = False
+        self.turned_away = False  # one connection too many
 
     def __str__(self) -> str:
+        if self.address == "?":  # gone before its address could be read
+            return self.name or "a client"
         return f"{self.name} ({self.address})" if self.name else f"client {self.address}"
 
 
@@ -41,8 +43,9 @@ class Audience:
     """The connections of a bound PUB socket, and what to say of them.
 
     Joins and leaves go to `inform` (stdout), refusals and cut-offs to `log` each time and to
-    `say` (stderr) once. With `curve`, a client joins only once the authenticator let its key in
-    (`admitted`), and is named after its key file. `clock` gives the time in seconds.
+    `say` (stderr) once. A client joins once its handshake succeeded; with `curve`, once the
+    authenticator let its key in (`admitted`), and is named after its key file. `clock` gives
+    the time in seconds.
     """
 
     def __init__(
@@ -62,27 +65,47 @@ class Audience:
         self._failure: str | None = None
         self._refusals_said: set[tuple[str, str]] = set()  # (address, reason)
         self._unclear: dict[tuple[str, str], float] = {}  # (address or "?", reason) -> until when
-        self._cut_off_said = False
+        self._cut_off_said = self._turned_away_said = False
 
-    def event(self, event: int, value: int, address: str = "?") -> None:
+    def event(self, event: int, value: int, address: str = "?", *, welcome: bool = True) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value; for EVENT_ACCEPTED, the
-        new connection's file descriptor and the peer's `address`."""
+        new connection's file descriptor, the peer's `address`, and whether it is `welcome` (not
+        one too many: it is turned away, and neither joins nor leaves)."""
         if event == zmq.EVENT_ACCEPTED:
-            self.peers[value] = peer = Peer(address)
-            if not self.curve:
-                self._join(peer)
+            self.peers[value] = peer = Peer(address, self._clock())
+            peer.turned_away = not welcome
+        elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED and not self.curve:
+            # libzmq does not say whose handshake it was: if one connection waits, its; if
+            # several do, `tick` lets in those still there after JOIN_WAIT. (With CURVE, a
+            # client joins once the authenticator let it in: `admitted`.)
+            waiting = [peer for peer in self.peers.values() if not (peer.joined or peer.turned_away)]
+            if len(waiting) == 1:
+                self._join(waiting[0])
         elif event == zmq.EVENT_DISCONNECTED:
             peer = self.peers.pop(value, None)
             if peer is not None and peer.joined:
                 self.count -= 1
                 self._inform(f"{peer} left ({self.count} connected)")
-            elif peer is not None and self.curve:
+            elif peer is not None and not peer.turned_away and (self.curve or self._failure == CURVE_CLIENT):
                 self._refused(peer.address, self._failure)
             self._failure = None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = NOT_AUTHORIZED
+        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
+            self._failure = NO_KEYS if self.curve else CURVE_CLIENT
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            self._failure = NO_KEYS if value == zmtp.MECHANISM_MISMATCH else OTHER_SERVERS_KEY
+            self._failure = OTHER_SERVERS_KEY if self.curve else "its handshake failed"
+
+    def unnamed_refusal(self, fd: int) -> bool:
+        """Whether the connection on `fd` is refused for a reason the server found (the event
+        EVENT_DISCONNECTED comes next), but its address could not be read: it was gone already."""
+        peer = self.peers.get(fd)
+        return self.curve and peer is not None and peer.address == "?" and not peer.joined and self._failure is not None
+
+    def named(self, fd: int, address: str) -> None:
+        """The connection on `fd` came from `address`, found out after it closed."""
+        if fd in self.peers:
+            self.peers[fd].address = address
 
     def admitted(self, address: str, name: str) -> None:
         """The authenticator let in the key named `name` from `address`: the client joins."""
@@ -92,7 +115,11 @@ class Audience:
             self._join(waiting[0])
 
     def tick(self) -> None:
-        """Call now and then: says the refusals that waited for a clearer word and got none."""
+        """Call now and then: says the refusals that waited for a clearer word and got none, and
+        (without CURVE) lets in the clients still connected after JOIN_WAIT."""
+        for peer in list(self.peers.values()):
+            if not (self.curve or peer.joined or peer.turned_away) and self._clock() - peer.since >= JOIN_WAIT:
+                self._join(peer)
         for (address, reason), deadline in list(self._unclear.items()):
             if address == "?":
                 cleared = any(said == reason for _, said in self._refusals_said)
@@ -103,18 +130,22 @@ class Audience:
                 if not cleared:
                     self._say_refused("a client" if address == "?" else address, reason)
 
-    @staticmethod
-    def greedy(received: int) -> bool:
-        """Whether a connection that brought `received` bytes sent more than a subscriber needs."""
-        return received > SUBSCRIBER_MAX_BYTES
-
-    def cut_off(self, who: str, received: int) -> None:
-        """Say that the connection of `who` (host and port) was cut off after `received` bytes."""
-        message = f"cut off a subscriber at {who}: it sent {received} bytes, and a subscriber needs a few hundred"
+    def cut_off(self, who: str, received: int, need: int) -> None:
+        """Say that the connection of `who` (host and port) was cut off: it sent `received` bytes,
+        and a subscriber needs `need`."""
+        message = f"cut off a subscriber at {who}: it sent {received} bytes, and a subscriber needs {need}"
         self._log(message)  # every time in the log, once on the terminal
         if not self._cut_off_said:
             self._say(message)
             self._cut_off_said = True
+
+    def turned_away(self, who: str, most: int) -> None:
+        """Say that the connection of `who` (host and port) was closed: `most` were open already."""
+        message = f"turned away a connection from {who}: {most} are open, the most this server keeps"
+        self._log(message)
+        if not self._turned_away_said:
+            self._say(message)
+            self._turned_away_said = True
 
     def _join(self, peer: Peer) -> None:
         peer.joined = True
@@ -132,9 +163,10 @@ class Audience:
           and so do a client's diagnosis (zmtp.greeting) and programs that are not ZeroMQ.
           It is said to have no CURVE keys, unless a reason is said for its address within
           HUNG_UP_WAIT (a client with another class's keys is looked at after its handshake failed).
-        - one that was gone before its address could be read (a third of the clients without
-          keys: their handshake fails within a millisecond) is said as "a client", unless a
-          client is refused by address for the same reason within UNNAMED_WAIT."""
+        - one that was gone before its address could be read, and that the kernel could not
+          name either (the watch looks there, `named`, for a connection the server closed; one
+          that hung up first leaves no trace) is said as "a client", unless a client is refused
+          by address for the same reason within UNNAMED_WAIT."""
         named = "a client" if address == "?" else address
         self._log(f"refused {named}: {reason or 'it hung up during the handshake'}")
         if address == "?":

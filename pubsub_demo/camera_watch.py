@@ -117,9 +117,9 @@ class _Watch:
 
 def _dropped(fd: int | None) -> bool:
     """Whether the connection on our descriptor `fd` was dropped by libzmq while its peer kept its
-    end open and sent (not for silence: then ZeroMQ's heartbeats dropped it); `fd` is closed."""
+    end open and sent (not for silence: then TCP gave up on it); `fd` is closed."""
     if fd is None:
         return False
     state = tcpinfo.open_both_ways(fd)
     os.close(fd)
-    return state is not None and state[0] and state[1] < transport.HEARTBEAT_TIMEOUT / 1000
+    return state is not None and state[0] and state[1] < transport.UNANSWERED_LIMIT / 1000

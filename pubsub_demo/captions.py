@@ -13,15 +13,16 @@ TEXT_HEIGHT = 14  # pixels on the screen: the height of a capital letter in text
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
-def draw_text(image: np.ndarray, text: str, screen_scale: float, *, middle: bool = False) -> None:
+def draw_text(image: np.ndarray, text: str, screen_scale: float, *, middle: bool = False) -> slice | None:
     """Write `text` on `image` (in place), white on a dark band, so that it can be read once the
     image is shown at `screen_scale` times its size: along the bottom, or in the `middle`.
-    Long text is broken into lines, and made smaller only if a single word is too wide."""
+    Long text is broken into lines, and made smaller only if a single word is too wide.
+    Returns the band's rows (None: no text, on so small a picture)."""
     height, width = image.shape[:2]
     margin = max(1, width // 40)
     room = width - 2 * margin
     if room < 8 or height < 8:
-        return  # no text can be read on so small a picture
+        return None  # no text can be read on so small a picture
     text = text.replace("…", "...")  # OpenCV's fonts have ASCII only
     (_, capital), _ = cv2.getTextSize("H", FONT, 1.0, 1)
     font_scale = TEXT_HEIGHT / screen_scale / capital
@@ -41,6 +42,7 @@ def draw_text(image: np.ndarray, text: str, screen_scale: float, *, middle: bool
         left = (width - _text_width(line, font_scale)) // 2 if middle else margin
         baseline = top + number * line_height + round(1.5 * capital * font_scale)
         cv2.putText(image, line, (left, baseline), FONT, font_scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    return band
 
 
 def _text_width(text: str, font_scale: float) -> int:

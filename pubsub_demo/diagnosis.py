@@ -27,16 +27,15 @@ enters `watch` before it connects, so that the monitor sees the very first attem
 from __future__ import annotations
 
 import contextlib
-import threading
+import functools
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from dataclasses import dataclass
 
 import zmq
 
-from . import console, endpoints, logs, zmtp
-
-GREETING_INTERVAL = 10.0  # seconds between two looks while handshakes keep being cut short
+from . import client_news as news
+from . import console, endpoints, logs, network, zmtp
 
 
 @contextlib.contextmanager
@@ -50,32 +49,35 @@ def watch(subscriber: zmq.Socket, address: str, *, silence: float, curve: bool) 
         yield ConnectionStatus(address, silence, curve=curve, monitor=monitor)
 
 
+@dataclass(frozen=True)
+class World:
+    """What a ConnectionStatus learns the world through, and tells it by: `tell` (stderr and the
+    log), `clock` (seconds), `probe` (what listens at an address: zmtp.greeting), `resolves`
+    (whether an address's host name resolves), `local` (whether it is this computer's: True,
+    False, or None, cannot tell). Tests give their own."""
+
+    tell: Callable[[str], None] = logs.warning
+    clock: Callable[[], float] = time.monotonic
+    probe: Callable[[str], str | None] = zmtp.greeting
+    resolves: Callable[[str], bool] = endpoints.resolves
+    local: Callable[[str], bool | None] = network.is_this_computer
+
+
 class ConnectionStatus:
     """A client's view of its server: fed with monitor events (`event`) and with what arrives
     (`heard`, `rejected`, `check`), it says what is going on whenever that changes, and when it
-    is time to connect again.
+    is time to connect again. `monitor` is the subscriber's socket monitor, if the caller is to
+    read its events (see receiving.py); `curve_option` is the option that gives the client its
+    keys, as the words name it (relay.py's is --upstream-curve)."""
 
-    `monitor` is the subscriber's socket monitor, if the caller is to read its events (see
-    receiving.py). What it says goes to `tell` (stderr and the log); `clock` gives the time in
-    seconds; `probe` looks at what listens at an address (see Look), `resolves` says whether
-    an address's host name resolves."""
-
-    def __init__(
-        self,
-        address: str,
-        silence: float,
-        *,
-        curve: bool,
-        monitor: zmq.Socket | None = None,
-        tell: Callable[[str], None] = logs.warning,
-        clock: Callable[[], float] = time.monotonic,
-        probe: Callable[[str], str | None] = zmtp.greeting,
-        resolves: Callable[[str], bool] = endpoints.resolves,
-    ) -> None:
+    def __init__(self, address: str, silence: float, *, curve: bool, curve_option: str = "--curve",
+                 monitor: zmq.Socket | None = None, world: World = World()) -> None:  # fmt: skip
         self.address, self.silence, self.curve, self.monitor = address, silence, curve, monitor
-        self._tell, self._clock, self._resolves = tell, clock, resolves
-        self.look = Look(address, probe, clock)
-        self.deadline = clock() + silence
+        self.curve_option = curve_option
+        self._tell, self._clock, self._resolves = world.tell, world.clock, world.resolves
+        self._is_local = functools.cache(lambda: world.local(address))  # asked once: it looks at the network
+        self.look = zmtp.Look(address, world.probe, world.clock)
+        self.deadline = self._clock() + silence
         self.state = "starting"
         self.connected = False  # a ZeroMQ handshake succeeded and the connection is up
         self.rejection: str | None = None  # why the last bad message since the last check was bad
@@ -83,7 +85,8 @@ class ConnectionStatus:
         self.link = -1  # file descriptor of the newest connection
         self.reached = False  # the newest attempt got a TCP connection
         self.news: str | None = None  # what is wrong, as last said; None while data flows
-        self.last_attempt = clock()  # when ZeroMQ last tried to connect
+        self.flowed = False  # good data came at least once
+        self.last_attempt = self._clock()  # when ZeroMQ last tried to connect
 
     def start(self) -> None:
         """Call as the client starts receiving: says so, and starts the clock for `silence`."""
@@ -100,14 +103,10 @@ class ConnectionStatus:
         elif event == zmq.EVENT_CONNECT_RETRIED and (self.connected or self.reached):
             self.reached = False  # the attempt reached a server: its handshake's events said what went wrong
         elif event == zmq.EVENT_CONNECT_RETRIED:
-            unresolved = not self.delayed and not self._resolves(self.address)
-            self._enter(
-                *(
-                    ("unresolved", unresolved_news(self.address))
-                    if unresolved
-                    else ("unreachable", unreachable_news(self.address))
-                )
-            )
+            if not self.delayed and not self._resolves(self.address):
+                self._enter("unresolved", news.unresolved(self.address))
+            else:
+                self._enter("unreachable", news.unreachable(self.address, local=self._is_local()))
             self.delayed = False
         elif event == zmq.EVENT_CONNECTED:
             self.link = value  # the connection's file descriptor: later events may be about older ones
@@ -123,28 +122,26 @@ class ConnectionStatus:
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
             self._mismatch()
         elif self.curve and event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
-            self._enter("curve-failed", curve_failed_news(self.address))
+            self._enter("curve-failed", news.curve_failed(self.address))
         elif event in (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
             self.look.start()  # the peer hung up, or spoke in a way we cannot name
 
     def check(self) -> bool:
         """Call when nothing arrived for a while; True once every `silence` seconds without a
-        good message, a connection or ZeroMQ trying to connect: then it is time to connect again."""
+        good message, a connection or ZeroMQ trying to connect: then it is time to connect again
+        (ZeroMQ reconnects by itself, but not after it dropped a connection for breaking the rules,
+        a message over the size limit, say)."""
         self._take_look()
         if self._clock() < self.deadline:
             return False
         if self.rejection is not None:
             self._unreadable()
         elif self.connected:
-            self._enter(
-                "silent", f"connected to {self.address}, but the server sends nothing (for {self.silence:g} s now)"
-            )
+            self._enter("silent", news.silent(self.address, self.silence))
         elif self.state in ("starting", "flowing"):
-            self._enter("waiting", f"no data from {self.address} for {self.silence:g} s; waiting for the server")
+            self._enter("waiting", news.waiting(self.address, self.silence))
         self.rejection = None  # from now on, only what comes next counts
         self.deadline = self._clock() + self.silence
-        # ZeroMQ reconnects by itself, except after it dropped a connection for breaking the
-        # rules (a message over the size limit, say): then it is our turn.
         return not self.connected and self._clock() - self.last_attempt >= self.silence
 
     def rejected(self, reason: str) -> None:
@@ -156,24 +153,22 @@ class ConnectionStatus:
     def heard(self) -> None:
         """Call for each good message."""
         if self.state != "flowing":
-            if self.state != "starting":
-                self._tell(f"data flows again from {self.address}")
+            if self.state != "starting":  # after news of a problem: say that it is over
+                self._tell(news.flows(self.address, again=self.flowed))
             self.state, self.news = "flowing", None
-        self.connected = True
+        self.flowed = True
         self.rejection = None
         self.deadline = self._clock() + self.silence
 
     def _unreadable(self) -> None:
         # A web server's answer passes for a message of ZeroMQ's first version: "not ZeroMQ" says more.
         if self.state != "not-zeromq":
-            self._enter("unreadable", f"receiving messages it cannot read from {self.address}: {self.rejection}")
+            self._enter("unreadable", news.unreadable(self.address, self.rejection))
 
     def _mismatch(self) -> None:
         """The server's security mechanism is not ours."""
-        if self.curve:
-            self._enter("no-curve", f"the server at {self.address} does not use CURVE: start without --curve")
-        else:
-            self._enter("needs-curve", needs_curve_news(self.address))
+        words = news.no_curve if self.curve else news.needs_curve
+        self._enter("no-curve" if self.curve else "needs-curve", words(self.address, self.curve_option))
 
     def _take_look(self) -> None:
         """If the look at what listens has found something: say what it means, for a handshake
@@ -182,13 +177,11 @@ class ConnectionStatus:
         if not done:
             return
         if mechanism == "":
-            self._enter(
-                "not-zeromq", f"something at {self.address} answers, but it is not a ZeroMQ server: is the port right?"
-            )
+            self._enter("not-zeromq", news.not_zeromq(self.address))
         elif mechanism == ("NULL" if self.curve else "CURVE"):
             self._mismatch()  # what ZeroMQ itself says when the server's greeting gets to us first
         elif mechanism is not None and self.curve:
-            self._enter("curve-failed", curve_failed_news(self.address))  # a ZeroMQ server hung up on our keys
+            self._enter("curve-failed", news.curve_failed(self.address))  # a ZeroMQ server hung up on our keys
         # Otherwise: nothing to tell (no answer, or a ZeroMQ server that hangs up on us for
         # a reason it does not name); the next events or the silence will say more.
 
@@ -196,65 +189,3 @@ class ConnectionStatus:
         if state != self.state:
             self.state, self.news = state, news
             self._tell(news)
-
-
-class Look:
-    """A look at what listens at `address` (`probe`, zmtp.greeting), in a thread of its own since
-    it waits for the network; at most once per GREETING_INTERVAL while handshakes keep being cut
-    short. `clock` gives the time in seconds."""
-
-    def __init__(self, address: str, probe: Callable[[str], str | None], clock: Callable[[], float]) -> None:
-        self._address, self._probe, self._clock = address, probe, clock
-        self._future: Future[str | None] | None = None
-        self._next = 0.0  # when it may look again
-
-    def start(self) -> None:
-        """Start looking, unless a look is under way or was taken lately."""
-        if self._future is not None or self._clock() < self._next:
-            return
-        self._next = self._clock() + GREETING_INTERVAL
-        future: Future[str | None] = Future()
-        threading.Thread(
-            target=lambda: future.set_result(self._probe(self._address)), name="diagnosis look", daemon=True
-        ).start()
-        self._future = future
-
-    def allow(self) -> None:
-        """A handshake succeeded: the next one cut short may be looked at at once."""
-        self._next = 0.0
-
-    def result(self) -> tuple[bool, str | None]:
-        """(True, what `probe` found) once, when a look has ended; (False, None) until then."""
-        if self._future is None or not self._future.done():
-            return False, None
-        found, self._future = self._future.result(), None
-        return True, found
-
-    def wait(self, timeout: float) -> None:
-        """Wait up to `timeout` seconds for a look under way to end (for tests)."""
-        if self._future is not None:
-            self._future.exception(timeout)
-
-
-def unresolved_news(address: str) -> str:
-    return f"the host name in {address} does not resolve: check the address"
-
-
-def unreachable_news(address: str) -> str:
-    return (
-        f"nothing listens at {address} (connection refused, or no route to it): waiting for the server "
-        "(is the address right?)"
-    )
-
-
-def needs_curve_news(address: str) -> str:
-    return (
-        f"the server at {address} requires CURVE keys: start with --curve KEYDIR (ask the teacher for your key folder)"
-    )
-
-
-def curve_failed_news(address: str) -> str:
-    return (
-        f"the CURVE handshake with {address} failed: our key is not on the server's list, or the server "
-        "is not the one our server.key names"
-    )

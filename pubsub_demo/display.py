@@ -10,7 +10,7 @@ import numpy as np
 
 from .captions import draw_text
 from .pattern import PATTERN_SIZE
-from .stats import Stats, describe_frame
+from .stats import Connections, Outflow, Stats, describe_frame
 from .window import Window
 from .wire import Message
 
@@ -40,26 +40,32 @@ class Display:
         self.window = Window(title, slot, slots, position) if window else None
         self.overlay, self.describe = overlay, describe
         self.stats, self.stats_text = Stats(), ""
+        self.outflow: Outflow | None = None  # a server's: what went out to its clients
         self.last_frame: np.ndarray | None = None
+        self.stats_band: slice | None = None  # the rows of the last frame that the stats line is on
         self.waiting_text: str | None = None  # what the window says now, if it says anything
 
-    def show(self, message: Message, clients: int | None = None) -> bool:
+    def show(self, message: Message, clients: Connections | None = None) -> bool:
         """Show one frame; False once the user asked to stop (q, Esc, or closing the window).
-        A server says to how many `clients` it sent the frame, for its stats."""
-        self.stats.add(message, clients)
+        A server gives its `clients` (the Audience of monitoring.watch_subscribers), for its
+        stats: how many it hands each frame to, and how many bytes went out to them."""
+        if clients is not None and self.outflow is None:
+            self.outflow = Outflow(clients)
+        self.stats.add(message, None if clients is None else clients.count)
         if self.describe:
             print(describe_frame(message))
         if self.stats.due():
-            self.stats_text = self.stats.line()
+            self.stats_text = self.stats.line(None if self.outflow is None else self.outflow.since_last())
             if self.window is None:
                 print(f"{self.title}: {self.stats_text}")
         if self.window is None:
             return True
         frame = message.array
+        band = None
         if self.overlay and self.stats_text:
-            draw_text(frame, self.stats_text, self.window.screen_scale(frame))
+            band = draw_text(frame, self.stats_text, self.window.screen_scale(frame))
         self.window.show(frame)
-        self.last_frame, self.waiting_text = frame, None
+        self.last_frame, self.stats_band, self.waiting_text = frame, band, None
         return self.window.idle()
 
     def waiting(self, text: str) -> bool:
@@ -74,6 +80,8 @@ class Display:
                 picture = np.full((height, width, 3), 48, np.uint8)
             else:
                 picture = self.last_frame // 3  # a new array: the last frame may still be in a socket
+                if self.stats_band is not None:
+                    picture[self.stats_band] = 0  # its figures were those of frames that came: no more
             draw_text(picture, text, self.window.screen_scale(picture), middle=True)
             self.window.show(picture)
             self.waiting_text = text

@@ -31,14 +31,15 @@ def tcp(address: str) -> Tcp | None:
     return Tcp(match["host"].strip("[]"), match["port"])
 
 
-def problem(address: str, *, to_connect: bool = False) -> str | None:
+def problem(address: str, *, to_connect: bool = False, example: str = "tcp://127.0.0.1:5687") -> str | None:
     """What is wrong with `address` as an address to bind (or, with `to_connect`, to connect
-    to: one host and one port), in words for a usage error; None if nothing is."""
+    to: one host and one port), in words for a usage error that shows `example` (the script's
+    own address); None if nothing is."""
     parts = tcp(address)
     if parts is None and not _IPC.fullmatch(address):
-        return f"{address!r} is not an address like tcp://127.0.0.1:5687"
+        return f"{address!r} is not an address like {example}"
     if parts is not None and parts.port != "*" and not 1 <= int(parts.port) <= 65535:
-        return f"{address!r} is not an address like tcp://127.0.0.1:5687"
+        return f"{address!r} is not an address like {example}"
     if to_connect and (address.endswith(":*") or (parts is not None and parts.host == "*")):
         return f"{address!r} names no single server to connect to"
     return None

@@ -1,16 +1,19 @@
 """A script's life: how it starts, runs and stops.
 
-`begin` is a script's first call, before numpy, zmq and OpenCV load: a Ctrl+C while they load
-(a moment) then ends the script as quietly as one later on. `run` runs its main(): Ctrl+C,
-SIGTERM and SIGHUP end it with exit code 0 and no traceback, a Fatal error with one line and
-exit code 1. `checkpoint`, called at each step of a script's loop, makes sure a stop is never
-lost; `stop_requested` lets another thread see a stop that the main thread has not yet seen.
+`begin` is a script's first call, before numpy, zmq and OpenCV load: it checks that they are
+there (a terminal without the project's environment gets one line saying what to do, not a
+traceback), and a Ctrl+C while they load (a moment) then ends the script as quietly as one
+later on. `run` runs its main(): Ctrl+C, SIGTERM and SIGHUP end it with exit code 0 and no
+traceback, a Fatal error with one line and exit code 1. `checkpoint`, called at each step of a
+script's loop, makes sure a stop is never lost; `stop_requested` lets another thread see a stop
+that the main thread has not yet seen.
 
 This module loads nothing but the standard library: it must be ready before the rest.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import sys
@@ -30,12 +33,31 @@ _interrupted = False  # a Ctrl+C came while the script started
 _stop_signal: int | None = None  # the signal that asked the script to stop, once its handler has run
 _stop_arrived = threading.Event()  # set as soon as a stop signal comes, even before its handler runs
 
+# The modules the scripts import, and the package (requirements.txt) that brings each.
+REQUIREMENTS = {
+    "numpy": "numpy",
+    "zmq": "pyzmq",
+    "cv2": "opencv-python",
+    "psutil": "psutil",
+    "screeninfo": "screeninfo",
+}
+WHAT_TO_DO = (
+    "run . .venv/bin/activate first (Windows: .venv\\Scripts\\activate), or make the environment: "
+    "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+)
+
 
 def begin() -> None:
-    """Call first, before the script imports numpy, zmq or OpenCV: a Ctrl+C that ends the
-    script while they load ends it quietly (no traceback, exit code 0), and so does the error a
-    library's loading may turn that Ctrl+C into (numpy's: `ImportError: PyCapsule_Import could
-    not import module "datetime"`). Anything else is shown as usual."""
+    """Call first, before the script imports numpy, zmq or OpenCV. If any of the requirements
+    is missing (a terminal where the project's environment is not active), say so in one line,
+    with what to do, and exit with code 1. A Ctrl+C that ends the script while they load ends
+    it quietly (no traceback, exit code 0), and so does the error a library's loading may turn
+    that Ctrl+C into (numpy's: `ImportError: PyCapsule_Import could not import module
+    "datetime"`). Anything else is shown as usual."""
+    missing = missing_requirements()
+    if missing:
+        say(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed for this Python: {WHAT_TO_DO}")
+        sys.exit(1)
     global _previous_excepthook
     _previous_excepthook = sys.excepthook
     sys.excepthook = _end_quietly_on_ctrl_c
@@ -47,6 +69,11 @@ def begin() -> None:
 
 
 _previous_excepthook = sys.excepthook
+
+
+def missing_requirements(modules: dict[str, str] = REQUIREMENTS) -> list[str]:
+    """The packages of `modules` (module: package) that this Python cannot import."""
+    return [package for module, package in modules.items() if importlib.util.find_spec(module) is None]
 
 
 def _end_quietly_on_ctrl_c(

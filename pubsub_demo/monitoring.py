@@ -1,12 +1,14 @@
-"""A server's watch over its subscribers: a thread that reads the PUB socket's monitor and feeds
-an Audience (audience.py, which decides what to say), and acts on what it decides.
+"""A server's watch over its subscribers: a thread that reads the PUB socket's monitor, feeds an
+Audience (audience.py: what to say) and an Allowance (allowance.py: whom to cut off), and acts on
+what they decide.
 
-libzmq stores what each connection subscribes to until that connection closes, takes in as many
-subscriptions as come while the server sends, and has no call to close one connection of a bound
-socket. So the monitor gives each connection's file descriptor, the kernel counts the bytes
-that came in on it (tcpinfo.py), and every WATCH_INTERVAL the connections the Audience finds
-greedy are shut down: libzmq then closes them and frees what they stored. (Linux counts the
-bytes; elsewhere, and over ipc://, only the limits transport.bind sets apply.)
+libzmq stores what each connection subscribes to until that connection closes, takes in
+subscriptions whenever the server sends, and has no call to close one connection of a bound
+socket. So the monitor gives each connection's file descriptor, the kernel counts the bytes that
+came in on it and wakes the watch as they come (tcpinfo.Followed), and the connections that sent
+too much, or come one too many, are shut down: libzmq then closes them and frees what they
+stored. (Linux counts the bytes; elsewhere, and over ipc://, only the limits transport.bind sets
+apply, and the number of connections.)
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from collections.abc import Iterator
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import endpoints, logs, tcpinfo
+from . import endpoints, logs, memory, tcpinfo
+from .allowance import SUBSCRIBER_BYTES, Allowance
 from .audience import Audience
 from .security import Doorman
 
-WATCH_INTERVAL = 0.01  # seconds between looks at what each connection sent
-IDLE_INTERVAL = 0.1  # seconds between looks while no one is connected (to see the stop)
+TICK = 0.1  # seconds between looks at the doorman's news and the Audience's clock, if nothing wakes the watch
+GIVE_BACK_AFTER = 64  # connections closed, after which their memory is given back to the system
 # What the kernel may hold for a subscriber on another computer of a publisher that keeps only
 # the newest message or a few for each (CONFLATE, or SNDHWM under SMALL_QUEUE; Linux doubles
 # it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG frames, waiting
@@ -35,76 +38,132 @@ IDLE_INTERVAL = 0.1  # seconds between looks while no one is connected (to see t
 REMOTE_SEND_BUFFER = 4096
 SMALL_QUEUE = 100  # messages: a publisher whose SNDHWM is below this sends frames, not data to keep
 _EVENTS = (
-    zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    zmq.EVENT_ACCEPTED
+    | zmq.EVENT_HANDSHAKE_SUCCEEDED  # a client without CURVE joins then; with CURVE, the doorman has news
+    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
 )
 
 
 @contextlib.contextmanager
 def watch_subscribers(publisher: zmq.Socket, doorman: Doorman | None = None) -> Iterator[Audience]:
     """For the `with` block, say who joins and leaves `publisher` (the Audience's `count` is how
-    many are connected), and cut off any connection that sends more than a subscriber needs to.
+    many are connected), and cut off the connections that send more than subscribers need to.
     With CURVE, `doorman` (from security.allow_only_authorized) names the clients it let in.
     If `publisher` keeps only the newest message or a few for each subscriber (CONFLATE, or a
     small SNDHWM, set before), the kernel keeps only a few kB for a subscriber on another
     computer too. Enter it before binding, so that no connection goes unseen."""
-    audience = Audience(curve=bool(publisher.curve_server))
-    small_buffers = bool(publisher.conflate) or publisher.sndhwm < SMALL_QUEUE
+    curve = bool(publisher.curve_server)
+    audience = Audience(curve=curve)
     endpoint = f"inproc://subscribers-{id(audience)}"
     publisher.monitor(endpoint, _EVENTS)
     events = publisher.context.socket(zmq.PAIR)
     events.linger = 0
     events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
     events.connect(endpoint)
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_watch, args=(events, audience, doorman, small_buffers, stop), name="subscriber watch", daemon=True
-    )
+    watch = _Watch(events, audience, Allowance(SUBSCRIBER_BYTES[curve]), doorman)
+    watch.small_buffers = bool(publisher.conflate) or publisher.sndhwm < SMALL_QUEUE
+    thread = threading.Thread(target=watch.run, name="subscriber watch", daemon=True)
     thread.start()
     try:
         yield audience
     finally:
-        stop.set()
+        watch.stop.set()
         # The monitor first, while its reader is still there: libzmq's monitor stops by sending
         # to it, and would wait for ever for a reader that is gone.
         publisher.monitor(None, 0)
         thread.join()
 
 
-def _watch(
-    events: zmq.Socket, audience: Audience, doorman: Doorman | None, small_buffers: bool, stop: threading.Event
-) -> None:
-    with events:
-        while not stop.is_set():
-            try:
-                _look(events, audience, doorman, small_buffers)
-            except Exception as error:  # a bug here must not end the watch, nor hang the server
-                logs.log_warning(f"the subscriber watch: {logs.describe(error)}")
+class _Watch:
+    """The watch's thread: the monitor's events in, connections cut off or turned away."""
 
+    def __init__(self, events: zmq.Socket, audience: Audience, allowance: Allowance, doorman: Doorman | None) -> None:
+        self.events, self.audience, self.allowance, self.doorman = events, audience, allowance, doorman
+        self.followed = tcpinfo.Followed()
+        self.small_buffers = False
+        self.stop = threading.Event()
+        self.closed = 0  # connections closed since memory was last given back
+        self.closed_here: tcpinfo.ClosedHere | None = None  # with CURVE, once a client connected
 
-def _look(events: zmq.Socket, audience: Audience, doorman: Doorman | None, small_buffers: bool) -> None:
-    """Take the monitor's events and the doorman's decisions; cut off greedy peers."""
-    if events.poll(1000 * (WATCH_INTERVAL if audience.peers else IDLE_INTERVAL)):
-        while events.poll(0):
-            event = recv_monitor_message(events)
-            fd = event["value"]
-            address = "?"
-            if event["event"] == zmq.EVENT_ACCEPTED:
-                address = tcpinfo.peer_address(fd)
-                if small_buffers and address not in ("?", "this computer") and not endpoints.is_loopback(address):
-                    tcpinfo.shrink_send_buffer(fd, REMOTE_SEND_BUFFER)
-            audience.event(event["event"], fd, address)
-    while doorman is not None and not doorman.admissions.empty():  # this thread is the only one that takes
-        address, name = doorman.admissions.get_nowait()
-        audience.admitted(endpoints.plain_ip(address), name)
-    audience.tick()
-    if not tcpinfo.COUNTS_BYTES:
-        return
-    for fd in list(audience.peers):
+    def run(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self.events, zmq.POLLIN)
+        if self.followed.fileno() is not None:
+            poller.register(self.followed.fileno(), zmq.POLLIN)
+        with self.events, contextlib.closing(self.followed):
+            while not self.stop.is_set():
+                try:
+                    quiet = not poller.poll(1000 * TICK)
+                    self._look()
+                    if quiet and self.closed >= GIVE_BACK_AFTER:  # a crowd has gone, and libzmq freed what it held
+                        memory.give_back()
+                        self.closed = 0
+                except Exception as error:  # a bug here must not end the watch, nor hang the server
+                    logs.log_warning(f"the subscriber watch: {logs.describe(error)}")
+
+    def _look(self) -> None:
+        """Take the monitor's events and the doorman's decisions; count what came in on each
+        connection that received bytes; cut off the greedy ones, and turn away the crowd."""
+        while self.events.poll(0):
+            event = recv_monitor_message(self.events)
+            if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED and self.audience.curve:
+                port = endpoints.port(event["endpoint"].decode())
+                self.closed_here = tcpinfo.ClosedHere(port) if port else None
+            self._take(event["event"], event["value"])
+        while self.doorman is not None and not self.doorman.admissions.empty():  # this thread alone takes
+            address, name = self.doorman.admissions.get_nowait()
+            self.audience.admitted(endpoints.plain_ip(address), name)
+        self.audience.tick()
+        for fd in self.allowance.crowding():
+            self.audience.turned_away(self._shut(fd), self.allowance.max_connections)
+        for fd in self.followed.arrived():
+            if self.allowance.closing(fd):
+                self.followed.drain(fd)  # a connection cut off, still sending
+                continue
+            with contextlib.suppress(OSError):  # not TCP (ipc://): nothing to count
+                self.allowance.counted(fd, self.followed.bytes_received(fd))
+        for fd in self.allowance.greedy():
+            self.audience.cut_off(self._shut(fd), self.allowance.received(fd), self.allowance.need)
+
+    def _take(self, event: int, fd: int) -> None:
+        """One event of the monitor, on the connection on `fd`."""
+        if event == zmq.EVENT_ACCEPTED:
+            self.followed.follow(fd)
+            address = tcpinfo.peer_address(fd)
+            if self.small_buffers and address not in ("?", "this computer") and not endpoints.is_loopback(address):
+                tcpinfo.shrink_send_buffer(fd, REMOTE_SEND_BUFFER)
+            self.audience.event(event, fd, address, welcome=self.allowance.opened(fd))
+        else:
+            if event == zmq.EVENT_DISCONNECTED and self.audience.unnamed_refusal(fd):
+                self.audience.named(fd, self._closed_just_now())
+            self.audience.event(event, fd)
+        if event == zmq.EVENT_DISCONNECTED:
+            self.allowance.closed(fd)
+            self.followed.release(fd)
+            self.closed += 1
+
+    def _closed_just_now(self) -> str:
+        """The address of the client whose connection the server closed last, or "?".
+
+        libzmq's monitor gives only a connection's descriptor, and a handshake that fails at once
+        (a client without keys, or with another server's key) can be closed before the watch reads
+        its address. The kernel still knows it: a connection that the server closed first stays a
+        minute in TIME_WAIT."""
+        return self.closed_here.newest() if self.closed_here else "?"
+
+    def _shut(self, fd: int) -> str:
+        """Shut the connection on `fd` down; who it was (`HOST port PORT`, or its address, or "?").
+
+        Shutting a connection down does not close it: libzmq reads on what came before, taking in
+        the subscriptions in it one or two each time the server sends, until it reads the end.
+        So what came is dropped, and the sender's next bytes are answered with a reset."""
         try:
-            received = tcpinfo.bytes_received(fd)
-            if audience.greedy(received):
-                who = tcpinfo.peer(fd)
-                tcpinfo.shut_down(fd)
-                audience.cut_off(who, received)
-        except OSError:  # closed meanwhile, or not TCP (ipc://): nothing to count
-            continue
+            who = tcpinfo.peer(fd)
+        except (OSError, ValueError):  # gone, or not TCP
+            who = tcpinfo.peer_address(fd)
+        tcpinfo.shut_down(fd)
+        self.followed.drain(fd)
+        self.allowance.close(fd)
+        return who

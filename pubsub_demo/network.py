@@ -31,24 +31,32 @@ def addresses() -> list[str]:
     return [str(address) for address in sorted(set(found), key=lambda a: (a.version, a))]
 
 
+def is_this_computer(address: str) -> bool | None:
+    """Whether the host of a tcp:// address is this computer (see endpoints.is_this_computer)."""
+    return endpoints.is_this_computer(address, addresses())
+
+
 def announce(
     publisher: zmq.Socket,
     client: str,
     keydir: Path | None,
     *,
     fps: float | None = None,
+    jpeg: int | None = None,
     details: str = "",
     verb: str = "Publishing",
     window: bool = False,
     student_options: str = "",
 ) -> str:
     """What a server says when it starts: where it publishes (at `fps` frames a second, for
-    video; and any other `details`), who can connect, how to stop it; and, if other computers
-    can connect, the command a student runs (`client` is a client script's path from the
-    project's folder, `student_options` what follows its --connect; `keydir` the server's
-    --curve folder). A socket that receives rather than publishes (a wall's) says another
-    `verb`; one with a `window` (or `fps`) says that q and Esc stop it too."""
+    video, as JPEG of quality `jpeg` if so; and any other `details`), who can connect, how to
+    stop it; and, if other computers can connect, the command a student runs (`client` is a
+    client script's path from the project's folder, `student_options` what follows its
+    --connect; `keydir` the server's --curve folder). A socket that receives rather than
+    publishes (a wall's) says another `verb`; one with a `window` (or `fps`) says that q and Esc
+    stop it too."""
     stops = "Ctrl+C stops" if fps is None and not window else "q, Esc or Ctrl+C stops"
+    details = (f", JPEG quality {jpeg}" if jpeg else "") + details
     details = details if fps is None else f" at {fps:g} frames/s{details}"
     endpoint = publisher.last_endpoint.decode()
     parts = endpoints.tcp(endpoint)

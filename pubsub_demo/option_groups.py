@@ -15,17 +15,17 @@ from . import endpoints
 from .logs import DEFAULT_LOG_FILE
 from .option_values import (
     MAX_SILENCE,
+    address_like,
     at_most,
-    bind_address,
-    connect_address,
     frames_per_second,
     jpeg_quality,
-    jpeg_quality_or_raw,
     positive_float,
     positive_int,
     window_position,
 )
 from .wire import MAX_SIDE, VIDEO_MAX_BYTES
+
+SHARED_JPEG_QUALITY = 80  # what a video server sends with --share: JPEG, which Wi-Fi carries
 
 
 class Parser(argparse.ArgumentParser):
@@ -57,7 +57,7 @@ def server(parser: Parser, address: str, *, socket: str = "PUB", peers: str = "c
     port = address.rsplit(":", 1)[1]
     parser.add_argument(
         "--bind",
-        type=bind_address,
+        type=address_like(address),
         default=address,
         metavar="ADDR",
         help=f"address to bind the {socket} socket to (default {address}; tcp://*:{port} shares it on the network)",
@@ -87,7 +87,7 @@ def client(parser: Parser, address: str) -> None:
     """A client's options: where to connect, --pickle, --curve, --silence."""
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(address, to_connect=True),
         default=address,
         metavar="ADDR",
         help=f"address of the server to connect to (default {address})",
@@ -117,7 +117,7 @@ def video_source(
     parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, fps: float | None = None, jpeg: int | None = None
 ) -> None:
     """Where a video server's frames come from, and how they travel; a camera's too, which sends
-    `fps` frames a second and JPEG images of quality `jpeg` unless told otherwise."""
+    `fps` frames a second, and JPEG images of quality `jpeg` unless --raw."""
     parser.add_argument(
         "--video",
         metavar="SOURCE",
@@ -138,21 +138,23 @@ def video_source(
     parser.add_argument(
         "--height", type=at_most(MAX_SIDE, positive_int), help="resize frames to this height (default: the video's own)"
     )
-    if jpeg is None:
-        parser.add_argument(
-            "--jpeg",
-            type=jpeg_quality,
-            metavar="QUALITY",
-            help="send JPEG images of this quality (1-100) instead of raw frames: for real networks",
-        )
-    else:
-        parser.add_argument(
-            "--jpeg",
-            type=jpeg_quality_or_raw,
-            default=jpeg,
-            metavar="QUALITY",
-            help=f"send JPEG images of this quality (1-100; default {jpeg}), or 0: raw frames (for one computer)",
-        )
+    parser.add_argument(
+        "--jpeg",
+        type=jpeg_quality,
+        metavar="QUALITY",
+        help="send JPEG images of this quality (1-100) instead of raw frames: for real networks "
+        + (f"(default {jpeg})" if jpeg else f"(with --share, {SHARED_JPEG_QUALITY} unless --raw)"),
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="send raw frames"
+        + (
+            " (for one computer)"
+            if jpeg
+            else ", even with --share (some 20 MB/s per client at 1280x720: for a wired network)"
+        ),
+    )
 
 
 def window(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, position: bool = True) -> None:
@@ -180,22 +182,36 @@ def window(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, positio
     )
 
 
-def shared_bind(parser: Parser, args: argparse.Namespace, address: str | None = None) -> None:
-    """With --share, bind every address of this computer: tcp://*:PORT, on the port of `address`
-    (by default --bind's)."""
-    if args.share:
-        shared = endpoints.shared(address or args.bind)
-        if shared is None:
-            parser.error(f"--share needs a tcp:// address, not {address or args.bind}")
-        args.bind = shared
+def jpeg_when_shared(*, share: bool, jpeg: int | None, raw: bool, pickle: bool = False) -> int | None:
+    """The JPEG quality a video server sends: `jpeg`; or with --share, SHARED_JPEG_QUALITY unless
+    --raw or --pickle (the original's raw frames) says otherwise: raw frames are more than Wi-Fi
+    carries."""
+    if share and jpeg is None and not raw and not pickle:
+        return SHARED_JPEG_QUALITY
+    return jpeg
 
 
-def check_video_source(parser: Parser, args: argparse.Namespace) -> None:
+def shared_bind(parser: Parser, share: bool, address: str) -> str:
+    """The address to bind: `address`, or with --share every address of this computer on its
+    port (tcp://*:PORT); a usage error if --share has no port to take."""
+    if not share:
+        return address
+    shared = endpoints.shared(address)
+    if shared is None:
+        parser.error(f"--share needs a tcp:// address, not {address}")
+    return shared
+
+
+def check_video_source(
+    parser: Parser, *, jpeg: int | None, raw: bool, width: int | None, height: int | None, pickle: bool = False
+) -> None:
     """What no video server can send: pickles of JPEG, frames larger than a client accepts."""
-    if getattr(args, "pickle", False) and args.jpeg:
+    if pickle and jpeg:
         parser.error("--pickle sends raw frames as the original did; it cannot be combined with --jpeg")
-    if args.width and args.height and args.width * args.height * 3 > VIDEO_MAX_BYTES:
+    if raw and jpeg:
+        parser.error("--raw and --jpeg contradict each other: choose one")
+    if width and height and width * height * 3 > VIDEO_MAX_BYTES:
         parser.error(
-            f"--width {args.width} --height {args.height} makes frames larger than a client accepts: "
+            f"--width {width} --height {height} makes frames larger than a client accepts: "
             f"{VIDEO_MAX_BYTES // 2**20} MiB at most"
         )

@@ -19,28 +19,33 @@ MAX_SILENCE = 3600.0
 MAX_POSITION = 100_000  # pixels, for --window-position
 
 
-def bind_address(text: str) -> str:
-    """An address to bind: tcp://127.0.0.1:5687, tcp://*:5687 (all interfaces),
-    tcp://127.0.0.1:* (a port the system picks) or ipc:///tmp/demo.sock."""
-    problem = endpoints.problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
+def address_like(example: str, *, to_connect: bool = False) -> Callable[[str], str]:
+    """An option type for an address to bind (tcp://127.0.0.1:5687, tcp://*:5687: all
+    interfaces, tcp://127.0.0.1:*: a port the system picks, or ipc:///tmp/demo.sock), or with
+    `to_connect`, to connect to (a real host and port); its usage errors show `example`, the
+    script's own address, as one to follow."""
+
+    def parse(text: str) -> str:
+        problem = endpoints.problem(text, to_connect=to_connect, example=example)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return text
+
+    parse.__name__ = "connect_address" if to_connect else "bind_address"  # argparse names the type in its messages
+    return parse
 
 
-def connect_address(text: str) -> str:
-    """An address to connect to: like bind_address, but with a real host and port."""
-    problem = endpoints.problem(text, to_connect=True)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
+bind_address = address_like("tcp://127.0.0.1:5687")
+connect_address = address_like("tcp://127.0.0.1:5687", to_connect=True)
 
 
 def positive_int(text: str) -> int:
     """A whole number of at least 1 (and at most sys.maxsize, which is "forever" here)."""
     value = _number(text, int)
-    if not 1 <= value <= sys.maxsize:
-        raise argparse.ArgumentTypeError(f"{text} is not a whole number from 1 to {sys.maxsize}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    if value > sys.maxsize:
+        raise argparse.ArgumentTypeError(f"{text} is more than {sys.maxsize}")
     return value
 
 
@@ -99,17 +104,13 @@ def frames_per_second(text: str) -> float:
 
 def jpeg_quality(text: str) -> int:
     """A JPEG quality from 1 to 100."""
-    value = positive_int(text)
-    if value > 100:
+    try:
+        value = positive_int(text)
+    except argparse.ArgumentTypeError:
+        value = 0
+    if not 1 <= value <= 100:
         raise argparse.ArgumentTypeError(f"{text} is not a JPEG quality from 1 to 100")
     return value
-
-
-def jpeg_quality_or_raw(text: str) -> int:
-    """A JPEG quality from 1 to 100, or 0 for raw frames."""
-    if text.strip() == "0":
-        return 0
-    return jpeg_quality(text)
 
 
 def camera_name(text: str) -> str:

@@ -12,16 +12,24 @@ from pathlib import Path
 
 from . import camera_messages
 from .camera_messages import WALL_MAX_BYTES
-from .option_groups import check_video_source, client, common, server, shared_bind, video_source, window
+from .option_groups import (
+    check_video_source,
+    client,
+    common,
+    jpeg_when_shared,
+    server,
+    shared_bind,
+    video_source,
+    window,
+)
 from .option_values import (
     MAX_DELAY,
     MAX_INTERVAL,
     MAX_SILENCE,
+    address_like,
     at_most,
-    bind_address,
     camera_name,
     camera_names,
-    connect_address,
     finite,
     positive_float,
     positive_int,
@@ -62,7 +70,7 @@ def numbers_server(doc: str | None, argv: list[str] | None = None) -> argparse.N
     )
     parser.add_argument("--seed", type=seed, help="seed for the random numbers (0 or more), to repeat a run exactly")
     args = parser.parse_args(argv)
-    shared_bind(parser, args)
+    args.bind = shared_bind(parser, args.share, args.bind)
     if args.lower >= args.upper:
         parser.error(f"--lower ({args.lower:g}) must be below --upper ({args.upper:g})")
     if not math.isfinite(args.upper - args.lower):
@@ -92,8 +100,9 @@ def video_server(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
     video_source(parser)
     window(parser)
     args = parser.parse_args(argv)
-    shared_bind(parser, args)
-    check_video_source(parser, args)
+    args.bind = shared_bind(parser, args.share, args.bind)
+    check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height, pickle=args.pickle)
+    args.jpeg = jpeg_when_shared(share=args.share, jpeg=args.jpeg, raw=args.raw, pickle=args.pickle)
     return args
 
 
@@ -119,14 +128,14 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     parser = common(doc)
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(VIDEO_ADDRESS, to_connect=True),
         default=VIDEO_ADDRESS,
         metavar="ADDR",
         help=f"address of the server (or of another relay) to connect to (default {VIDEO_ADDRESS})",
     )
     parser.add_argument(
         "--bind",
-        type=bind_address,
+        type=address_like(RELAY_ADDRESS),
         metavar="ADDR",
         help=f"address for the clients to connect to (default {RELAY_ADDRESS}, or with --share "
         "every address of this computer on the port of --connect)",
@@ -148,11 +157,26 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
         "--upstream-curve",
         type=Path,
         metavar="KEYDIR",
-        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys",
+        help="towards the server, as a client's --curve: encrypt, with the relay's own client keys "
+        "(a server's stream is passed on encrypted too: add --curve, or --plain-downstream)",
+    )
+    parser.add_argument(
+        "--plain-downstream",
+        action="store_true",
+        help="with --upstream-curve and no --curve: pass the server's encrypted stream on in plain text, "
+        "to anyone who connects",
     )
     args = parser.parse_args(argv)
+    if args.upstream_curve and not args.curve and not args.plain_downstream:
+        parser.error(
+            "--upstream-curve without --curve would pass the server's encrypted stream on in plain text to "
+            "anyone who connects: add --curve KEYDIR (the server's own folder, keys/server, lets the students' "
+            "keys in), or --plain-downstream to mean it"
+        )
+    if args.plain_downstream and args.curve:
+        parser.error("--plain-downstream and --curve contradict each other: choose one")
     if args.share:
-        shared_bind(parser, args, args.bind or args.connect)
+        args.bind = shared_bind(parser, True, args.bind or args.connect)
     elif args.bind is None:
         args.bind = RELAY_ADDRESS
     return args
@@ -163,7 +187,7 @@ def camera(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace
     parser = common(doc)
     parser.add_argument(
         "--connect",
-        type=connect_address,
+        type=address_like(WALL_ADDRESS, to_connect=True),
         default=WALL_ADDRESS,
         metavar="ADDR",
         help=f"address of the wall to connect to (default {WALL_ADDRESS})",
@@ -186,6 +210,8 @@ def camera(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace
     )
     args = parser.parse_args(argv)
     args.name = args.name or camera_messages.default_name(args.curve)
+    check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
+    args.jpeg = None if args.raw else args.jpeg or CAMERA_JPEG
     if args.width and args.height and HEADER.size + args.width * args.height * 3 > WALL_MAX_BYTES:
         parser.error(
             f"--width {args.width} --height {args.height} makes frames larger than the wall takes: "
@@ -221,5 +247,5 @@ def wall(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
         help=f"connections the wall takes at most; more are cut off (default {MAX_CAMERAS})",
     )
     args = parser.parse_args(argv)
-    shared_bind(parser, args)
+    args.bind = shared_bind(parser, args.share, args.bind)
     return args

@@ -94,7 +94,7 @@ class Watch:
     def _run(self) -> None:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
         signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
-        status = ConnectionStatus(self._address, SILENCE, curve=self._curve)
+        status = ConnectionStatus(self._address, SILENCE, curve=self._curve, curve_option="--upstream-curve")
         before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
@@ -110,8 +110,12 @@ class Watch:
             counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
             now, acked = time.monotonic(), _acked(self._port)
             console.inform(self._line(before, counters, acked_before, acked, now - started))
-            if counters.messages_in > before.messages_in:
+            # Messages of a second in which the server went away are news of the past: they
+            # count as data flowing only while the connection is up.
+            if counters.messages_in > before.messages_in and status.connected:
                 status.heard()
+            elif counters.messages_in > before.messages_in:
+                status.flowed = True  # it came before the server went away: when data comes next, it is "again"
             elif status.check():
                 # ZeroMQ connects again by itself when a server goes away, but not after it dropped
                 # a connection for breaking the rules: the proxy stops, and relay.py connects again.
@@ -143,17 +147,19 @@ class Watch:
         The proxy counts each message once; the bytes out count every client's copy, as the
         kernel sent them (TCP on Linux: the bytes each client acknowledged), so they show what
         the relay spares the server's link. Elsewhere they are estimated: bytes passed on times
-        clients."""
+        clients. The proxy counts the messages it hands to the clients' socket even when no
+        client is there to take them (PUB drops them): then none went out."""
         clients = self._clients.count
         if acked is None or acked_before is None:
             sent = (after.bytes_out - before.bytes_out) * clients
         else:
             sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
+        passed_on = after.messages_out - before.messages_out if clients or sent > 0 else 0
         return (
             f"Relay: {clients} client{'' if clients == 1 else 's'}; "
             f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
             f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
-            f"out {(after.messages_out - before.messages_out) / seconds:.1f} msg/s, "
+            f"out {passed_on / seconds:.1f} msg/s, "
             f"{max(sent, 0) / seconds / 1e6:.2f} MB/s"
         )
 

@@ -54,6 +54,11 @@ def use_client_keys(subscriber: zmq.Socket, keydir: Path | None) -> None:
     only the server whose public key is in the folder. Without one: do nothing. Call before connect."""
     if keydir is None:
         return
+    if keydir.name.endswith("clientN") and not keydir.exists():  # the server's printed command, pasted as it is
+        raise Fatal(
+            f"there is no key folder {keydir}: put your student number for N "
+            f"(--curve {keydir.with_name(keydir.name[:-1] + '7')} for student 7)"
+        )
     public, secret = _load_pair(keydir / "client.key_secret")
     server_public, _ = _load(keydir / "server.key")
     subscriber.curve_secretkey, subscriber.curve_publickey = secret, public

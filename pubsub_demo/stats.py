@@ -1,5 +1,6 @@
 """The figures a video script prints: frames per second, megabytes per second, latency and frames
-dropped, once a second (`Stats`); and one line per frame, for --print-frames (`describe_frame`).
+dropped, once a second (`Stats`); what went out to a server's clients, as the kernel counts it
+(`Outflow`); and one line per frame, for --print-frames (`describe_frame`).
 """
 
 from __future__ import annotations
@@ -7,12 +8,20 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from . import tcpinfo
 from .pattern import pattern_number
 from .wire import Message
+
+
+class Connections(Protocol):
+    """A bound socket's connections, by file descriptor: the Audience of monitoring.watch_subscribers."""
+
+    count: int
+    peers: dict[int, object]
 
 
 class Figures(NamedTuple):
@@ -27,8 +36,8 @@ class Figures(NamedTuple):
 
 class Stats:
     """Frames per second, megabytes per second, latency (send to show) and frames dropped, over
-    the last second; for a server, also how many clients it sends to (the MB/s are what it sends
-    to all of them)."""
+    the last second; for a server, also how many clients it sends to (the MB/s are what went out
+    to all of them: see `line`)."""
 
     def __init__(self) -> None:
         self.start = time.monotonic()
@@ -55,17 +64,11 @@ class Stats:
     def due(self) -> bool:
         return time.monotonic() - self.start >= 1.0
 
-    def figures(self) -> Figures:
-        """The figures since the last call, and a fresh start."""
-        elapsed = time.monotonic() - self.start
-        latency = 1000 * sum(self.latencies) / len(self.latencies) if self.latencies else None
-        figures = Figures(self.frames / elapsed, self.bytes / elapsed / 1e6, latency, self.dropped)
-        self.start, self.frames, self.dropped, self.bytes, self.latencies = time.monotonic(), 0, 0, 0, []
-        return figures
-
-    def line(self) -> str:
-        """The stats since the last line, and a fresh start."""
-        figures = self.figures()
+    def line(self, sent: int | None = None) -> str:
+        """The stats since the last line, and a fresh start. A server gives the bytes that went
+        out (`sent`, from an Outflow) where they can be counted; else its frames' size times its
+        clients stands for them, which is what went out only while every client keeps up."""
+        figures = self.figures(sent)
         text = f"{figures.fps:.1f} frames/s"
         if self.clients is not None:  # a server's: to how many, and what that costs its network
             text += f", {self.clients} client{'' if self.clients == 1 else 's'}"
@@ -73,6 +76,42 @@ class Stats:
         if figures.latency is not None:  # a client's frames: how late they came, and how many it skipped
             text += f", latency {figures.latency:.1f} ms, dropped {figures.dropped}"
         return text
+
+    def figures(self, sent: int | None = None) -> Figures:
+        """The figures since the last call (with `sent`, as `line`), and a fresh start."""
+        elapsed = time.monotonic() - self.start
+        latency = 1000 * sum(self.latencies) / len(self.latencies) if self.latencies else None
+        megabytes = (self.bytes if sent is None else sent) / elapsed / 1e6
+        figures = Figures(self.frames / elapsed, megabytes, latency, self.dropped)
+        self.start, self.frames, self.dropped, self.bytes, self.latencies = time.monotonic(), 0, 0, 0, []
+        return figures
+
+
+class Outflow:
+    """The bytes that went out to a server's clients: those the kernel saw them acknowledge on
+    each TCP connection of `connections` (Linux's TCP_INFO). A frame handed to ZeroMQ is not a
+    frame sent: for a stalled client, the video server replaces the frame that waits (CONFLATE)."""
+
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+        self._before: dict[object, int] = {}  # bytes acknowledged by each connection (its Peer), at the last look
+
+    def since_last(self) -> int | None:
+        """The bytes that went out since the last call; None where they cannot be counted (not
+        Linux, or ipc://: then there is no figure but the frames handed over)."""
+        if not tcpinfo.COUNTS_BYTES:
+            return None
+        counts = {}
+        for fd, peer in list(self._connections.peers.items()):
+            try:
+                counts[peer] = tcpinfo.bytes_acked(fd)
+            except OSError:  # closed meanwhile, or not TCP
+                continue
+        if self._connections.count and not counts:
+            return None
+        sent = sum(max(0, count - self._before.get(peer, 0)) for peer, count in counts.items())
+        self._before = counts
+        return sent
 
 
 def describe_frame(message: Message) -> str:

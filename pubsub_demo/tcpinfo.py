@@ -1,15 +1,17 @@
 """What the kernel knows of a TCP connection that libzmq holds: its peer, the bytes it brought
-in and the bytes its peer acknowledged (Linux's TCP_INFO), its send buffer; and shutting it down.
+in and the bytes its peer acknowledged (Linux's TCP_INFO), its send buffer; shutting it down;
+and, for many connections at once, which of them have just received bytes (`Followed`).
 
 libzmq has no call for any of that on one connection of a bound socket, but its socket monitor
-reports each connection's file descriptor. Every function here works on a second descriptor
-for the same connection (os.dup), so that libzmq keeps, and closes, its own.
+reports each connection's file descriptor. Everything here works on a second descriptor for the
+same connection (os.dup), so that libzmq keeps, and closes, its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import struct
 import sys
@@ -99,6 +101,105 @@ def shut_down(fd: int) -> None:
     """Shut the connection on `fd` down both ways: libzmq then sees it closed, and closes it."""
     with contextlib.suppress(OSError), _connection(fd) as connection:
         connection.shutdown(socket.SHUT_RDWR)
+
+
+class Followed:
+    """The connections a server follows, each by a second descriptor, and which of them received
+    bytes since last asked: an epoll, edge-triggered, wakes on each arrival, so a quiet connection
+    costs nothing (Linux only: elsewhere `arrived` is always empty).
+
+    Holding a second descriptor keeps the connection open after libzmq closed its own, until
+    `release`: call it when the monitor says the connection closed."""
+
+    def __init__(self) -> None:
+        self._connections: dict[int, socket.socket] = {}  # by libzmq's descriptor
+        self._by_ours: dict[int, int] = {}  # libzmq's descriptor, by ours
+        self._epoll = select.epoll() if COUNTS_BYTES else None
+
+    def fileno(self) -> int | None:
+        """A descriptor that is readable when a connection received bytes (to poll), or None."""
+        return self._epoll.fileno() if self._epoll else None
+
+    def follow(self, fd: int) -> None:
+        """Follow the connection on libzmq's descriptor `fd` (nothing if it is closed already)."""
+        try:
+            connection = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            return
+        self.release(fd)
+        self._connections[fd] = connection
+        self._by_ours[connection.fileno()] = fd
+        if self._epoll:
+            self._epoll.register(connection.fileno(), select.EPOLLIN | select.EPOLLET)
+
+    def release(self, fd: int) -> None:
+        """Stop following the connection on `fd`: libzmq closed it."""
+        connection = self._connections.pop(fd, None)
+        if connection is not None:
+            del self._by_ours[connection.fileno()]
+            if self._epoll:  # before closing: the epoll would follow it for as long as libzmq's descriptor lives
+                self._epoll.unregister(connection.fileno())
+            connection.close()
+
+    def arrived(self) -> list[int]:
+        """The connections (libzmq's descriptors) that received bytes since the last call."""
+        if not self._epoll:
+            return []
+        ready = self._epoll.poll(0)
+        return [self._by_ours[ours] for ours, _ in ready if ours in self._by_ours]
+
+    def bytes_received(self, fd: int) -> int:
+        """The bytes that came in on the connection on `fd` so far (OSError if not followed, or not TCP)."""
+        connection = self._connections.get(fd)
+        if connection is None:
+            raise OSError(f"connection {fd} is not followed")
+        info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+        return _COUNT.unpack_from(info, _BYTES_RECEIVED_AT)[0] if len(info) >= _BYTES_RECEIVED_AT + 8 else 0
+
+    def drain(self, fd: int) -> None:
+        """Take and drop what the connection on `fd` received, once it is shut down: libzmq then
+        reads its end, and closes it, and the peer's next bytes bring it a reset (nothing if not followed)."""
+        connection = self._connections.get(fd)
+        if connection is None:
+            return
+        with contextlib.suppress(OSError):  # nothing more for now (BlockingIOError), or reset
+            while connection.recv(65536, socket.MSG_DONTWAIT):
+                pass
+
+    def close(self) -> None:
+        for fd in list(self._connections):
+            self.release(fd)
+        if self._epoll:
+            self._epoll.close()
+
+
+_CLOSED_HERE = (psutil.CONN_FIN_WAIT1, psutil.CONN_FIN_WAIT2, psutil.CONN_CLOSING, psutil.CONN_TIME_WAIT)
+
+
+def closed_here(port: int) -> set[tuple[str, int]]:
+    """The peers (IP address, port) of the TCP connections to local `port` that this end closed
+    first, as long as the kernel remembers them (a minute, in TIME_WAIT), whoever held them."""
+    return {
+        (plain_ip(connection.raddr.ip), connection.raddr.port)
+        for connection in psutil.net_connections("tcp")
+        if connection.laddr and connection.laddr.port == port and connection.raddr and connection.status in _CLOSED_HERE
+    }
+
+
+class ClosedHere:
+    """Who the connections to local `port` that this end closed since the last look came from."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._seen = closed_here(port)
+
+    def newest(self) -> str:
+        """The address all the connections closed here since the last look came from; "?" if
+        none, or if they came from more than one address."""
+        now = closed_here(self.port)
+        addresses = {address for address, _ in now - self._seen}
+        self._seen = now
+        return addresses.pop() if len(addresses) == 1 else "?"
 
 
 def connections_on(port: int) -> list[tuple[int, tuple]]:

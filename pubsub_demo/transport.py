@@ -2,9 +2,9 @@
 send and receive a message's parts without copying them.
 
 Every socket gets linger 0: when a script stops, it drops the messages a peer has not taken yet
-instead of waiting for them, so Ctrl+C never hangs. And heartbeats: a peer that stopped
-answering (a laptop that left the Wi-Fi says no goodbye) is seen to go within seconds, not
-the many minutes TCP alone would wait.
+instead of waiting for them, so Ctrl+C never hangs. And a peer that stopped answering (a laptop
+that left the Wi-Fi says no goodbye) is seen to go within seconds, not the many minutes TCP
+waits by default.
 """
 
 from __future__ import annotations
@@ -22,18 +22,31 @@ from .logs import Fatal
 from .wire import MAX_PARTS, WireError
 
 CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
-HEARTBEAT_INTERVAL = 2000  # ms between pings
-HEARTBEAT_TIMEOUT = 6000  # ms without an answer after which the connection counts as gone
+# A peer that stopped answering: TCP asks after KEEPALIVE_IDLE s of silence, every
+# KEEPALIVE_INTERVAL s, and gives up on the connection once nothing it sent (data or a question)
+# was acknowledged for UNANSWERED_LIMIT ms. Its questions carry no data, unlike ZeroMQ's
+# heartbeats, which would make every subscriber send a few bytes every few seconds for as long
+# as it stays: a server could not tell those from subscriptions (see audience.py).
+KEEPALIVE_IDLE = 2  # s
+KEEPALIVE_INTERVAL = 2  # s
+UNANSWERED_LIMIT = 6000  # ms
 
 # What a publisher takes in from each subscriber. A subscriber sends a greeting, a handshake and
 # its subscription, and nothing more: 103 bytes in all for our clients (they subscribe to b"",
 # everything), 596 with CURVE (measured). libzmq keeps every subscription a subscriber sends, in
 # a tree costing some 50 bytes of memory per byte of topic: one 50 MB subscription took
 # gigabytes and froze the server for seconds. A larger message drops its connection before
-# anything is stored.
-SUBSCRIPTION_MAX_BYTES = 1024  # per message: CURVE's largest handshake command is about 300 bytes
+# anything is stored; monitoring.py cuts off a connection that sends more in all.
+SUBSCRIPTION_MAX_BYTES = {  # per message, by whether the publisher uses CURVE: the largest
+    True: 1024,  # handshake command is CURVE's INITIATE, 285 bytes from our clients
+    False: 64,  # or, without CURVE, READY: 27 bytes from a SUB socket
+}
 SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 by default): the
 # fewer, the less libzmq takes in at once; with 1, no CURVE client got through
+SUBSCRIPTION_BUFFER = 512  # bytes the kernel holds for libzmq to read, per connection (Linux makes
+# it its least, some 2 kB): what comes faster waits at the sender, so libzmq has little at hand
+# when the watch cuts a connection off. With 4 kB, a flood of small subscriptions that the watch
+# cuts off took 18 times as much of the server's time (0.9 s of CPU in 5 s, against 0.05; measured)
 
 _PUBLISHERS = (zmq.PUB, zmq.XPUB)
 
@@ -50,8 +63,9 @@ def bind(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> Ite
     """
     sock.linger = 0
     if sock.type in _PUBLISHERS:
-        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES
+        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES[bool(sock.curve_server)]
         sock.rcvhwm = SUBSCRIPTION_QUEUE
+        sock.rcvbuf = SUBSCRIPTION_BUFFER
     elif max_bytes is None:
         raise ValueError("a socket that receives messages needs max_bytes")
     else:
@@ -82,8 +96,8 @@ def connect(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> 
     where the address needs it.
     """
     sock.linger = 0
-    if sock.type in _PUBLISHERS:
-        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES
+    if sock.type in _PUBLISHERS:  # with CURVE or not: its keys may be set only later
+        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES[True]
         sock.rcvhwm = SUBSCRIPTION_QUEUE
     elif max_bytes is None:
         raise ValueError("a socket that receives messages needs max_bytes")
@@ -99,9 +113,12 @@ def connect(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> 
 
 
 def keep_alive(sock: zmq.Socket) -> None:
-    """Ping the other end now and then, and drop a connection whose peer stopped answering."""
-    sock.heartbeat_ivl = HEARTBEAT_INTERVAL
-    sock.heartbeat_timeout = HEARTBEAT_TIMEOUT
+    """Drop a connection whose peer stopped answering, within seconds (TCP keepalive, and
+    TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT)."""
+    sock.tcp_keepalive = 1
+    sock.tcp_keepalive_idle = KEEPALIVE_IDLE
+    sock.tcp_keepalive_intvl = KEEPALIVE_INTERVAL
+    sock.setsockopt(zmq.TCP_MAXRT, UNANSWERED_LIMIT)
 
 
 def reconnect(sock: zmq.Socket, address: str) -> None:

@@ -21,7 +21,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from . import console, logs, tcpinfo
-from .diagnosis import ConnectionStatus
+from .diagnosis import ConnectionStatus, World
 
 TICK = 0.1  # seconds between looks at the stop request, when no event comes
 SILENCE = 3.0  # seconds: ConnectionStatus's, unused by a sender (it hears nothing)
@@ -38,7 +38,9 @@ class Uplink:
         self._publisher, self.address, self.name = publisher, address, name
         self._monitor = publisher.get_monitor_socket()
         self._quiet = False  # while True, the status's words are not said (see _connected)
-        self.status = ConnectionStatus(address, SILENCE, curve=curve, monitor=self._monitor, tell=self._tell)
+        self.status = ConnectionStatus(
+            address, SILENCE, curve=curve, monitor=self._monitor, world=World(tell=self._tell)
+        )
         self.frames = self.handed = 0  # since the last stats line: frames made, bytes handed while connected
         self.fd: int | None = None  # the connection's file descriptor, while connected
         self._acked = 0  # the kernel's count of bytes the wall acknowledged on it, as last read

@@ -1,5 +1,6 @@
 """ZeroMQ's wire protocol (ZMTP 3, rfc.zeromq.org/spec/23), the little of it spoken by hand: its
-constants, and `greeting`, which asks what listens at an address without ZeroMQ.
+constants; `greeting`, which asks what listens at an address without ZeroMQ; and `Look`, which
+asks it in the background, now and then.
 
 Every ZeroMQ peer starts with a greeting: a signature (0xFF, 8 bytes of padding, 0x7F), the
 major and minor version, and the name of its security mechanism in 20 bytes. A peer sends the
@@ -8,12 +9,16 @@ rest of its greeting once it has the other's major version.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 
 from . import endpoints
 
 MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, a handshake's failure
 GREETING_TIMEOUT = 1.0  # seconds for `greeting`: a ZeroMQ server greets within milliseconds
+GREETING_INTERVAL = 10.0  # seconds between two Looks while handshakes keep being cut short
 
 SIGNATURE = b"\xff" + bytes(8) + b"\x7f"
 MAJOR_VERSION = b"\x03"
@@ -61,3 +66,41 @@ def greeting(address: str, timeout: float = GREETING_TIMEOUT) -> str | None:
 def _greets_so_far(answer: bytes) -> bool:
     """Whether what a peer sent may be the start of a ZeroMQ greeting (b"" may)."""
     return answer[:1] in (b"", b"\xff") and (len(answer) < len(SIGNATURE) or answer[9] == 0x7F)
+
+
+class Look:
+    """A look at what listens at `address` (`probe`: `greeting`), in a thread of its own since
+    it waits for the network; at most once per GREETING_INTERVAL while handshakes keep being cut
+    short. `clock` gives the time in seconds."""
+
+    def __init__(self, address: str, probe: Callable[[str], str | None], clock: Callable[[], float]) -> None:
+        self._address, self._probe, self._clock = address, probe, clock
+        self._future: Future[str | None] | None = None
+        self._next = 0.0  # when it may look again
+
+    def start(self) -> None:
+        """Start looking, unless a look is under way or was taken lately."""
+        if self._future is not None or self._clock() < self._next:
+            return
+        self._next = self._clock() + GREETING_INTERVAL
+        future: Future[str | None] = Future()
+        threading.Thread(
+            target=lambda: future.set_result(self._probe(self._address)), name="diagnosis look", daemon=True
+        ).start()
+        self._future = future
+
+    def allow(self) -> None:
+        """A handshake succeeded: the next one cut short may be looked at at once."""
+        self._next = 0.0
+
+    def result(self) -> tuple[bool, str | None]:
+        """(True, what `probe` found) once, when a look has ended; (False, None) until then."""
+        if self._future is None or not self._future.done():
+            return False, None
+        found, self._future = self._future.result(), None
+        return True, found
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for a look under way to end (for tests)."""
+        if self._future is not None:
+            self._future.exception(timeout)

@@ -9,7 +9,10 @@ the server is there, and again after it restarts. A client gets only what is pub
 after it has connected and subscribed; what came before is gone (the "slow joiner").
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit("no pubsub_demo: run . .venv/bin/activate first, or pip install -r requirements.txt") from None
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 

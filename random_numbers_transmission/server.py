@@ -11,7 +11,10 @@ so the server cuts off any connection that sends more than a subscription: a str
 make it hoard memory.
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit("no pubsub_demo: run . .venv/bin/activate first, or pip install -r requirements.txt") from None
 
 import itertools
 

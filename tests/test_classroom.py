@@ -8,8 +8,8 @@ but they fail in CI (where CI=true), which runs as root and installs iproute2.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,9 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO
 from netns import Network
+from test_video import FRAME_LINE
 
+# On one worker, one after the other: one network of namespaces for all of them (see pyproject.toml).
+pytestmark = pytest.mark.xdist_group("classroom")
+
+SLOW_LINK = "2mbit"  # the teacher's link in the slow-link test: a fifth of what the server sends
+SLOW_WINDOW = 4.0  # seconds the slow-link test watches the frames; its first second is not counted
 DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a loaded 2-core machine
 
 
@@ -32,7 +38,7 @@ def network():
         pytest.skip(f"{reason}; CI runs these tests")
     network = Network()
     try:
-        for name in ("teacher", "student1", "student2", "student3", "away"):
+        for name in ("teacher", "student1", "student2", "student3", "student4", "away"):
             network.add(name)
         network.unplug(network.hosts["away"])  # a machine of the test whose link is down
         yield network
@@ -87,17 +93,22 @@ def test_a_student_receives_from_the_teachers_machine(run, network):
     for student in students:
         assert student.wait() == 0
         assert len(student.stdout) == 18
-    server.interrupt()
+    assert server.interrupt() == 0
 
 
 @pytest.mark.parametrize(
-    "case", ["no server", "unknown host", "unreachable", "no keys", "another class's keys", "pickle server"]
+    "case",
+    ["no server", "no --share", "unknown host", "unreachable", "no keys", "another class's keys", "pickle server"],
 )
 def test_each_cause_gets_its_own_diagnosis(run, network, keys, case):
     teacher, away = network.hosts["teacher"].address, network.hosts["away"].address
     student_args: list[str] = []
     if case == "no server":
         address, expected = f"tcp://{teacher}:5687", r"nothing listens at tcp://\S+ \(connection refused, or no route"
+    elif case == "no --share":  # the teacher's server runs, but lets in only its own computer
+        local = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", prefix=on(network, "teacher"))
+        port = local.expect(r"Publishing on tcp://127\.0\.0\.1:(\d+);")[1]
+        address, expected = f"tcp://{teacher}:{port}", r"nothing listens at \S+ .*is that server started with --share\?"
     elif case == "unknown host":
         address, expected = (
             "tcp://no-such-host.invalid:5687",
@@ -119,7 +130,7 @@ def test_each_cause_gets_its_own_diagnosis(run, network, keys, case):
         expected = {
             "no keys": r"requires CURVE keys: start with --curve",
             "another class's keys": r"the CURVE handshake with \S+ failed: our key is not on the server's list, "
-            r"or the server is not the one our server.key names",
+            r"or the server is not the one our server.key names \(ask the teacher for this class's key folder\)$",
             "pickle server": r"receiving messages it cannot read from \S+: received a pickle",
         }[case]
         if case == "another class's keys":
@@ -169,6 +180,61 @@ def test_the_command_the_teacher_is_shown_works_as_pasted(run, network, keys):
     assert server.interrupt() == 0
 
 
+def test_the_command_pasted_with_clientN_left_as_it_is_says_to_put_the_number(run, network, keys, tmp_path):
+    server = run(
+        NUMBERS / "server.py", "--share", "--curve", str(keys / "class" / "server"), prefix=on(network, "teacher")
+    )
+    command = server.expect(r"^students run: (python \S+ --connect \S+ --curve \S+)$")[1]
+    assert command.endswith("/clientN")
+    environment = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # `python` is ours
+    student = subprocess.run(
+        [*on(network, "student1"), "bash", "-c", f"{command} --log-file {tmp_path / 'student.log'}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert student.returncode == 1
+    assert student.stderr.splitlines() == [
+        f"client1.py: there is no key folder {keys / 'class'}/clientN: put your student number for N "
+        f"(--curve {keys / 'class'}/client7 for student 7)"
+    ]
+    assert server.interrupt() == 0
+
+
+def test_a_server_without_curve_says_once_that_a_student_uses_keys(run, network, keys, log_file):
+    """The teacher forgot --curve; a student uses the key folder: one line for that student,
+    and no joined/left lines, however often the student knocks."""
+    server, port = teacher_server(run, network)
+    student = network.hosts["student1"].address
+    client = run(
+        NUMBERS / "client1.py",
+        "--connect",
+        f"tcp://{network.hosts['teacher'].address}:{port}",
+        "--curve",
+        str(keys / "class" / "client1"),
+        "--silence",
+        "1",  # it connects again each second
+        prefix=on(network, "student1"),
+    )
+    client.expect(r"does not use CURVE: start without --curve", stream="stderr")
+    server.expect(
+        rf"^server\.py: refused {student}: it uses CURVE keys, and this server does not "
+        r"\(start it with --curve KEYDIR/server\)$",
+        stream="stderr",
+    )
+    time.sleep(5)  # a measuring window: the student knocks again about once a second
+    assert client.interrupt() == 0 and server.interrupt() == 0
+    news = [line for line in server.stdout if not line.startswith(("sent #", "Publishing on", "students run"))]
+    assert news == [] and len(server.stderr) == 1, (news, server.stderr)
+    assert not any("?" in line for line in server.stdout + server.stderr if "sent #" not in line)
+    log = log_file.read_text()
+    assert re.search(r"refused 10\.213\.47\.\d: it uses CURVE keys.* and \d+ more like it", log), (
+        log
+    )  # it knocked again
+
+
 def test_a_loopback_server_says_only_this_computer_can_connect(run):
     server = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--messages", "1")
     assert server.wait() == 0
@@ -177,6 +243,7 @@ def test_a_loopback_server_says_only_this_computer_can_connect(run):
 
 def test_the_teacher_sees_students_join_and_leave_even_without_a_goodbye(run, network):
     server, port = teacher_server(run, network)
+    idle, idle_port = teacher_server(run, network, "--interval", "3600")  # one array, then nothing for an hour
     teacher = network.hosts["teacher"].address
     students = {
         name: run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{port}", prefix=on(network, name))
@@ -187,17 +254,26 @@ def test_the_teacher_sees_students_join_and_leave_even_without_a_goodbye(run, ne
     assert joined == addresses
     for student in students.values():
         student.expect(r"^\d")
+    waiting = run(NUMBERS / "client3.py", "--connect", f"tcp://{teacher}:{idle_port}", prefix=on(network, "student4"))
+    idle.expect(rf"^client {network.hosts['student4'].address} joined \(1 connected\)$")
 
     students["student1"].process.kill()  # SIGKILL: no goodbye from the program, but its system closes the connection
     server.expect(rf"^client {network.hosts['student1'].address} left \(1 connected\)$")
 
-    network.unplug(network.hosts["student2"])  # the laptop leaves the Wi-Fi: nothing reaches the teacher any more
-    students["student2"].process.kill()
+    # Laptops that leave the Wi-Fi: nothing reaches the teacher any more. One was receiving: what
+    # the server sends goes unacknowledged. The other's server sends nothing: TCP's keepalive asks.
+    for name in ("student2", "student4"):
+        network.unplug(network.hosts[name])
     started = time.monotonic()
+    for script in (students["student2"], waiting):
+        script.process.kill()
     server.expect(rf"^client {network.hosts['student2'].address} left \(0 connected\)$", timeout=20)
-    print(f"a student whose link went down was seen to leave after {time.monotonic() - started:.1f} s")
-    assert time.monotonic() - started < 15
-    assert server.interrupt() == 0
+    receiving = time.monotonic() - started
+    idle.expect(rf"^client {network.hosts['student4'].address} left \(0 connected\)$", timeout=20)
+    silent = time.monotonic() - started
+    print(f"a student whose link went down was seen to leave after {receiving:.1f} s, one sent nothing {silent:.1f} s")
+    assert receiving < 15 and silent < 15
+    assert server.interrupt() == 0 and idle.interrupt() == 0
 
 
 def test_the_teacher_sees_who_was_refused(run, network, keys):
@@ -222,7 +298,7 @@ def test_the_teacher_sees_who_was_refused(run, network, keys):
         prefix=on(network, "student3"),
     )
     server.expect(
-        rf"refused ({network.hosts['student3'].address}|a client): its handshake failed "
+        rf"refused {network.hosts['student3'].address}: its handshake failed "
         r"\(does it hold another server's key\?\)",
         stream="stderr",
     )
@@ -243,34 +319,120 @@ def test_the_teacher_sees_who_was_refused(run, network, keys):
     assert len(server.stderr) == len(set(server.stderr))  # each said once, though they knock again and again
 
 
-def test_the_demo_passes_on_what_a_class_needs(run, keys):
-    with socket.socket() as probe:  # a port the system picks (the demo needs one its clients can name)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_the_demo_on_the_projector_sends_the_students_jpeg(run, network, keys):
+    """`demo.py video --share --curve keys`, as the README has it: the server sends JPEG (raw
+    frames are more than Wi-Fi carries), the demo says whose its clients are, and a student with
+    a key folder of the class receives."""
+    teacher = network.hosts["teacher"].address
     demo = run(
         ROOT / "demo.py",
         "video",
         "--no-window",
         "--share",
-        "--address",
-        f"tcp://127.0.0.1:{port}",
         "--curve",
         str(keys / "class3"),
         "--width",
-        "160",
+        "640",
         "--height",
-        "90",
-        "--jpeg",
-        "80",
+        "360",
         "--fps",
         "10",
         log=False,
+        prefix=on(network, "teacher"),
     )
-    demo.expect(rf"^server\s*\| Publishing on tcp://\S+:{port} at 10 frames/s; this computer's addresses: ")
     demo.expect(
-        rf"^server\s*\| students run: python video_transmission/client1.py --connect tcp://\S+:{port} "
+        r"^demo\.py: client1 and client2 run here, for the projector; the students run the command", stream="stderr"
+    )
+    demo.expect(
+        r"^server\s*\| Publishing on tcp://\S+:5688 at 10 frames/s, JPEG quality 80; "
+        rf"this computer's addresses: {re.escape(teacher)};"  # a machine of its own: one address, the students'
+    )
+    command = demo.expect(
+        rf"^server\s*\| students run: python (video_transmission/client1.py) --connect (tcp://{teacher}:5688) "
         rf"--curve {keys / 'class3'}/clientN$"
     )
     for client in ("client1", "client2"):
         demo.expect(rf"^{client}\s*\| Client \d: \d+\.\d frames/s")
-    assert demo.interrupt() == 0
+    student = run(
+        ROOT / command[1],
+        "--connect",
+        command[2],
+        "--curve",
+        str(keys / "class3" / "client3"),
+        "--no-window",
+        prefix=on(network, "student1"),
+    )
+    student.expect(r"^Client 1: [\d.]+ frames/s")  # a second that may have begun before the first frame
+    received = student.expect(r"^Client 1: ([\d.]+) frames/s, ([\d.]+) MB/s")
+    raw = 640 * 360 * 3 * float(received[1]) / 1e6
+    print(f"the student receives {received[2]} MB/s; raw frames would be {raw:.1f} MB/s")
+    assert float(received[1]) >= 5 and float(received[2]) < raw / 5  # JPEG, not raw frames
+    assert student.interrupt() == 0 and demo.interrupt() == 0
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--share", "--raw"], r"^Publishing on tcp://\S+ at 10 frames/s; "),  # raw frames, asked for
+        (["--share", "--jpeg", "50"], r"^Publishing on tcp://\S+ at 10 frames/s, JPEG quality 50; "),
+        ([], r"^Publishing on tcp://127\.0\.0\.1:5688 at 10 frames/s; only this computer"),  # not shared: raw
+    ],
+)
+def test_what_a_shared_video_server_sends(run, network, args, says):
+    server = run(
+        VIDEO / "server.py", *args, "--no-window", "--fps", "10", "--frames", "1", prefix=on(network, "teacher")
+    )
+    server.expect(says)
+    assert server.wait() == 0
+
+
+def test_raw_and_jpeg_together_are_a_usage_error(run):
+    server = run(VIDEO / "server.py", "--share", "--raw", "--jpeg", "80", "--no-window")
+    assert server.wait() == 2
+    assert server.stderr == ["server.py: error: --raw and --jpeg contradict each other: choose one (see --help)"]
+
+
+def test_a_student_on_a_slow_link_gets_fresh_frames_not_a_queue_of_old_ones(run):
+    """The video server keeps one frame for each client, the newest (ZMQ_CONFLATE), and the kernel
+    keeps a few kB for a client on another computer: on a link too slow for its frames, a student
+    gets fewer frames, each a fraction of a second old. A server that queued them instead (PUB's
+    1000 messages and the kernel's megabytes) would show frames older and older."""
+    network = Network()  # its own: the teacher's link is slowed down
+    try:
+        teacher, student = network.add("teacher"), network.add("student")
+        slow_link = ["tc", "qdisc", "add", "dev", teacher.link, "root", "tbf", "rate", SLOW_LINK]
+        subprocess.run(teacher.command(*slow_link, "burst", "32kbit", "latency", "50ms"), check=True, timeout=10)
+        server = run(
+            VIDEO / "server.py",
+            "--bind",
+            "tcp://*:*",
+            "--no-window",
+            "--width",
+            "160",
+            "--height",
+            "90",
+            prefix=teacher.command(),
+        )  # 30 raw frames a second of 43 kB: 10 Mbit/s
+        port = server.expect(r"Publishing on tcp://\S+:(\d+)")[1]
+        client = run(
+            VIDEO / "client1.py",
+            "--connect",
+            f"tcp://{teacher.address}:{port}",
+            "--no-window",
+            "--print-frames",
+            prefix=student.command(),
+        )
+        client.expect(r"^frame \d+: ")
+        started = time.monotonic()
+        time.sleep(SLOW_WINDOW)  # a measuring window: the frames that made it over the slow link
+        frames = [(FRAME_LINE.fullmatch(line), arrived) for line, arrived in zip(client.stdout, client.stdout_times)]
+        latencies = [float(frame[5]) for frame, arrived in frames if frame and arrived > started + 1]
+        for script in (client, server):
+            assert script.interrupt() == 0
+    finally:
+        network.close()
+    rate = len(latencies) / (SLOW_WINDOW - 1)
+    print(f"over {SLOW_LINK}/s: {rate:.1f} frames/s, {min(latencies):.0f}-{max(latencies):.0f} ms old when shown")
+    assert len(latencies) >= 3  # frames came over the link
+    assert rate < 20  # fewer than the server sends (30 a second): it skips frames, rather than queue them
+    assert max(latencies) < 1000  # and each one is fresh

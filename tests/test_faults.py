@@ -209,26 +209,34 @@ def test_a_waiting_client_uses_next_to_no_cpu(run, tmp_path):
 
 
 def test_killing_a_client_mid_stream_disturbs_no_one(run):
-    server, address = start_server(run, "--interval", "0.001", "--count", "1000")
+    server, address = start_server(run, "--interval", "0.01", "--count", "4")  # 100 arrays a second
     victim = run(NUMBERS / "client3.py", "--connect", address)
-    survivor = run(NUMBERS / "client1.py", "--connect", address)
+    survivor = run(NUMBERS / "client1.py", "--connect", address)  # prints values 0 and 2 of each array
     victim.expect(r"^\d")
     survivor.expect(r"^\d")
-    victim.process.kill()
-    victim.wait()
-    survivor.skip_seen()
+    victim.process.kill()  # SIGKILL, mid-stream
+    assert victim.wait() == -signal.SIGKILL
     server.skip_seen()
-    survivor.expect(r"^\d")  # both go on printing
-    server.expect(r"^sent #")
-    assert server.process.poll() is None and survivor.process.poll() is None
+    killed_at = int(server.expect(r"^sent #(\d+):")[1])  # about when the victim was gone (1 s follows)
+    later = server.expect(rf"^sent #{killed_at + 100}: \[(\S+),")[1]  # a second later
+    survivor.expect(rf"^{re.escape(later)}$")  # the survivor printed it: it went on after the kill
     assert survivor.interrupt() == 0 and server.interrupt() == 0
+    arrays = sent_arrays(server)
+    values = printed_values(survivor)
+    first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
+    whole = len(values) // 2  # a client stopped by Ctrl+C may have printed half of its last array
+    expected = [value for array in arrays[first : first + whole] for value in array[0::2]]
+    # Every array from its first to the last, before, across and after the kill: no gap.
+    assert values[: 2 * whole] == expected
+    assert first < killed_at < killed_at + 100 < first + whole
+    assert server.process.returncode == 0
 
 
 def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
     server, address = start_server(run, "--interval", "0.01")
     clients = [run(NUMBERS / "client3.py", "--connect", address, "--messages", "30") for _ in range(50)]
     assert [client.wait(120) for client in clients] == [0] * 50
-    server.interrupt()
+    assert server.interrupt() == 0
     # The server's rate while the 50 clients were connected, from when its lines arrived.
     start, end = min(client.stdout_times[0] for client in clients), max(client.stdout_times[-1] for client in clients)
     during = [t for t in server.stdout_times if start <= t <= end]
@@ -245,19 +253,16 @@ def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
     print(f"50 clients: first arrays {min(first_seen)}..{max(first_seen)} of {len(arrays)} sent")
 
 
+@pytest.mark.alone  # frames skipped, and how late: what the cores give its scripts
 def test_a_stopped_video_client_slows_no_one_and_costs_little_memory(run):
     server = run(
         VIDEO / "server.py",
         "--bind",
         "tcp://127.0.0.1:*",
         "--no-window",
-        "--width",
-        "1280",
-        "--height",
-        "720",
         "--fps",
         "30",
-    )
+    )  # 640x360 raw frames, 0.7 MB each: without a queue of one, a stopped client would hold 1000 of them
     address = server.expect(r"Publishing on (\S+) ")[1]
     stopped = run(VIDEO / "client2.py", "--connect", address, "--no-window", "--print-frames")
     stopped.expect(r"^frame \d")

@@ -1,14 +1,22 @@
 """Hostile subscribers, with the real servers: a peer that speaks ZeroMQ's wire protocol (ZMTP)
 by hand over a plain TCP socket and sends what no real subscriber would: one enormous
-subscription, or tens of thousands of them, again and again. No key is needed for that without
---curve. The servers must stay small, keep publishing to everyone else, and stop on Ctrl+C.
+subscription, or tens of thousands of them, again and again; or hundreds of connections at once,
+each sending what a real subscriber sends but subscribing to a prefix of its own, held and then
+gone. No key is needed for that without --curve. The servers must stay small, keep publishing to
+everyone else, and stop on Ctrl+C.
 """
 
 from __future__ import annotations
 
+from pubsub_demo import allowance
+
+import contextlib
 import os
+import re
+import select
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +27,10 @@ from conftest import NUMBERS, VIDEO, start_server
 from test_faults import rss_mb
 
 SECONDS = 3.0  # how long each flood lasts: the measuring window for the other clients' rate
+CROWD = 300  # connections held at once by the crowd
+HOLD = 1.5  # seconds the crowd holds its connections: part of the window the rate is measured over
+STAYS = 3.0  # seconds a client stays in the test of what it sends: past the first of the old heartbeats
+HANDSHAKE_TIMEOUT = 5.0  # seconds for a server to answer a greeting: generous for a loaded machine
 
 
 def frame(body: bytes, *, command: bool = False) -> bytes:
@@ -39,16 +51,71 @@ def subscription(topic: bytes, *, as_command: bool) -> bytes:
     return frame(b"\x09SUBSCRIBE" + topic, command=True) if as_command else frame(b"\x01" + topic)
 
 
+READY = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
+# What a real client sends: a greeting, READY and one subscription, to b"" (a ZMTP 3.1 command).
+HANDSHAKE_BYTES = len(greeting(1) + READY)
+assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == allowance.SUBSCRIBER_BYTES[False]
+# The longest topic a subscription may have in those bytes (a ZMTP 3.0 message: 3 bytes and the topic).
+TOPIC_A_CLIENT_COULD_SEND = allowance.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
+
+
 class HandMadeSubscriber:
-    """A SUB peer written by hand: greeting, READY as a SUB socket, then whatever it is told to send."""
+    """A SUB peer written by hand: its greeting and READY as a SUB socket; then, once the server's
+    greeting and READY are in (as a real peer does: a server fails a handshake that sends more
+    before), whatever it is told to send. ConnectionError if the server hangs up first."""
 
     def __init__(self, port: int, *, minor: int = 0) -> None:
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=1.0)
-        ready = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
-        self.socket.sendall(greeting(minor) + ready)
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=HANDSHAKE_TIMEOUT)
+        try:
+            self.socket.sendall(greeting(minor) + READY)
+            answer = b""
+            while len(answer) < 66 or len(answer) < 66 + answer[65]:  # its greeting, READY's flags and size, READY
+                chunk = self.socket.recv(4096)
+                if not chunk:
+                    raise ConnectionError("the server hung up during the handshake")
+                answer += chunk
+        except OSError:
+            self.socket.close()
+            raise
+        assert answer[64] == 0x04 and answer[66:72] == b"\x05READY", answer  # the server's READY: handshake done
+        self.socket.setblocking(False)
 
     def send(self, data: bytes) -> None:
-        self.socket.sendall(data)
+        """Send all of `data`, waiting while the server does not take it in. ConnectionError once the
+        server hung up (a server that cuts a connection off stops reading it, and the sender would
+        wait for ever for room to send); TimeoutError if it neither takes it in nor hangs up."""
+        view = memoryview(data)
+        deadline = time.monotonic() + HANDSHAKE_TIMEOUT
+        while view:
+            readable, writable, _ = select.select([self.socket], [self.socket], [], 0.05)
+            if readable and self.hung_up():
+                raise ConnectionError("the server hung up")
+            if writable:
+                with contextlib.suppress(BlockingIOError):
+                    view = view[self.socket.send(view) :]
+                    deadline = time.monotonic() + HANDSHAKE_TIMEOUT
+            elif time.monotonic() > deadline:
+                raise TimeoutError("the server takes in nothing, and keeps the connection")
+
+    def hung_up(self) -> bool:
+        """Whether the server closed this connection (without waiting: what it sent is dropped)."""
+        try:
+            while chunk := self.socket.recv(65536):
+                del chunk
+            return True
+        except BlockingIOError:
+            return False
+        except OSError:  # reset
+            return True
+
+    def hangs_up(self, timeout: float = HANDSHAKE_TIMEOUT) -> bool:
+        """Whether the server closes this connection within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.hung_up():
+            if time.monotonic() > deadline:
+                return False
+            select.select([self.socket], [], [], 0.05)  # waiting for the server's hang-up, with a deadline
+        return True
 
     def close(self) -> None:
         self.socket.close()
@@ -76,23 +143,27 @@ class PeakMemory:
 
 def flood(
     port: int, batch: Callable[[], bytes], *, minor: int, seconds: float, give_up: Callable[[], bool]
-) -> tuple[int, int]:
+) -> tuple[int, int, int]:
     """Send batches to the server for `seconds`, connecting again whenever it cuts us off.
-    Returns (batches sent in full, connections made). Stops early if `give_up()` says so."""
-    sent = connections = 0
+    Returns (batches sent in full, connections whose handshake the server completed, connections
+    the server then cut off). Stops early if `give_up()` says so."""
+    sent = handshakes = cut = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not give_up():
-        peer = HandMadeSubscriber(port, minor=minor)
-        connections += 1
+        try:
+            peer = HandMadeSubscriber(port, minor=minor)
+        except OSError:  # not answered, or hung up on, for a moment: try again
+            continue
+        handshakes += 1
         try:
             while time.monotonic() < deadline and not give_up():
                 peer.send(batch())
                 sent += 1
-        except OSError:  # cut off (or, for a moment, not read): connect again and go on
-            pass
+        except ConnectionError:  # cut off: connect again and go on
+            cut += 1
         finally:
             peer.close()
-    return sent, connections
+    return sent, handshakes, cut
 
 
 def topics(size: int, count: int, *, as_command: bool = False) -> Callable[[], bytes]:
@@ -100,11 +171,12 @@ def topics(size: int, count: int, *, as_command: bool = False) -> Callable[[], b
     return lambda: b"".join(subscription(os.urandom(size), as_command=as_command) for _ in range(count))
 
 
+LIMITED_BY_THE_WATCH = 50  # bytes of topic: a subscription under the part limit, which the watch must cut off
 ATTACKS = {  # name: (batch maker, subscriptions per batch, ZMTP minor version)
     "one 50 MB subscription, again and again": (lambda: subscription(b"x" * 50_000_000, as_command=False), 1, 0),
     "1 KB subscriptions": (topics(1000, 100), 100, 0),
-    "100-byte subscriptions": (topics(100, 1000), 1000, 0),
-    "100-byte SUBSCRIBE commands (ZMTP 3.1)": (topics(100, 1000, as_command=True), 1000, 1),
+    "50-byte subscriptions": (topics(LIMITED_BY_THE_WATCH, 1000), 1000, 0),
+    "50-byte SUBSCRIBE commands (ZMTP 3.1)": (topics(LIMITED_BY_THE_WATCH, 1000, as_command=True), 1000, 1),
 }
 
 
@@ -118,7 +190,7 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     before = rss_mb(pid)
     memory = PeakMemory(pid)
     lines_before, started = len(client.stdout), time.monotonic()
-    sent, connections = flood(
+    sent, handshakes, cut = flood(
         port, batch, minor=minor, seconds=SECONDS, give_up=lambda: memory.peak - before > 100
     )  # failing anyway: spare the machine
     elapsed = time.monotonic() - started
@@ -126,16 +198,23 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     time.sleep(0.5)  # a measuring window: what the server holds once the attacker has gone
     peak, after = memory.stop(), rss_mb(pid)
     print(
-        f"{attack}: {sent * per_batch} subscriptions sent over {connections} connections in {elapsed:.1f} s; "
-        f"server memory {before:.0f} MB before, {peak:.0f} MB at most, {after:.0f} MB after; "
+        f"{attack}: {sent * per_batch} subscriptions sent over {handshakes} connections ({cut} cut off) in "
+        f"{elapsed:.1f} s; server memory {before:.0f} MB before, {peak:.0f} MB at most, {after:.0f} MB after; "
         f"client got {rate / per_second:.0%} of the normal rate"
     )
     assert peak - before < 50 and after - before < 50
     assert rate > 0.75 * per_second
-    assert server.interrupt() == 0  # Ctrl+C still stops it at once
+    # The attack reached the server (each connection's handshake was answered) and was cut off,
+    # again and again: by the part limit (ZMQ_MAXMSGSIZE) for large subscriptions, by the watch for small ones.
+    assert handshakes > 1 and cut >= handshakes - 1
     if per_batch > 1:
         assert sent * per_batch >= 10_000  # the flood really was one
-        assert connections > 1  # it was cut off, came back, and was cut off again
+    if attack.startswith(f"{LIMITED_BY_THE_WATCH}-byte"):
+        said = server.expect(
+            r"^server\.py: cut off a subscriber at 127\.0\.0\.1 port \d+: it sent (\d+) bytes", stream="stderr"
+        )
+        assert int(said[1]) < 4096  # soon after what it may send: a handshake and 256 bytes more, all together
+    assert server.interrupt() == 0  # Ctrl+C still stops it at once
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -145,8 +224,8 @@ def test_a_hostile_subscriber_costs_the_numbers_server_little_and_slows_no_one(r
     attack_and_measure(server, int(address.rsplit(":", 1)[1]), client, attack, per_second=6 * 20)
 
 
-@pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "100-byte subscriptions"])
-def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
+def start_small_video_server(run):
+    """The video server at 30 small frames a second, without a window; the script and its address."""
     server = run(
         VIDEO / "server.py",
         "--bind",
@@ -159,6 +238,122 @@ def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run
         "--fps",
         "30",
     )
-    address = server.expect(r"Publishing on (\S+) ")[1]
+    return server, server.expect(r"Publishing on (\S+) ")[1]
+
+
+@pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "50-byte subscriptions"])
+def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
+    server, address = start_small_video_server(run)
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
     attack_and_measure(server, int(address.rsplit(":", 1)[1]), client, attack, per_second=30)
+
+
+def hold_a_crowd(server, port: int, client, per_second: float, late_client: Callable[[], object]) -> None:
+    """CROWD connections to `server` at once, each sending what a real client sends but subscribing
+    to a prefix of its own, held for HOLD seconds, then closed; meanwhile `client` receives (a line
+    a message, `per_second` without the crowd) and `late_client()` starts a real client, which must
+    receive too. The server must keep them all, grow by under 50 MB and give it back."""
+    pid = server.process.pid
+    client.expect(r"^\S")
+    before = rss_mb(pid)
+    memory = PeakMemory(pid)
+    lines_before, started = len(client.stdout), time.monotonic()
+    crowd = []
+    for _ in range(CROWD):
+        peer = HandMadeSubscriber(port)
+        peer.send(subscription(os.urandom(TOPIC_A_CLIENT_COULD_SEND), as_command=False))  # distinct prefixes
+        crowd.append(peer)
+    server.expect(rf"^client 127\.0\.0\.1 joined \({CROWD + 1} connected\)$")  # all of them got in
+    late = late_client()
+    late.expect(r"^\S")  # a real client's subscription still works
+    time.sleep(HOLD)  # a measuring window: the crowd held, the server sending to everyone
+    held = rss_mb(pid)
+    kept = [peer for peer in crowd if not peer.hung_up()]
+    for peer in crowd:
+        peer.close()
+    server.expect(r"^client 127\.0\.0\.1 left \(2 connected\)$")  # all of the crowd gone
+    rate = (len(client.stdout) - lines_before) / (time.monotonic() - started)
+    time.sleep(0.5)  # a measuring window: what the server holds once the crowd has gone
+    peak, after = memory.stop(), rss_mb(pid)
+    print(
+        f"{CROWD} connections, each with a subscription of {TOPIC_A_CLIENT_COULD_SEND} random bytes: server memory "
+        f"{before:.0f} MB before, {held:.0f} MB with them, {peak:.0f} MB at most, {after:.0f} MB once they left; "
+        f"its client got {rate / per_second:.0%} of the normal rate"
+    )
+    assert len(kept) == CROWD  # a connection that sends what a subscriber needs is kept
+    assert peak - before < 50
+    assert after - before < 5  # given back
+    assert rate >= 0.9 * per_second
+    assert not [line for line in server.stderr if "cut off" in line]
+    for script in (late, client, server):
+        assert script.interrupt() == 0
+
+
+def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_numbers_server_little(run):
+    server, address = start_server(run, "--interval", "0.05")  # 20 arrays a second
+    client = run(NUMBERS / "client3.py", "--connect", address)  # prints the 6 values of each
+    late_client = lambda: run(NUMBERS / "client3.py", "--connect", address)  # noqa: E731
+    hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 6 * 20, late_client)
+
+
+def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_video_server_little(run):
+    server, address = start_small_video_server(run)
+    client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
+    late_client = lambda: run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # noqa: E731
+    hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 30, late_client)
+
+
+def test_a_server_keeps_500_connections_and_turns_away_the_next_one(run):
+    server, address = start_server(run, "--interval", "0.05")
+    port = int(address.rsplit(":", 1)[1])
+    client = run(NUMBERS / "client3.py", "--connect", address)
+    client.expect(r"^\S")
+    most = allowance.MAX_CONNECTIONS
+    crowd = [HandMadeSubscriber(port) for _ in range(most - 1)]  # with the client: as many as a server keeps
+    server.expect(rf"^client 127\.0\.0\.1 joined \({most} connected\)$")
+    try:
+        turned_away = HandMadeSubscriber(port).hangs_up()
+    except ConnectionError:  # turned away before its handshake was done
+        turned_away = True
+    server.expect(
+        rf"^server\.py: turned away a connection from 127\.0\.0\.1 port \d+: {most} are open", stream="stderr"
+    )
+    assert turned_away
+    assert not [peer for peer in crowd if peer.hung_up()]  # the others stay
+    client.skip_seen()
+    client.expect(r"^\S")  # and the client still receives
+    for peer in crowd:
+        peer.close()
+    server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
+    assert not [line for line in server.stdout if f"({most + 1} connected)" in line]  # it never joined
+    assert client.interrupt() == 0 and server.interrupt() == 0
+
+
+def bytes_from_clients(port: int) -> list[int]:
+    """What each client connected to local `port` has sent, as the kernel counts it (ss)."""
+    listing = subprocess.run(
+        ["ss", "-tinH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True, timeout=10
+    ).stdout
+    return [int(count) for count in re.findall(r"bytes_received:(\d+)", listing)]
+
+
+def test_a_real_client_sends_what_a_subscriber_needs_once_and_nothing_while_it_stays(run):
+    server, address = start_server(run, "--interval", "0.05")
+    client = run(NUMBERS / "client3.py", "--connect", address)
+    client.expect(r"^\S")
+    time.sleep(STAYS)  # a measuring window: a client that stays, receiving
+    assert bytes_from_clients(int(address.rsplit(":", 1)[1])) == [allowance.SUBSCRIBER_BYTES[False]]
+    assert client.interrupt() == 0 and server.interrupt() == 0
+
+
+def test_without_curve_a_subscriber_s_message_of_more_than_64_bytes_drops_its_connection(run):
+    server, address = start_server(run, "--interval", "0.05")
+    port = int(address.rsplit(":", 1)[1])
+    largest, too_large = HandMadeSubscriber(port), HandMadeSubscriber(port)
+    largest.send(subscription(os.urandom(63), as_command=False))  # 64 bytes: kept
+    too_large.send(subscription(os.urandom(64), as_command=False))  # 65 bytes: libzmq drops it at once
+    assert too_large.hangs_up()
+    server.expect(r"^client \S+ left \(1 connected\)$")  # "client ?" if it was gone before its address was read
+    assert not largest.hung_up()
+    assert not [line for line in server.stderr if "cut off" in line]  # not the watch: 66 bytes are within its spare
+    assert server.interrupt() == 0

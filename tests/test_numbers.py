@@ -62,7 +62,7 @@ def test_all_three_clients_at_once_see_the_same_arrays(run):
         for name in ("client1.py", "client2.py", "client3.py")
     ]
     assert [client.wait() for client in clients] == [0, 0, 0]
-    server.interrupt()
+    assert server.interrupt() == 0
     arrays = sent_arrays(server)
     evens, odds, everything = (printed_values(client) for client in clients)
     assert all(len(array) == 7 for array in arrays)
@@ -267,7 +267,7 @@ def test_original_style_client_reads_our_server_with_pickle(run, context):
         assert subscriber.poll(TIMEOUT * 1000), "nothing received from the server"
         received = [subscriber.recv_pyobj() for _ in range(3)]
     server.expect(re.escape(str(received[-1].tolist()[0])))  # it prints each array once it is sent
-    server.interrupt()
+    assert server.interrupt() == 0
     arrays = sent_arrays(server)
     assert all(isinstance(array, np.ndarray) and array.shape == (6,) for array in received)
     first = next(k for k, array in enumerate(arrays) if array == received[0].tolist())
@@ -300,10 +300,12 @@ def test_client_started_first_waits_says_so_once_then_prints(run, tmp_path: Path
     client.expect("waiting for the server", stream="stderr")
     server = run(NUMBERS / "server.py", "--bind", address, "--interval", "0.05")
     assert client.wait() == 0
-    server.interrupt()
+    assert server.interrupt() == 0
     assert len(client.stdout) == 12
     assert sum("waiting for the server" in line for line in client.stderr) == 1
-    assert any("data flows again" in line for line in client.stderr)
+    # The first data is news after "nothing listens": it flows, not "again" (it never flowed before).
+    assert f"client3.py: data flows from {address}" in client.stderr
+    assert not any("again" in line for line in client.stderr)
     assert "CLIENT WARNING: nothing listens at" in log_file.read_text()
 
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import NUMBERS, ROOT, VIDEO, start_server
 from netns import Network
 from test_faults import rss_mb
-from test_hostile import flood, topics
+from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from test_numbers import printed_values, sent_arrays
 from test_video import frame_lines, start_video_server
 
@@ -145,6 +145,7 @@ def test_a_client_of_a_relay_hears_that_the_server_went_away_and_resumes_when_it
         assert script.interrupt() == 0
 
 
+@pytest.mark.alone  # frames skipped, and how late: what the cores give its scripts
 def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     fps = 30
     server, address = start_video_server(run, "--width", "640", "--height", "360", "--fps", str(fps))  # raw: 691 kB
@@ -204,30 +205,43 @@ def test_a_hostile_subscriber_at_a_relay_costs_no_one_anything(run):
     client.expect(r"^\d")
     before = rss_mb(relay.process.pid)
     lines_before, started = len(client.stdout), time.monotonic()
-    sent, connections = flood(
+    sent, handshakes, cut = flood(
         int(relay_address.rsplit(":", 1)[1]),
-        topics(1000, 100),
+        topics(LIMITED_BY_THE_WATCH, 1000),
         minor=0,
         seconds=3.0,
         give_up=lambda: rss_mb(relay.process.pid) - before > 100,
     )
     rate = (len(client.stdout) - lines_before) / (time.monotonic() - started) / (6 * 20)
     peak = _peak_mb(relay.process.pid)
-    relay.expect(r"cut off a subscriber at 127\.0\.0\.1", stream="stderr")
+    relay.expect(r"cut off a subscriber at 127\.0\.0\.1 port \d+: it sent \d+ bytes", stream="stderr")
     deadline = time.monotonic() + 5  # the flood's last connections are cut off and freed
     while rss_mb(relay.process.pid) - before >= 50 and time.monotonic() < deadline:
         time.sleep(0.1)  # polling the relay's memory, with a deadline
     after = rss_mb(relay.process.pid)
     print(
-        f"{sent * 100} subscriptions of 1 KB over {connections} connections: the relay's client got {rate:.0%} "
-        f"of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, then {after:.0f} MB"
+        f"{sent * 1000} subscriptions of {LIMITED_BY_THE_WATCH} bytes over {handshakes} connections ({cut} cut off): "
+        f"the relay's client got {rate:.0%} of the normal rate; relay memory {before:.0f} MB, peak {peak:.0f} MB, "
+        f"then {after:.0f} MB"
     )
     assert rate > 0.75 and after - before < 50 and peak - before < 150
+    assert handshakes > 1 and cut >= handshakes - 1  # it reached the relay, and was cut off again and again
     assert not [
         line for line in server.stdout + server.stderr if "cut off" in line or " left " in line
     ]  # it kept the relay
     for script in (client, relay, server):
         assert script.interrupt() == 0
+
+
+def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_a_relay_little(run):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, relay_address = start_relay(run, address)
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)  # prints the 6 values of each array
+    late_client = lambda: run(NUMBERS / "client3.py", "--connect", relay_address)  # noqa: E731
+    hold_a_crowd(relay, int(relay_address.rsplit(":", 1)[1]), client, 6 * 20, late_client)
+    assert [line for line in server.stdout if " joined " in line] == ["client 127.0.0.1 joined (1 connected)"]
+    assert not [line for line in server.stderr if "cut off" in line]  # the server kept the relay all along
+    assert server.interrupt() == 0
 
 
 @pytest.fixture(scope="module")
@@ -247,7 +261,9 @@ def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run,
     relay, relay_address = start_relay(
         run, address, "--curve", str(ours / "server"), "--upstream-curve", str(ours / "client3")
     )
-    strange_relay, strange_relay_address = start_relay(run, address, "--upstream-curve", str(stranger / "client1"))
+    strange_relay, strange_relay_address = start_relay(
+        run, address, "--upstream-curve", str(stranger / "client1"), "--plain-downstream"
+    )
     keyless_relay, _ = start_relay(run, address)
     outsider = run(NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(stranger / "client1"))
     misled = run(NUMBERS / "client3.py", "--connect", strange_relay_address)  # behind the stranger's relay
@@ -260,12 +276,40 @@ def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run,
     relay.expect(r"refused 127\.0\.0\.1: its handshake failed", stream="stderr")  # it holds another server's key
     outsider.expect(r"the CURVE handshake with \S+ failed", stream="stderr")
     strange_relay.expect(rf"the CURVE handshake with {re.escape(address)} failed", stream="stderr")
-    keyless_relay.expect(rf"the server at {re.escape(address)} requires CURVE keys", stream="stderr")
+    # The relay names its own option for the server's keys, not the clients' --curve.
+    keyless_relay.expect(
+        rf"the server at {re.escape(address)} requires CURVE keys: start with --upstream-curve KEYDIR", stream="stderr"
+    )
     server.expect(r"refused 127\.0\.0\.1: ", stream="stderr")
     for script in (outsider, misled):
         assert script.stdout == [] and script.interrupt() == 0
     assert strange_relay.interrupt() == 0 and keyless_relay.interrupt() == 0
     assert all("; in 0.0 msg/s" in line for line in strange_relay.stdout if line.startswith("Relay:"))
+
+
+def test_a_relay_with_keys_at_a_plain_server_names_its_own_option(run, keys):
+    server, address = start_server(run, "--interval", "0.05")
+    relay, _ = start_relay(
+        run, address, "--upstream-curve", str(keys / "class" / "client3"), "--curve", str(keys / "class" / "server")
+    )
+    relay.expect(
+        rf"the server at {re.escape(address)} does not use CURVE: start without --upstream-curve$", stream="stderr"
+    )
+    assert relay.interrupt() == 0 and server.interrupt() == 0
+
+
+def test_a_relays_figures_are_what_went_out(run):
+    server, address = start_server(run, "--interval", "0.05", "--count", "10000")  # 80 kB arrays: 1.6 MB/s
+    relay, relay_address = start_relay(run, address)
+    alone = STATS.match(relay.expect(r"^Relay: 0 clients; in [1-9].*$")[0])  # 20 arrays a second come in...
+    assert alone is not None and float(alone[4]) == 0 and float(alone[5]) == 0  # ...and none go out: no one takes them
+    client = run(NUMBERS / "client3.py", "--connect", relay_address)
+    relay.expect(r"^client 127\.0\.0\.1 joined \(1 connected\)$")
+    relay.expect(r"^Relay: 1 client; ")  # a second that may have begun before the client joined
+    one = STATS.match(relay.expect(r"^Relay: 1 client; .*$")[0])
+    assert one is not None and float(one[4]) == float(one[2]) > 0 and float(one[5]) > 0  # what came in, to it
+    for script in (client, relay, server):
+        assert script.interrupt() == 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
@@ -335,12 +379,18 @@ def test_a_relay_whose_stderr_has_no_reader_goes_on_and_stops(run, tmp_path, log
         (["--connect", "tcp://*:5688"], "names no single server"),
         (["--bind", "nowhere"], "is not an address"),
         (["--share", "--connect", "ipc:///tmp/relay.sock"], "--share needs a tcp:// address"),
+        # The class's encrypted stream, passed on in plain text to anyone: only when asked for by name.
+        (["--upstream-curve", "keys/client30"], "--upstream-curve without --curve would pass the server's "),
+        (["--upstream-curve", "k", "--curve", "k", "--plain-downstream"], "contradict each other"),
     ],
 )
 def test_relay_usage_errors(run, args, message):
     relay = run(RELAY, *args)
     assert relay.wait() == 2
     assert len(relay.stderr) == 1 and message in relay.stderr[0]
+    assert relay.stdout == []  # it did not start
+    if "--plain-downstream" not in args and "--upstream-curve" in args:
+        assert "--curve KEYDIR" in relay.stderr[0] and "--plain-downstream" in relay.stderr[0]
 
 
 def test_relay_help_and_a_busy_port(run, tmp_path):

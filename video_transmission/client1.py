@@ -9,7 +9,10 @@ arrives, keeping only the newest. A client too slow for the frame rate (try --de
 frames instead of lagging. The server binds and the clients connect: either may start first.
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit("no pubsub_demo: run . .venv/bin/activate first, or pip install -r requirements.txt") from None
 
 import time
 

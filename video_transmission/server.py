@@ -10,7 +10,10 @@ for video, seconds of old frames. Here CONFLATE keeps one frame for each client,
 a client that cannot keep up gets fewer frames, never old ones.
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit("no pubsub_demo: run . .venv/bin/activate first, or pip install -r requirements.txt") from None
 
 import contextlib
 import itertools
@@ -42,13 +45,13 @@ def main() -> None:
             monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins and leaves, how many
             transport.bind(publisher, args.bind),  # the server binds: the stable end, whose address all know
         ):
-            print(network.announce(publisher, "video_transmission/client1.py", args.curve, fps=fps))
+            print(network.announce(publisher, "video_transmission/client1.py", args.curve, fps=fps, jpeg=args.jpeg))
 
             pacer = Pacer(1 / fps if fps else 0)
             for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)
                 transport.send(publisher, message)  # one message: header and pixels, not copied
-                if not display.show(wire.Message(frame, seq, size=wire.message_size(message)), audience.count):
+                if not display.show(wire.Message(frame, seq, size=wire.message_size(message)), audience):
                     break  # q, Esc or the window closed
                 pacer.wait()
 

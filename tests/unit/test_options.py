@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pubsub_demo import logs, options
 
-import pytest
+from pathlib import Path
 
-from conftest import ROOT
+import pytest
 
 
 def test_defaults_match_the_original_scripts():
@@ -15,7 +15,7 @@ def test_defaults_match_the_original_scripts():
     assert server.bind == client.connect == "tcp://127.0.0.1:5687"
     assert (server.lower, server.upper, server.count, server.interval) == (0, 10000, 6, 1)
     assert server.messages is None and server.seed is None and not server.pickle
-    assert server.log_file == ROOT / "errors_log.log" == logs.DEFAULT_LOG_FILE
+    assert server.log_file == Path(__file__).resolve().parents[2] / "errors_log.log" == logs.DEFAULT_LOG_FILE
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,153 @@
+"""Fill a folder, once, with all that the students' computers need to install the project with no
+internet: the requirements' wheels for Linux, macOS and Windows, the tools that install the
+project in place (setuptools, wheel), and the project itself as a zip (pubsub-demo.zip).
+
+Run, where the internet is fast (some 250 MB for one Python version and the three systems):
+
+    python -m pubsub_demo.wheelhouse wheels [--python 3.10 3.12 ...] [--system linux macos windows]
+
+Then each student, in the project's folder, with the folder `wheels` in it:
+
+    python3 -m venv .venv && .venv/bin/pip install --no-index --find-links wheels -r requirements.txt
+
+or, with the folder served from the teacher's computer (python -m http.server 8000 --directory wheels),
+with the project from http://TEACHER:8000/pubsub-demo.zip (TEACHER: the teacher's address):
+
+    python3 -m venv .venv
+    .venv/bin/pip install --no-index --find-links http://TEACHER:8000/ --trusted-host TEACHER -r requirements.txt
+
+(pip takes plain http:// only from a host it is told to trust.)
+
+Wheels are made for one Python version each (3.11, 3.12...): give every version the students
+have. The zip holds the scripts, the package and the docs, never keys: give student N only
+keys/clientN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from . import console, lifetime
+from .logs import Fatal
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ZIP = "pubsub-demo.zip"
+# The platform tags pip downloads for, per system: each list is one download (pip takes the
+# newest wheel that fits any of its tags). macOS 12 (2021) and later, on Apple and Intel chips.
+SYSTEMS = {
+    "linux": [["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]],
+    "macos": [["macosx_12_0_arm64"], ["macosx_12_0_x86_64"]],
+    "windows": [["win_amd64"]],
+}
+# What installs the project in place (requirements.txt's `-e .`, see pyproject.toml), offline too.
+BUILD_TOOLS = ["setuptools>=64", "wheel"]
+# What a requirement needs on one system only: pip downloads for another system, but decides
+# which requirements apply on this one (screeninfo needs these two on macOS only).
+SYSTEM_ONLY = {"macos": ["pyobjc-framework-Cocoa", "Cython"]}
+# What a student needs of the project: no keys, no environment, no wheels, no logs.
+PROJECT_FILES = [
+    "README.md",
+    "README.ru.md",
+    "requirements.txt",
+    "pyproject.toml",
+    "demo.py",
+    "relay.py",
+    "pubsub_demo",
+    "random_numbers_transmission",
+    "video_transmission",
+    "docs",
+]
+
+
+def requirements(path: Path = ROOT / "requirements.txt") -> list[str]:
+    """The requirements in `path`, without comments and without the project's own `-e .`
+    (which pip cannot download: the students install it from the project's folder)."""
+    found = []
+    for line in path.read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement and not requirement.startswith("-"):
+            found.append(requirement)
+    return found
+
+
+def download(folder: Path, platforms: list[str] | None, python: str | None, extra: list[str] | None = None) -> None:
+    """Download into `folder` the wheels of the requirements, the build tools and `extra`, for
+    `platforms` (pip's platform tags) and `python` ("3.11"); for this computer with None."""
+    command = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", str(folder)]
+    for platform in platforms or []:
+        command += ["--platform", platform]
+    if python is not None:
+        command += ["--python-version", python, "--implementation", "cp"]
+    result = subprocess.run(
+        [*command, *requirements(), *BUILD_TOOLS, *(extra or [])],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if result.returncode != 0:
+        said = [line for line in result.stderr.splitlines() if line.startswith("ERROR")] or ["(pip said nothing)"]
+        target = f"{', '.join(platforms)}, Python {python}" if platforms else "this computer"
+        raise Fatal(f"pip could not download the wheels for {target}: {said[-1]}")
+
+
+def pack_project(folder: Path, root: Path = ROOT) -> Path:
+    """Write the project's files (PROJECT_FILES of `root`) into `folder`/pubsub-demo.zip, in a
+    folder pubsub-demo; the zip's path."""
+    target = folder / PROJECT_ZIP
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in PROJECT_FILES:
+            path = root / name
+            for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+                if file.is_file() and "__pycache__" not in file.parts:
+                    archive.write(file, Path("pubsub-demo") / file.relative_to(root))
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m pubsub_demo.wheelhouse",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("folder", type=Path, help="the folder to fill (made if missing), e.g. wheels")
+    parser.add_argument(
+        "--python",
+        nargs="+",
+        default=[f"{sys.version_info.major}.{sys.version_info.minor}"],
+        metavar="X.Y",
+        help="the students' Python versions (default: this one's, %(default)s)",
+    )
+    parser.add_argument(
+        "--system", nargs="+", choices=SYSTEMS, default=list(SYSTEMS), help="the students' systems (default: all)"
+    )
+    parser.add_argument(
+        "--this-computer",
+        action="store_true",
+        help="only for computers like this one (its system and Python): a room of the same computers",
+    )
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    if args.this_computer:
+        console.inform("downloading the wheels for this computer...")
+        download(args.folder, None, None)
+    for python in [] if args.this_computer else args.python:
+        for system in args.system:
+            for platforms in SYSTEMS[system]:
+                console.inform(f"downloading the wheels for {system} ({platforms[0]}), Python {python}...")
+                download(args.folder, platforms, python, SYSTEM_ONLY.get(system))
+    pack_project(args.folder)
+    files = [path for path in args.folder.iterdir() if path.is_file()]
+    size = sum(path.stat().st_size for path in files)
+    console.inform(
+        f"{args.folder}: {len(files)} files, {size / 1e6:.0f} MB. Give it to the students with the project "
+        f"(it holds {PROJECT_ZIP}); each installs with: "
+        f"pip install --no-index --find-links {args.folder.name} -r requirements.txt"
+    )
+
+
+if __name__ == "__main__":
+    lifetime.run(main)

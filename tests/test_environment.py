@@ -1,0 +1,83 @@
+"""A terminal without the project's environment: each script says in one line what to do.
+
+A lesson needs three or four terminals, and a new one does not have `.venv` active: its
+`python3` has none of the requirements, and the scripts in the parts' folders cannot even
+import the package (it is installed in `.venv`, in place). Each script then says what to do
+(activate `.venv`, or install), in one line, and exits with code 1: no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO
+
+SCRIPTS = [
+    NUMBERS / "server.py",
+    NUMBERS / "client1.py",
+    NUMBERS / "client2.py",
+    NUMBERS / "client3.py",
+    VIDEO / "server.py",
+    VIDEO / "client1.py",
+    VIDEO / "client2.py",
+    ROOT / "relay.py",
+    ROOT / "demo.py",
+]
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory) -> Path:
+    """The Python of a new environment with nothing installed: what a fresh terminal's python3 is."""
+    folder = tmp_path_factory.mktemp("bare") / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=60)
+    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    found = subprocess.run([str(python), "-c", "import numpy"], capture_output=True, timeout=TIMEOUT)
+    assert found.returncode != 0, "the bare environment has numpy: it would test nothing"
+    return python
+
+
+def run_with(python: Path, script: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env.update(environment)
+    return subprocess.run(
+        [str(python), str(script), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=TIMEOUT,
+    )
+
+
+def assert_says_what_to_do(result: subprocess.CompletedProcess[str]) -> None:
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1, result.stderr
+    assert len(lines) == 1, f"not one line: {lines}"
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert ". .venv/bin/activate" in lines[0] and "pip install -r requirements.txt" in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_each_script_says_what_to_do_in_a_terminal_without_the_environment(bare_python, script):
+    result = run_with(bare_python, script, *(["video"] if script.name == "demo.py" else []))
+    assert_says_what_to_do(result)
+    print(f"{script.relative_to(ROOT)}: {result.stderr.strip()}")
+
+
+def test_a_script_that_finds_the_package_but_not_numpy_names_what_is_missing(bare_python):
+    # A Python that finds the package (from the project's folder) but none of the requirements.
+    result = run_with(bare_python, NUMBERS / "client1.py", PYTHONPATH=str(ROOT))
+    assert_says_what_to_do(result)
+    assert result.stderr.startswith("client1.py: numpy, pyzmq, opencv-python, psutil, screeninfo are not installed")
+
+
+def test_the_environments_python_runs_the_scripts():
+    # The check costs nothing where the requirements are there: --help works as before.
+    result = run_with(Path(sys.executable), NUMBERS / "client1.py", "--help")
+    assert result.returncode == 0 and "--connect" in result.stdout
