@@ -314,10 +314,11 @@ def made_rates(camera) -> list[float]:
     return [float(match[2]) for line in camera.stdout if (match := CAMERA_STATS.match(line))]
 
 
+@pytest.mark.alone  # frames per second: what the cores give its scripts (and the flood takes a core)
 def test_a_camera_flooding_the_wall_with_raw_frames_takes_no_frames_from_the_others(run):
     wall, address = start_wall(run)
     honest = {name: start_camera(run, address, name) for name in ("ann", "bob")}
-    flood = start_camera(run, address, "flood", "--fps", "0", "--jpeg", "0", "--width", "640", "--height", "360")
+    flood = start_camera(run, address, "flood", "--fps", "0", "--raw", "--width", "640", "--height", "360")
     assert {wall.expect(r"^camera (\w+) \S+ joined")[1] for _ in range(3)} == {"ann", "bob", "flood"}
     flood.expect(r"^flood: [\d.]+ frames/s")
     wall.skip_seen()
@@ -341,6 +342,7 @@ def test_a_camera_flooding_the_wall_with_raw_frames_takes_no_frames_from_the_oth
         (CAMERA, ["--name", "Анна"], "is not a camera name"),
         (CAMERA, ["--width", "4000", "--height", "4000"], "larger than the wall takes"),
         (CAMERA, ["--jpeg", "101"], "JPEG quality"),
+        (CAMERA, ["--jpeg", "50", "--raw"], "contradict"),
         (WALL, ["--only", "ann,b b"], "is not a camera name"),
         (WALL, ["--max-cameras", "0"], "not a whole number"),
     ],

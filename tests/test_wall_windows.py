@@ -27,6 +27,8 @@ import zmq
 from conftest import TIMEOUT, VIDEO
 from xscreen import Screen, start_desktop
 
+pytestmark = pytest.mark.xdist_group("wall screen")  # one worker: the module's desktops start once
+
 SCREENS = [(1366, 768), (1920, 1080)]
 FRAME = (320, 180)  # the cameras' frames: small, and 16:9 like the tiles
 TEXT_LEVEL = 150

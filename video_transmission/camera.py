@@ -27,7 +27,7 @@ import zmq
 def main() -> None:
     args = options.camera(__doc__)
     logs.setup(args.log_file, "CAMERA")
-    encode = wire.encoder(jpeg_quality=args.jpeg or None, one_part=True)  # --jpeg 0: raw frames
+    encode = wire.encoder(jpeg_quality=args.jpeg, one_part=True)  # --raw: raw frames (jpeg None)
     source = sources.open_for_wall(args.video, args.name, args.width, args.height, args.fps)
     topic = camera_messages.topic(args.name)  # b"ann\0": the wall subscribes to it, or to b"" (every camera)
 
