@@ -23,6 +23,7 @@ from . import wire
 from .wire import MAX_SIDE, Buffer, WireError
 
 SEPARATOR = b"\0"  # ends a name in a topic: no name contains it
+PLACEHOLDER = "YOUR_NAME"  # in the command a wall prints, for each student to put a name in
 MAX_NAME = 32  # characters
 _NAME = re.compile(rf"[A-Za-z0-9._-]{{1,{MAX_NAME}}}")
 # The largest frame the wall takes, as pixels and as a message part: a raw 1920x1080 frame (6.2 MB).

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import zmq
 
-from . import endpoints
+from . import camera_messages, endpoints
 
 
 def addresses() -> list[str]:
@@ -83,7 +83,7 @@ def announce_wall(subscriber: zmq.Socket, keydir: Path | None, *, window: bool) 
     """What a wall says when it starts (`announce`, for a socket that receives): where it
     receives, who can connect, and the command a student's camera runs (`keydir`: the wall's
     --curve folder; with keys, a camera is named after its key, and needs no --name)."""
-    name = "" if keydir else " --name YOUR_NAME"
+    name = "" if keydir else f" --name {camera_messages.PLACEHOLDER}"
     return announce(
         subscriber, "video_transmission/camera.py", keydir, verb="Receiving", window=window, student_options=name
     )

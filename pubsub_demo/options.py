@@ -209,6 +209,8 @@ def camera(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace
         "--frames", type=positive_int, metavar="N", help="stop after N frames (default: run until stopped)"
     )
     args = parser.parse_args(argv)
+    if args.name == camera_messages.PLACEHOLDER:  # the wall's printed command, pasted as it is
+        parser.error(f"--name {args.name}: put your own name there (--name anna)")
     args.name = args.name or camera_messages.default_name(args.curve)
     check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
     args.jpeg = None if args.raw else args.jpeg or CAMERA_JPEG

@@ -340,6 +340,7 @@ def test_a_camera_flooding_the_wall_with_raw_frames_takes_no_frames_from_the_oth
     "script, args, says",
     [
         (CAMERA, ["--name", "Анна"], "is not a camera name"),
+        (CAMERA, ["--name", "YOUR_NAME"], "put your own name there (--name anna)"),
         (CAMERA, ["--width", "4000", "--height", "4000"], "larger than the wall takes"),
         (CAMERA, ["--jpeg", "101"], "JPEG quality"),
         (CAMERA, ["--jpeg", "50", "--raw"], "contradict"),
