@@ -2,6 +2,7 @@
 
 Run:  python demo.py numbers     random_numbers_transmission/: server.py, client1.py, client2.py, client3.py
       python demo.py video       video_transmission/: server.py, client1.py, client2.py (three windows)
+      python demo.py wall        video_transmission/: wall.py and four camera.py, ann, bob, cleo and dan
 
 Each line is prefixed with the name of the script that printed it. Ctrl+C stops them all, and
 so does closing the demo's output (`python demo.py numbers | head -3`).
@@ -25,9 +26,20 @@ lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo q
 from pubsub_demo import console, option_groups, option_values, options, screen
 
 HERE = Path(__file__).resolve().parent
-PARTS = {
-    "numbers": ("random_numbers_transmission", ["client1.py", "client2.py", "client3.py"], options.NUMBERS_ADDRESS),
-    "video": ("video_transmission", ["client1.py", "client2.py"], options.VIDEO_ADDRESS),
+PARTS = {  # the part's folder, its server, its clients (with their names), its address
+    "numbers": (
+        "random_numbers_transmission",
+        "server",
+        {"client1": "client1", "client2": "client2", "client3": "client3"},
+        options.NUMBERS_ADDRESS,
+    ),
+    "video": ("video_transmission", "server", {"client1": "client1", "client2": "client2"}, options.VIDEO_ADDRESS),
+    "wall": (
+        "video_transmission",
+        "wall",
+        {"ann": "camera", "bob": "camera", "cleo": "camera", "dan": "camera"},
+        options.WALL_ADDRESS,
+    ),
 }
 STOP_GRACE = 5.0  # seconds a script gets to stop after Ctrl+C before it is killed
 TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
@@ -52,12 +64,14 @@ def main() -> None:
         help="encrypt, with the keys of `python -m pubsub_demo.keys generate KEYDIR`: "
         "KEYDIR/server for the server, KEYDIR/client1, client2... for the clients",
     )
-    option_groups.video_source(parser.add_argument_group("video", "passed on to video_transmission/server.py"))
-    windows = parser.add_argument_group("windows", "passed on to the video part's three scripts")
+    option_groups.video_source(
+        parser.add_argument_group("video", "passed on to video_transmission/server.py (with wall: to the cameras)")
+    )
+    windows = parser.add_argument_group("windows", "passed on to the video part's three scripts (with wall: the wall)")
     option_groups.window(windows, position=False)
     args = parser.parse_args()
-    folder, clients, default_address = PARTS[args.part]
-    if args.part == "video" and args.window:
+    folder, server, clients, default_address = PARTS[args.part]
+    if args.part != "numbers" and args.window:
         screen.check_display()  # one line now, rather than three scripts failing one after the other
     address = args.address or default_address
     video_options = {
@@ -78,31 +92,44 @@ def main() -> None:
             "are for the video part"
         )
     option_groups.check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
-    if args.curve and not all(
-        (args.curve / name).is_dir() for name in ["server"] + [c.removesuffix(".py") for c in clients]
-    ):
+    keys = ["server"] + [f"client{number}" for number in range(1, len(clients) + 1)]
+    if args.curve and not all((args.curve / key).is_dir() for key in keys):
         parser.error(
-            f"{args.curve} has no server/ and client1/ ... folders: make them with "
-            f"python -m pubsub_demo.keys generate {args.curve}"
+            f"{args.curve} has no server/ and client1/ to client{len(clients)}/ folders: make them with "
+            f"python -m pubsub_demo.keys generate {args.curve} --clients {max(3, len(clients))}"
         )
-    extra = ["--log-file", str(args.log_file)] + video_flags
-    server_flags = ["--bind", address] + (["--share"] if args.share else []) + server_video_flags
-    server_flags += [item for flag, value in video_options.items() if value is not None for item in (flag, str(value))]
-
-    scripts = [("server", server_flags)] + [(client.removesuffix(".py"), ["--connect", address]) for client in clients]
-    if args.curve:
-        scripts = [(name, flags + ["--curve", str(args.curve / name)]) for name, flags in scripts]
+    extra = ["--log-file", str(args.log_file)]
+    frames = ["--frames", str(args.frames)] if args.frames else []  # the server's: its end is the demo's
+    source = server_video_flags + [
+        item
+        for flag, value in video_options.items()
+        if value is not None and flag != "--frames"
+        for item in (flag, str(value))
+    ]
+    server_flags = ["--bind", address, *(["--share"] if args.share else []), *video_flags, *frames]
+    # The video server makes the frames and the clients show them; with a wall, the other way round.
+    server_flags += [] if args.part == "wall" else source
+    client_flags = source if args.part == "wall" else video_flags
+    scripts = [("server", server, server_flags + (["--curve", str(args.curve / "server")] if args.curve else []))]
+    for number, (name, script) in enumerate(clients.items(), start=1):
+        flags = ["--connect", address, *client_flags]
+        if args.curve:  # a camera is then named after its key
+            flags += ["--curve", str(args.curve / f"client{number}")]
+        elif script == "camera":
+            flags += ["--name", name]
+        scripts.append((name, script, flags))
     if args.share:  # the students run clients of their own: these are for the class to watch
-        names = [name for name, _ in scripts[1:]]
+        names = [name for name, _, _ in scripts[1:]]
         console.say(
             f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
-            "the students run the command the server prints"
+            f"the students run the command the {server} prints"
         )
     processes = {}
-    for name, flags in scripts:
-        command = [sys.executable, str(HERE / folder / f"{name}.py"), *flags, *extra]
+    for name, script, flags in scripts:
+        label = script if name == "server" else name
+        command = [sys.executable, str(HERE / folder / f"{script}.py"), *flags, *extra]
         processes[name] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=forward, args=(name, processes[name].stdout), daemon=True).start()
+        threading.Thread(target=forward, args=(label, processes[name].stdout), daemon=True).start()
 
     try:
         code = wait_for(processes["server"])  # clients wait for a server forever: the server's end is the demo's

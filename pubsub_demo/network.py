@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import zmq
 
-from . import endpoints
+from . import camera_messages, endpoints
 
 
 def addresses() -> list[str]:
@@ -44,30 +44,46 @@ def announce(
     fps: float | None = None,
     jpeg: int | None = None,
     details: str = "",
+    verb: str = "Publishing",
+    window: bool = False,
+    student_options: str = "",
 ) -> str:
     """What a server says when it starts: where it publishes (at `fps` frames a second, for
     video, as JPEG of quality `jpeg` if so; and any other `details`), who can connect, how to
     stop it; and, if other computers can connect, the command a student runs (`client` is a
-    client script's path from the project's folder; `keydir` the server's --curve folder)."""
-    stops = "Ctrl+C stops" if fps is None else "q, Esc or Ctrl+C stops"
+    client script's path from the project's folder, `student_options` what follows its
+    --connect; `keydir` the server's --curve folder). A socket that receives rather than
+    publishes (a wall's) says another `verb`; one with a `window` (or `fps`) says that q and Esc
+    stop it too."""
+    stops = "Ctrl+C stops" if fps is None and not window else "q, Esc or Ctrl+C stops"
     details = (f", JPEG quality {jpeg}" if jpeg else "") + details
     details = details if fps is None else f" at {fps:g} frames/s{details}"
     endpoint = publisher.last_endpoint.decode()
     parts = endpoints.tcp(endpoint)
     if parts is None:
-        return f"Publishing on {endpoint}{details}; only programs on this computer can connect; {stops}."
+        return f"{verb} on {endpoint}{details}; only programs on this computer can connect; {stops}."
     host, port = ipaddress.ip_address(parts.host), parts.port
     if host.is_loopback:
         return (
-            f"Publishing on {endpoint}{details}; only this computer can connect "
+            f"{verb} on {endpoint}{details}; only this computer can connect "
             f"(--share lets the students' computers in); {stops}."
         )
     hosts = addresses() if host.is_unspecified else [str(host)]
     if not hosts:
-        return f"Publishing on {endpoint}{details}; this computer has no network address yet; {stops}."
+        return f"{verb} on {endpoint}{details}; this computer has no network address yet; {stops}."
     reach = f"this computer's addresses: {', '.join(hosts)}" if host.is_unspecified else "other computers can connect"
     keys = f" --curve {(keydir.parent / 'clientN').as_posix()}" if keydir else ""  # see keys.py for the layout
     return (
-        f"Publishing on {endpoint}{details}; {reach}; {stops}.\n"
-        f"students run: python {client} --connect {endpoints.with_host(hosts[0], port)}{keys}"
+        f"{verb} on {endpoint}{details}; {reach}; {stops}.\n"
+        f"students run: python {client} --connect {endpoints.with_host(hosts[0], port)}{student_options}{keys}"
+    )
+
+
+def announce_wall(subscriber: zmq.Socket, keydir: Path | None, *, window: bool) -> str:
+    """What a wall says when it starts (`announce`, for a socket that receives): where it
+    receives, who can connect, and the command a student's camera runs (`keydir`: the wall's
+    --curve folder; with keys, a camera is named after its key, and needs no --name)."""
+    name = "" if keydir else f" --name {camera_messages.PLACEHOLDER}"
+    return announce(
+        subscriber, "video_transmission/camera.py", keydir, verb="Receiving", window=window, student_options=name
     )

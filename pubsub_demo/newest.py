@@ -1,4 +1,5 @@
-"""The newest item of a stream, taken in a background thread: how a video client never falls behind.
+"""The newest item of a stream, taken in a background thread: how a video client never falls behind;
+and the newest of each of many streams (`NewestEach`), how a wall never falls behind on any camera.
 
 The thread takes every frame off the socket as soon as it arrives, so nothing piles up in
 ZeroMQ's queues or the kernel's, and the display, however slow, always gets the latest frame.
@@ -75,3 +76,31 @@ class Newest(Generic[T]):
                 self._changed.notify()
         finally:
             getattr(self._items, "close", lambda: None)()  # a generator's `with` blocks end here, in its thread
+
+
+K = TypeVar("K")
+
+
+class NewestEach(Generic[K, T]):
+    """The newest item of each of many streams, by key: a wall keeps each camera's newest frame.
+
+    One thread `put`s items as they come; another `take`s what is new since it last took, the
+    newest of each key only: a slow taker skips items per key, and is never behind on any.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[K, T] = {}
+        self._changed = threading.Condition()
+
+    def put(self, key: K, item: T) -> None:
+        """Keep `item` as the newest of `key`, in place of one not taken yet."""
+        with self._changed:
+            self._items[key] = item
+            self._changed.notify()
+
+    def take(self, timeout: float) -> dict[K, T]:
+        """The newest item of each key that has a new one, waiting up to `timeout` s for any."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._items, timeout)
+            items, self._items = self._items, {}
+            return items

@@ -51,15 +51,16 @@ def common(doc: str | None, prog: str | None = None) -> Parser:
     return parser
 
 
-def server(parser: Parser, address: str) -> None:
-    """A server's options: where to bind (--bind, --share), --pickle, --curve."""
+def server(parser: Parser, address: str, *, socket: str = "PUB", peers: str = "clients", pickle: bool = True) -> None:
+    """A server's options: where to bind its `socket` (--bind, --share), --pickle (unless not
+    `pickle`), --curve (to let in only the `peers` with keys)."""
     port = address.rsplit(":", 1)[1]
     parser.add_argument(
         "--bind",
         type=address_like(address),
         default=address,
         metavar="ADDR",
-        help=f"address to bind the PUB socket to (default {address}; tcp://*:{port} shares it on the network)",
+        help=f"address to bind the {socket} socket to (default {address}; tcp://*:{port} shares it on the network)",
     )
     parser.add_argument(
         "--share",
@@ -67,16 +68,17 @@ def server(parser: Parser, address: str) -> None:
         help=f"let other computers connect: bind every network address of this one, on the port "
         f"of --bind (tcp://*:{port} by default), and print the command students run",
     )
-    parser.add_argument(
-        "--pickle",
-        action="store_true",
-        help="send with send_pyobj, the original scripts' pickle format, for their clients",
-    )
+    if pickle:
+        parser.add_argument(
+            "--pickle",
+            action="store_true",
+            help="send with send_pyobj, the original scripts' pickle format, for their clients",
+        )
     parser.add_argument(
         "--curve",
         type=Path,
         metavar="KEYDIR",
-        help="encrypt, and let in only the clients whose keys are in KEYDIR/authorized "
+        help=f"encrypt, and let in only the {peers} whose keys are in KEYDIR/authorized "
         "(make keys with: python -m pubsub_demo.keys generate KEYDIR)",
     )
 
@@ -111,8 +113,11 @@ def client(parser: Parser, address: str) -> None:
     )
 
 
-def video_source(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """Where a video server's frames come from, and how they travel."""
+def video_source(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, fps: float | None = None, jpeg: int | None = None
+) -> None:
+    """Where a video server's frames come from, and how they travel; a camera's too, which sends
+    `fps` frames a second, and JPEG images of quality `jpeg` unless --raw."""
     parser.add_argument(
         "--video",
         metavar="SOURCE",
@@ -121,8 +126,11 @@ def video_source(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
     parser.add_argument(
         "--fps",
         type=frames_per_second,
+        default=fps,
         metavar="N",
-        help="frames per second (default: the video's own, 30 for the test pattern; 0 = as fast as possible)",
+        help="frames per second (default: "
+        + (f"{fps:g}" if fps else "the video's own, 30 for the test pattern")
+        + "; 0 = as fast as possible)",
     )
     parser.add_argument(
         "--width", type=at_most(MAX_SIDE, positive_int), help="resize frames to this width (default: the video's own)"
@@ -134,13 +142,18 @@ def video_source(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> N
         "--jpeg",
         type=jpeg_quality,
         metavar="QUALITY",
-        help=f"send JPEG images of this quality (1-100) instead of raw frames: for real networks "
-        f"(with --share, {SHARED_JPEG_QUALITY} unless --raw)",
+        help="send JPEG images of this quality (1-100) instead of raw frames: for real networks "
+        + (f"(default {jpeg})" if jpeg else f"(with --share, {SHARED_JPEG_QUALITY} unless --raw)"),
     )
     parser.add_argument(
         "--raw",
         action="store_true",
-        help="send raw frames, even with --share (some 20 MB/s per client at 1280x720: for a wired network)",
+        help="send raw frames"
+        + (
+            " (for one computer)"
+            if jpeg
+            else ", even with --share (some 20 MB/s per client at 1280x720: for a wired network)"
+        ),
     )
 
 

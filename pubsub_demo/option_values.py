@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import endpoints
+from . import camera_messages, endpoints
 
 MAX_INTERVAL = 3600.0  # seconds: an array an hour
 MIN_FPS, MAX_FPS = 0.01, 1000.0
@@ -111,6 +111,19 @@ def jpeg_quality(text: str) -> int:
     if not 1 <= value <= 100:
         raise argparse.ArgumentTypeError(f"{text} is not a JPEG quality from 1 to 100")
     return value
+
+
+def camera_name(text: str) -> str:
+    """A camera's name: letters, digits, '-', '_' or '.' (see camera_messages.py)."""
+    problem = camera_messages.name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def camera_names(text: str) -> list[str]:
+    """Camera names, separated by commas: ann,bob."""
+    return [camera_name(name.strip()) for name in text.split(",")]
 
 
 def window_position(text: str) -> tuple[int, int]:

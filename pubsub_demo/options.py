@@ -10,6 +10,8 @@ import argparse
 import math
 from pathlib import Path
 
+from . import camera_messages
+from .camera_messages import WALL_MAX_BYTES
 from .option_groups import (
     check_video_source,
     client,
@@ -23,17 +25,24 @@ from .option_groups import (
 from .option_values import (
     MAX_DELAY,
     MAX_INTERVAL,
+    MAX_SILENCE,
     address_like,
     at_most,
+    camera_name,
+    camera_names,
     finite,
+    positive_float,
     positive_int,
     seed,
 )
-from .wire import NUMBERS_MAX_BYTES
+from .wire import HEADER, NUMBERS_MAX_BYTES
 
 NUMBERS_ADDRESS = "tcp://127.0.0.1:5687"
 VIDEO_ADDRESS = "tcp://127.0.0.1:5688"
 RELAY_ADDRESS = "tcp://127.0.0.1:5689"  # next to the servers' ports: a relay on the server's own computer
+WALL_ADDRESS = "tcp://127.0.0.1:5690"  # where the wall binds and the cameras connect
+CAMERA_FPS, CAMERA_JPEG = 15.0, 80  # a camera's frames: for a network, and many cameras on it
+MAX_CAMERAS = 64
 MAX_COUNT = NUMBERS_MAX_BYTES // 8  # float64 values that a numbers client accepts in one array
 
 
@@ -170,4 +179,75 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
         args.bind = shared_bind(parser, True, args.bind or args.connect)
     elif args.bind is None:
         args.bind = RELAY_ADDRESS
+    return args
+
+
+def camera(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of video_transmission/camera.py."""
+    parser = common(doc)
+    parser.add_argument(
+        "--connect",
+        type=address_like(WALL_ADDRESS, to_connect=True),
+        default=WALL_ADDRESS,
+        metavar="ADDR",
+        help=f"address of the wall to connect to (default {WALL_ADDRESS})",
+    )
+    parser.add_argument(
+        "--name",
+        type=camera_name,
+        help="the camera's name on the wall (default: with --curve, the key folder's name; else this computer's)",
+    )
+    video_source(parser, fps=CAMERA_FPS, jpeg=CAMERA_JPEG)
+    parser.add_argument(
+        "--curve",
+        type=Path,
+        metavar="KEYDIR",
+        help="encrypt, with this camera's keys (a client's key folder), and send only to the wall whose key "
+        "is in KEYDIR",
+    )
+    parser.add_argument(
+        "--frames", type=positive_int, metavar="N", help="stop after N frames (default: run until stopped)"
+    )
+    args = parser.parse_args(argv)
+    if args.name == camera_messages.PLACEHOLDER:  # the wall's printed command, pasted as it is
+        parser.error(f"--name {args.name}: put your own name there (--name anna)")
+    args.name = args.name or camera_messages.default_name(args.curve)
+    check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
+    args.jpeg = None if args.raw else args.jpeg or CAMERA_JPEG
+    if args.width and args.height and HEADER.size + args.width * args.height * 3 > WALL_MAX_BYTES:
+        parser.error(
+            f"--width {args.width} --height {args.height} makes frames larger than the wall takes: "
+            f"{WALL_MAX_BYTES // 2**20} MiB at most"
+        )
+    return args
+
+
+def wall(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of video_transmission/wall.py."""
+    parser = common(doc)
+    server(parser, WALL_ADDRESS, socket="SUB", peers="cameras", pickle=False)
+    window(parser)
+    parser.add_argument(
+        "--only",
+        type=camera_names,
+        metavar="NAME[,NAME...]",
+        help="subscribe to these cameras only (their names, or with --curve their keys' names); "
+        "the others send nothing",
+    )
+    parser.add_argument(
+        "--silence",
+        type=at_most(MAX_SILENCE, positive_float),
+        default=3.0,
+        metavar="SECONDS",
+        help="dim a camera's tile when it has been silent this long (default 3)",
+    )
+    parser.add_argument(
+        "--max-cameras",
+        type=positive_int,
+        default=MAX_CAMERAS,
+        metavar="N",
+        help=f"connections the wall takes at most; more are cut off (default {MAX_CAMERAS})",
+    )
+    args = parser.parse_args(argv)
+    args.bind = shared_bind(parser, args.share, args.bind)
     return args

@@ -1,5 +1,5 @@
-"""Video sources for the video server: a file (played in a loop), a camera, a still picture,
-or the test pattern (pattern.py).
+"""Video sources for the video server and the wall's cameras: a file (played in a loop), a
+camera, a still picture, or the test pattern (pattern.py).
 
 A picture (PNG, JPEG, ...) or a video of a single frame is served as a video whose frames are
 all the same. OpenCV, FFmpeg and the image libraries print their own complaints about a source
@@ -12,15 +12,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import cv2
 import numpy as np
 
 from . import wire
+from .camera_messages import WALL_MAX_BYTES
 from .logs import Fatal
-from .pattern import DEFAULT_FPS, PATTERN_SIZE, TestPattern
+from .pattern import DEFAULT_FPS, PATTERN_SIZE, NamedPattern, TestPattern
 from .wire import VIDEO_MAX_BYTES
 
 FFMPEG_QUIET = "-8"  # AV_LOG_QUIET, for OPENCV_FFMPEG_LOGLEVEL
@@ -97,26 +98,36 @@ class VideoFile:
         self.capture.release()
 
 
-def open_source(spec: str | None, width: int | None, height: int | None) -> Source:
-    """The source that --video names (None: the test pattern), checked by reading a frame.
+def open_source(
+    spec: str | None,
+    width: int | None,
+    height: int | None,
+    *,
+    pattern: Callable[[int, int], Source] = TestPattern,
+    max_bytes: int = VIDEO_MAX_BYTES,
+    receivers: str = "the clients'",
+) -> Source:
+    """The source that --video names (None: the test pattern, made by `pattern` for a width and
+    a height), checked by reading a frame.
 
     A picture, or a video of a single frame, becomes a `Still` (resized once, here). Frames
-    too large for the clients (see `check_frame_size`) stop the server before any is sent.
+    too large for the `receivers` (their `max_bytes`, see `check_frame_size`) stop the sender
+    before any is sent.
     """
     if spec is None:
         size = width or PATTERN_SIZE[0], height or PATTERN_SIZE[1]
-        check_frame_size(size)
-        return TestPattern(*size)
+        check_frame_size(size, max_bytes, receivers)
+        return pattern(*size)
     with _quiet_libraries():
         picture = _read_picture(spec)
         if picture is not None:
-            check_frame_size(output_size(picture.shape[1], picture.shape[0], width, height))
+            check_frame_size(output_size(picture.shape[1], picture.shape[0], width, height), max_bytes, receivers)
             return Still(resize(picture, width, height))
         source = VideoFile(spec)
         if all(source.size):  # the size the file says: checked before a frame that large is decoded
-            check_frame_size(output_size(*source.size, width, height))
-        first = source.read()
-        check_frame_size(output_size(first.shape[1], first.shape[0], width, height))  # in case it said none
+            check_frame_size(output_size(*source.size, width, height), max_bytes, receivers)
+        first = source.read()  # in case it said none:
+        check_frame_size(output_size(first.shape[1], first.shape[0], width, height), max_bytes, receivers)
         if not source.has_more_frames():
             source.close()
             return Still(resize(first, width, height))
@@ -125,17 +136,18 @@ def open_source(spec: str | None, width: int | None, height: int | None) -> Sour
         return source
 
 
-def check_frame_size(size: tuple[int, int]) -> None:
-    """Stop (Fatal) if frames of `size` (width, height) would not fit in a client's message limit.
+def check_frame_size(size: tuple[int, int], max_bytes: int = VIDEO_MAX_BYTES, receivers: str = "the clients'") -> None:
+    """Stop (Fatal) if frames of `size` (width, height) would not fit in the `receivers`' message
+    limit, `max_bytes` (the video clients', by default).
 
-    A client drops the connection of a message over its limit, so such frames would never show.
+    A receiver drops the connection of a message over its limit, so such frames would never show.
     """
     nbytes = wire.HEADER.size + size[0] * size[1] * 3
-    if nbytes > VIDEO_MAX_BYTES:
+    if nbytes > max_bytes:
         mib = 1024 * 1024
         raise Fatal(
-            f"frames of {size[0]}x{size[1]} pixels take {nbytes / mib:.0f} MiB, over the clients' "
-            f"{VIDEO_MAX_BYTES // mib} MiB limit: make them smaller with --width or --height"
+            f"frames of {size[0]}x{size[1]} pixels take {nbytes / mib:.0f} MiB, over {receivers} "
+            f"{max_bytes // mib} MiB limit: make them smaller with --width or --height"
         )
 
 
@@ -225,3 +237,16 @@ def _stderr_to_devnull() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def open_for_wall(spec: str | None, name: str, width: int | None, height: int | None, fps: float) -> Source:
+    """A camera's source (see `open_source`): --video's, or the test pattern with the camera's
+    `name` on it (pattern.NamedPattern); frames no larger than the wall takes."""
+    return open_source(
+        spec,
+        width,
+        height,
+        pattern=lambda w, h: NamedPattern(name, w, h, fps),
+        max_bytes=WALL_MAX_BYTES,
+        receivers="the wall's",
+    )

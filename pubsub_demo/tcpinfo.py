@@ -22,10 +22,14 @@ import psutil
 from .endpoints import plain_ip
 
 # struct tcp_info, in linux/tcp.h: 64-bit counts of the bytes acknowledged by the peer (at byte
-# 120) and received from it (at byte 128), both since Linux 4.1.
+# 120) and received from it (at byte 128), both since Linux 4.1; the connection's state (byte 0),
+# and the milliseconds since data last came in (32 bits at byte 52).
 COUNTS_BYTES = sys.platform.startswith("linux") and hasattr(socket, "TCP_INFO")
 _COUNT = struct.Struct("=Q")
 _BYTES_ACKED_AT, _BYTES_RECEIVED_AT = 120, 128
+_LAST_DATA_RECEIVED = struct.Struct("=I")
+_LAST_DATA_RECEIVED_AT = 52
+_ESTABLISHED = 1  # TCP_ESTABLISHED: neither end has closed it
 
 
 @contextlib.contextmanager
@@ -69,6 +73,21 @@ def _tcp_count(fd: int, offset: int) -> int:
     with _connection(fd) as connection:
         info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
     return _COUNT.unpack_from(info, offset)[0] if len(info) >= offset + _COUNT.size else 0
+
+
+def open_both_ways(fd: int) -> tuple[bool, float] | None:
+    """For the TCP connection on `fd`: whether the peer has not closed its end (no FIN or reset came
+    in), and the seconds since data last came in; None where the kernel does not tell (not Linux,
+    not TCP)."""
+    if not COUNTS_BYTES:
+        return None
+    try:
+        with _connection(fd) as connection:
+            info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    except OSError:
+        return None
+    idle = _LAST_DATA_RECEIVED.unpack_from(info, _LAST_DATA_RECEIVED_AT)[0] / 1000
+    return info[0] == _ESTABLISHED, idle
 
 
 def shrink_send_buffer(fd: int, size: int) -> None:

@@ -87,14 +87,22 @@ def bind(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> Ite
                 os.unlink(path)  # type: ignore[arg-type]
 
 
-def connect(sock: zmq.Socket, address: str, *, max_bytes: int) -> None:
+def connect(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> None:
     """Connect `sock` to `address`, or raise Fatal.
 
     A message over `max_bytes` makes ZeroMQ drop the connection it came on (and connect again),
-    before any memory is spent on it. IPv6 is on where the address needs it.
+    before any memory is spent on it. A publisher (a camera's PUB, which connects to its wall)
+    takes in nothing but subscriptions, small and few at a time, as when it binds. IPv6 is on
+    where the address needs it.
     """
     sock.linger = 0
-    sock.maxmsgsize = max_bytes
+    if sock.type in _PUBLISHERS:  # with CURVE or not: its keys may be set only later
+        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES[True]
+        sock.rcvhwm = SUBSCRIPTION_QUEUE
+    elif max_bytes is None:
+        raise ValueError("a socket that receives messages needs max_bytes")
+    else:
+        sock.maxmsgsize = max_bytes
     sock.connect_timeout = CONNECT_TIMEOUT  # no answer at all (no route) is said as soon as refused is
     keep_alive(sock)
     sock.ipv6 = endpoints.needs_ipv6(address)

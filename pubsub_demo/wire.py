@@ -151,15 +151,23 @@ def _room_in_front(array: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Message:
-    """Check a received message and build its array; raise WireError if anything is off.
+class Header(NamedTuple):
+    """What a message's header says, checked (see `read_header`), and where its payload is."""
 
-    The header is checked before anything is allocated: the magic and version, a known
-    encoding and dtype, and a shape whose size is at most `max_bytes` and, for raw arrays,
-    matches the payload exactly. The array is writable, so OpenCV can draw on it: a small one
-    is a copy, a large one shares the message's memory (receive it as a zmq.Frame, which is
-    writable, rather than as bytes, which are not).
-    """
+    encoding: int
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    seq: int
+    sent_at: float
+    payload: Buffer  # the part that holds the payload...
+    offset: int  # ...from this byte on
+    size: int  # bytes of payload
+
+
+def read_header(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Header:
+    """Check a message's header, before anything is allocated; raise WireError if anything is off:
+    the magic and version, a known encoding and dtype, and a shape whose size is at most
+    `max_bytes` and, for raw arrays, matches the payload exactly."""
     if len(parts) == 1:  # header and payload together
         payload, offset = parts[0], HEADER.size
     elif len(parts) == 2:
@@ -188,17 +196,30 @@ def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Me
     if nbytes > max_bytes:
         raise WireError(f"array of {nbytes} bytes is over the {max_bytes}-byte limit")
     size = len(payload) - offset
-    if encoding == RAW:
-        if size != nbytes:
-            raise WireError(f"header says {nbytes} bytes, payload has {size}")
-        array = np.ndarray(shape, dtype, payload, offset)
-        if nbytes <= ONE_PART_LIMIT:
-            array = array.copy()  # a few bytes: copying beats keeping the whole message alive
-    elif encoding == JPEG:
-        array = _jpeg_decode(np.frombuffer(payload, np.uint8, size, offset), dtype, shape)
-    else:
+    if encoding == RAW and size != nbytes:
+        raise WireError(f"header says {nbytes} bytes, payload has {size}")
+    if encoding not in (RAW, JPEG):
         raise WireError(f"unknown encoding {encoding}")
-    return Message(array, seq, sent_at, HEADER.size + size)
+    return Header(encoding, dtype, shape, seq, sent_at, payload, offset, size)
+
+
+def decode(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES, reduce: int = 1) -> Message:
+    """Check a received message (`read_header`) and build its array; raise WireError if anything is off.
+
+    The array is writable, so OpenCV can draw on it: a small one is a copy, a large one shares
+    the message's memory (receive it as a zmq.Frame, which is writable, rather than as bytes,
+    which are not). A JPEG image is decoded at 1/`reduce` of its size (2, 4 or 8: cheaper than
+    decoding it whole and shrinking it); a raw array is always whole.
+    """
+    header = read_header(parts, max_bytes=max_bytes)
+    if header.encoding == RAW:
+        array = np.ndarray(header.shape, header.dtype, header.payload, header.offset)
+        if array.nbytes <= ONE_PART_LIMIT:
+            array = array.copy()  # a few bytes: copying beats keeping the whole message alive
+    else:
+        jpeg = np.frombuffer(header.payload, np.uint8, header.size, header.offset)
+        array = _jpeg_decode(jpeg, header.dtype, header.shape, reduce)
+    return Message(array, header.seq, header.sent_at, HEADER.size + header.size)
 
 
 def message_size(parts: Sequence[Buffer]) -> int:
@@ -238,7 +259,7 @@ def _jpeg_encode(image: np.ndarray, quality: int) -> np.ndarray:
     return jpeg
 
 
-def _jpeg_decode(jpeg: np.ndarray, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+def _jpeg_decode(jpeg: np.ndarray, dtype: np.dtype, shape: tuple[int, ...], reduce: int = 1) -> np.ndarray:
     import cv2
 
     if dtype != np.uint8 or len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 3):
@@ -246,9 +267,10 @@ def _jpeg_decode(jpeg: np.ndarray, dtype: np.dtype, shape: tuple[int, ...]) -> n
     size = _jpeg_size(jpeg)
     if size != shape[:2]:  # checked before decoding: a JPEG's own header could ask for gigabytes
         raise WireError(f"JPEG of size {size}, header says {shape[:2]}")
-    flags = cv2.IMREAD_COLOR if len(shape) == 3 else cv2.IMREAD_GRAYSCALE
+    flags = _REDUCED[reduce][len(shape) == 3]
     image = cv2.imdecode(jpeg, flags)
-    if image is None or image.shape != shape:
+    expected = (-(-shape[0] // reduce), -(-shape[1] // reduce)) + shape[2:]  # libjpeg rounds up
+    if image is None or image.shape != expected:
         found = "nothing" if image is None else f"shape {image.shape}"
         raise WireError(f"JPEG payload decodes to {found}, header says {shape}")
     return image
@@ -269,5 +291,7 @@ def _jpeg_size(jpeg: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
+# cv2.imdecode's flags (grey, colour) for each size: IMREAD_GRAYSCALE, IMREAD_COLOR, IMREAD_REDUCED_*_2/4/8.
+_REDUCED = {1: (0, 1), 2: (16, 17), 4: (32, 33), 8: (64, 65)}
 # JPEG start-of-frame markers: 0xC0-0xCF but for DHT (C4), JPG (C8) and DAC (CC).
 SOF_MARKERS = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}

@@ -33,6 +33,8 @@ from conftest import ROOT, TIMEOUT, Script
 LESSON = ROOT / "docs" / "lesson.md"
 LESSON_RU = ROOT / "docs" / "lesson.ru.md"
 FENCE = re.compile(r"^```(sh|text)\n(.*?)\n```$", re.S | re.M)
+WALL_STATS = re.compile(r"^(\w+): ([\d.]+) frames/s, ([\d.]+) MB/s, latency ([\d.]+) ms, dropped (\d+)$")
+CAMERA_STATS = re.compile(r"^(\w+): ([\d.]+) frames/s, ([\d.]+) MB/s sent$")
 VIDEO_STATS = re.compile(r"^(Client \d): ([\d.]+) frames/s, ([\d.]+) MB/s, latency ([\d.]+) ms, dropped (\d+)$")
 RELAY_STATS = re.compile(
     r"^Relay: (\d+) clients?; in ([\d.]+) msg/s, ([\d.]+) MB/s; out ([\d.]+) msg/s, ([\d.]+) MB/s$"
@@ -128,20 +130,21 @@ class Lesson:
             args[args.index(option) + 1] = value
         name = path.name
         log = path.parent.name != "benchmarks"  # the benchmark has no log file
-        if path.parent.name == "video_transmission":
+        if path.parent.name == "video_transmission" and name != "camera.py":  # a camera has no window
             args.append("--no-window")
         bind_default = None
-        if name == "server.py" or name == "relay.py":
+        if name in ("server.py", "relay.py", "wall.py"):
             bind_default = {
                 "random_numbers_transmission": options.NUMBERS_ADDRESS,
-                "video_transmission": options.VIDEO_ADDRESS,
+                "video_transmission": options.WALL_ADDRESS if name == "wall.py" else options.VIDEO_ADDRESS,
             }.get(path.parent.name, options.RELAY_ADDRESS)
             assert "--bind" not in args
             args += ["--bind", self.addresses.get(bind_default, "tcp://127.0.0.1:*")]
-        if name.startswith("client") or name == "relay.py":
-            connect_default = (
-                options.NUMBERS_ADDRESS if path.parent.name == "random_numbers_transmission" else options.VIDEO_ADDRESS
-            )
+        if name.startswith("client") or name in ("relay.py", "camera.py"):
+            connect_default = {
+                "random_numbers_transmission": options.NUMBERS_ADDRESS,
+                "camera.py": options.WALL_ADDRESS,
+            }.get(path.parent.name if name != "camera.py" else name, options.VIDEO_ADDRESS)
             if "--connect" in args:
                 at = args.index("--connect") + 1
                 args[at] = self.addresses[args[at]]
@@ -150,7 +153,7 @@ class Lesson:
         script = self.run(path, *args, *extra, log=log)
         self.scripts.append(script)
         if bind_default is not None:
-            self.addresses[bind_default] = script.expect(r"^Publishing on ([^;, ]+)")[1]
+            self.addresses[bind_default] = script.expect(r"^(?:Publishing|Receiving) on ([^;, ]+)")[1]
         return script
 
     def once(self, command: str) -> None:
@@ -273,7 +276,7 @@ def consecutive(numbers: list[int]) -> bool:
 def test_the_russian_lesson_has_the_same_commands_and_transcripts():
     english, russian = LESSON.read_text(), LESSON_RU.read_text()
     assert FENCE.findall(russian) == FENCE.findall(english)
-    assert sorted(sections(russian)) == sorted(sections(english)) == [1, 2, 3, 4, 5, 6]
+    assert sorted(sections(russian)) == sorted(sections(english)) == [1, 2, 3, 4, 5, 6, 7]
 
 
 def test_1_the_slow_joiner(lesson, tmp_path: Path):
@@ -505,3 +508,35 @@ def test_6_clients_of_a_relay_get_the_server_s_frames_and_the_server_sends_one_c
     assert all(pattern_number(frame.array) == frame.seq for frame in frames)
     assert all(frame.array.shape[1::-1] == PATTERN_SIZE for frame in frames)
     lesson.check_quoted(6)
+
+
+def test_7_many_cameras_one_wall_and_a_camera_left_out_sends_nothing(lesson):
+    wall_block, ann_block, bob_block, only_block = blocks(7)
+    assert only_block.terminal == wall_block.terminal
+    wall = lesson.start(wall_block)
+    address = lesson.addresses[options.WALL_ADDRESS]
+    ann = lesson.start(ann_block)
+    wall.expect(r"^camera ann \(127\.0\.0\.1\) joined \(1 camera\)$")
+    bob = lesson.start(bob_block)
+    wall.expect(r"^camera bob \(127\.0\.0\.1\) joined \(2 cameras\)$")
+    both = [WALL_STATS.match(wall.expect(r"^(ann|bob): ").string).groups() for _ in range(6)][2:]
+    sending = [CAMERA_STATS.match(bob.expect(r"^bob: [\d.]+ frames/s").string).groups() for _ in range(3)][1:]
+
+    assert wall.interrupt() == 0  # Ctrl+C in Terminal 1
+    bob.expect(rf"nothing listens at {re.escape(address)} ", stream="stderr")
+    only = lesson.start(only_block)
+    only.expect(r"^camera ann \(127\.0\.0\.1\) joined \(1 camera\)$")
+    bob.expect(rf"connected to the wall at {re.escape(address)}$", stream="stderr")
+    only.expect(r"^ann: ")
+    bob.skip_seen()  # from here on, what bob sends while the wall takes ann's frames only
+    left_out = [CAMERA_STATS.match(bob.expect(r"^bob: [\d.]+ frames/s").string).groups() for _ in range(3)][1:]
+    alone = [WALL_STATS.match(only.expect(r"^ann: ").string).groups() for _ in range(2)]
+    for script in (ann, bob, only):
+        assert script.interrupt() == 0
+    print(f"\nthe wall: {both}\nbob sending: {sending}\nbob left out: {left_out}\nthe wall, ann only: {alone}")
+    for _, fps, _, latency, _ in both + alone:
+        assert float(fps) >= 13 and float(latency) < 100
+    assert all(float(fps) >= 13 and float(mbps) > 0.05 for _, fps, mbps in sending)
+    assert all(float(fps) >= 13 and mbps == "0.00" for _, fps, mbps in left_out)  # made, not sent
+    assert not any(line.startswith(("camera bob", "bob:")) for line in only.stdout)
+    lesson.check_quoted(7)

@@ -47,6 +47,16 @@ def test_demo_video_without_windows(run, tmp_path: Path):
     assert not any("Traceback" in line for line in process.stdout + process.stderr)
 
 
+def test_demo_wall_without_a_window(run, tmp_path: Path):
+    address = f"ipc://{tmp_path}/wall.sock"
+    process = run(ROOT / "demo.py", "wall", "--no-window", "--address", address, "--width", "160", "--height", "90")
+    for name in ("ann", "bob", "cleo", "dan"):  # four cameras, each on the wall under its own name
+        process.expect(rf"^wall *\| {name}: [\d.]+ frames/s")
+        process.expect(rf"^{name} *\| {name}: [\d.]+ frames/s, [\d.]+ MB/s sent")
+    assert process.interrupt() == 0
+    assert not any("Traceback" in line for line in process.stdout + process.stderr)
+
+
 def test_numbers_benchmark_runs_and_reports_ratios(run):
     bench = run(ROOT / "benchmarks" / "numbers_throughput.py", "--rounds", "1", "--seconds", "0.3", log=False)
     assert bench.wait(120) == 0
@@ -77,3 +87,21 @@ def test_video_benchmark_runs_and_reports_every_figure(run):
         r"stopped for 1 s",
     ):
         assert re.search(figure, output), figure
+
+
+def test_wall_benchmark_runs_and_reports_every_figure(run):
+    bench = run(
+        ROOT / "benchmarks" / "wall_fanin.py",
+        *("--cameras", "2", "--many", "3", "--seconds", "0.5", "--warm-up", "0.3", "--no-window"),
+        log=False,
+    )
+    assert bench.wait(180) == 0, bench.stderr
+    output = "\n".join(bench.stdout)
+    for figure in (
+        r"ours \(wall\.py\) *: per camera [\d.]+-[\d.]+ frames/s",
+        r"a camera's own cost: [\d.]+ ms of CPU per frame .*drawing its pattern [\d.]+ ms, encoding it",
+        r"the plain way \(one loop\): per camera",
+        r"3 cameras at 2 frames/s",
+        r"--only cam000: 3 connections; the 2 cameras left out send \d+ bytes/s",
+    ):
+        assert re.search(figure, output), (figure, output)

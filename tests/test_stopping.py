@@ -155,15 +155,19 @@ def test_ctrl_c_while_a_script_starts_ends_it_quietly(tmp_path):
 def test_closing_the_terminal_stops_a_script_cleanly(tmp_path):
     """The script runs in a terminal of its own (a pseudo-terminal), which the test then closes:
     the script gets SIGHUP, and nothing it prints can go anywhere. It stops with exit code 0."""
-    scripts = [(NUMBERS / "server.py", "--interval", "0.05"), (VIDEO / "server.py", "--no-window", "--fps", "30")]
-    for path, *args in scripts:
+    bind = ("--bind", "tcp://127.0.0.1:*")
+    scripts = [
+        (NUMBERS / "server.py", b"Publishing on", *bind, "--interval", "0.05"),
+        (VIDEO / "server.py", b"Publishing on", *bind, "--no-window", "--fps", "30"),
+        (VIDEO / "wall.py", b"Receiving on", *bind, "--no-window"),
+        (VIDEO / "camera.py", b"connecting to", "--connect", f"ipc://{tmp_path}/wall.sock"),
+    ]
+    for path, up, *args in scripts:
         terminal, script_side = os.openpty()
         process = subprocess.Popen(
             [
                 sys.executable,
                 str(path),
-                "--bind",
-                "tcp://127.0.0.1:*",
                 *args,
                 "--log-file",
                 str(tmp_path / "errors_log.log"),
@@ -177,7 +181,7 @@ def test_closing_the_terminal_stops_a_script_cleanly(tmp_path):
         os.close(script_side)
         try:
             try:
-                shown = _read_until(terminal, b"Publishing on")
+                shown = _read_until(terminal, up)
             finally:
                 os.close(terminal)  # the terminal window closes
             code = process.wait(TIMEOUT)
@@ -186,7 +190,7 @@ def test_closing_the_terminal_stops_a_script_cleanly(tmp_path):
                 process.kill()
                 process.wait(TIMEOUT)
         print(f"{path.parent.name}/{path.name}: exit code {code} after its terminal closed")
-        assert b"Publishing on" in shown
+        assert up in shown
         assert code == 0
     assert " - ERROR - " not in (tmp_path / "errors_log.log").read_text()
 

@@ -395,6 +395,8 @@ def test_without_a_display_every_video_script_says_so_in_one_line(run, tmp_path,
         "client1.py": run(VIDEO / "client1.py", "--connect", address, env=env),
         "client2.py": run(VIDEO / "client2.py", "--connect", address, env=env),
         "demo.py video": run(ROOT / "demo.py", "video", "--address", address, env=env),
+        "wall.py": run(VIDEO / "wall.py", "--bind", f"ipc://{tmp_path}/wall.sock", env=env),
+        "demo.py wall": run(ROOT / "demo.py", "wall", "--address", f"ipc://{tmp_path}/wall.sock", env=env),
     }
     for name, script in scripts.items():
         assert script.wait() == 1, f"{name}: exit code {script.process.returncode}, stderr {script.stderr}"

@@ -1,0 +1,125 @@
+"""A wall's watch over its connections: a thread that reads the SUB socket's monitor and feeds a
+Roster (roster.py, which decides who joined and left), cuts off the connections past
+--max-cameras, and says which connections ZeroMQ dropped for breaking its rules.
+
+libzmq takes every connection a bound socket is offered, and has no call to close one of them;
+but its monitor gives each connection's file descriptor, and a connection shut down there
+(tcpinfo.shut_down) is closed by libzmq, with what it held. With CURVE, an Audience (audience.py)
+says who was refused and why, as a server's watch does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from . import endpoints, logs, tcpinfo, transport
+from .audience import Audience
+from .roster import Roster
+from .security import Doorman
+
+WATCH_INTERVAL = 0.05  # seconds between looks at who left, and at the stop
+_EVENTS = (
+    zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+)
+
+
+@contextlib.contextmanager
+def watch_cameras(subscriber: zmq.Socket, doorman: Doorman | None, *, max_cameras: int) -> Iterator[Roster]:
+    """For the `with` block, follow the connections of the wall's `subscriber`: the Roster it
+    gives says who joins and leaves (with what the receive thread tells it), and connections
+    past `max_cameras` are cut off. With CURVE, `doorman` (security.allow_only_authorized) lets
+    cameras in, and who was refused is said. Enter it before binding."""
+    roster = Roster(max_cameras=max_cameras)
+    refusals = Audience(curve=True, inform=lambda _: None) if doorman is not None else None
+    endpoint = f"inproc://cameras-{id(roster)}"
+    subscriber.monitor(endpoint, _EVENTS)
+    events = subscriber.context.socket(zmq.PAIR)
+    events.linger = 0
+    events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
+    events.connect(endpoint)
+    watch = _Watch(events, roster, refusals, doorman)
+    thread = threading.Thread(target=watch.run, name="camera watch", daemon=True)
+    thread.start()
+    try:
+        yield roster
+    finally:
+        watch.stop.set()
+        subscriber.monitor(None, 0)  # first, while its reader is there (see monitoring.watch_subscribers)
+        thread.join()
+
+
+class _Watch:
+    """The watch's thread: takes the monitor's `events` and the `doorman`'s decisions, tells the
+    `roster` and (with CURVE) the `refusals`, cuts off connections past the limit.
+
+    It holds a descriptor of its own for each connection (`held`), so that when libzmq closes its
+    own, the kernel can still tell whether the camera had closed its end: if not, libzmq dropped
+    it for breaking its rules (a message part over the size limit), which libzmq does not say."""
+
+    def __init__(self, events: zmq.Socket, roster: Roster, refusals: Audience | None, doorman: Doorman | None) -> None:
+        self.events, self.roster, self.refusals, self.doorman = events, roster, refusals, doorman
+        self.held: dict[int, int] = {}  # a connection's file descriptor, and ours for it
+        self.refused = False  # a handshake failed: the connection that closes next was refused, not dropped
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with self.events:
+            try:
+                while not self.stop.is_set():
+                    try:
+                        self.look()
+                    except zmq.ZMQError as error:  # its socket closed: a second Ctrl+C cut the wall's stop short
+                        if error.errno in (zmq.ENOTSOCK, zmq.ETERM):
+                            return
+                        logs.log_warning(f"the camera watch: {logs.describe(error)}")
+                    except Exception as error:  # a bug here must not end the watch, nor hang the wall
+                        logs.log_warning(f"the camera watch: {logs.describe(error)}")
+            finally:
+                for fd in self.held.values():
+                    os.close(fd)
+
+    def look(self) -> None:
+        if self.events.poll(1000 * WATCH_INTERVAL):
+            while self.events.poll(0):
+                event = recv_monitor_message(self.events)
+                self.event(event["event"], event["value"])
+        while self.doorman is not None and not self.doorman.admissions.empty():  # only this thread takes
+            address, name = self.doorman.admissions.get_nowait()
+            if self.refusals is not None:
+                self.refusals.admitted(endpoints.plain_ip(address), name)
+        if self.refusals is not None:
+            self.refusals.tick()
+        self.roster.settle()
+
+    def event(self, kind: int, fd: int) -> None:
+        address, ours = "?", True
+        if kind == zmq.EVENT_ACCEPTED:
+            address = tcpinfo.peer_address(fd)
+            ours = self.roster.accepted(fd, address)
+            if ours:
+                self.held[fd] = os.dup(fd)
+            else:
+                tcpinfo.shut_down(fd)  # libzmq sees it closed, and closes it
+        elif kind == zmq.EVENT_DISCONNECTED:
+            dropped = _dropped(self.held.pop(fd, None)) and not self.refused
+            ours, self.refused = self.roster.closed(fd, broke_rules=dropped), False
+        else:  # a handshake failed
+            self.refused = True
+        if self.refusals is not None and ours:  # a connection cut off was not refused for its keys
+            self.refusals.event(kind, fd, address)
+
+
+def _dropped(fd: int | None) -> bool:
+    """Whether the connection on our descriptor `fd` was dropped by libzmq while its peer kept its
+    end open and sent (not for silence: then TCP gave up on it); `fd` is closed."""
+    if fd is None:
+        return False
+    state = tcpinfo.open_both_ways(fd)
+    os.close(fd)
+    return state is not None and state[0] and state[1] < transport.UNANSWERED_LIMIT / 1000

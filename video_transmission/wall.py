@@ -1,0 +1,58 @@
+"""Wall: shows every camera (camera.py) in one window called "Wall", a labelled tile each.
+
+Socket: SUB, binds tcp://127.0.0.1:5690 (every camera connects there).
+Run:    python video_transmission/wall.py [--share] [--only NAME,NAME] [--curve KEYDIR] ...
+
+Many publishers, one subscriber: the subscriber binds, the stable end whose address all
+cameras know, and any number of them connect. A camera's frames come under its name, the
+topic; the wall subscribes to b"" (every camera) or, with --only, to some names, and each
+camera sends only what the wall asked for. Each camera's connection holds 2 frames at most,
+and a thread keeps each camera's newest: a slow wall skips frames, per camera, but never lags.
+"""
+
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import camera_messages, camera_watch, logs, network, options, security, transport
+from pubsub_demo.camera_messages import WALL_MAX_BYTES
+from pubsub_demo.fanin import Arrivals
+from pubsub_demo.pacing import Pacer
+from pubsub_demo.wall_display import WallDisplay
+
+import zmq
+
+
+def main() -> None:
+    args = options.wall(__doc__)
+    logs.setup(args.log_file, "WALL")
+    wall = WallDisplay(
+        window=args.window,
+        silence=args.silence,
+        position=args.window_position,
+        describe=args.print_frames,
+        frames=args.frames,
+    )
+
+    with zmq.Context() as context, context.socket(zmq.SUB) as subscriber, wall:
+        # Frames waiting in each camera's connection, at most (1000 by default: seconds of old
+        # video). Before bind: a connection's queue is made as the camera connects.
+        subscriber.rcvhwm = 2
+        with (
+            security.allow_only_authorized(context, subscriber, args.curve) as doorman,  # with --curve only
+            camera_watch.watch_cameras(subscriber, doorman, max_cameras=args.max_cameras) as roster,
+            transport.bind(subscriber, args.bind, max_bytes=WALL_MAX_BYTES),  # a larger frame drops its camera
+        ):
+            print(network.announce_wall(subscriber, args.curve, window=args.window))  # and what cameras run
+            for topic in camera_messages.subscriptions(args.only):  # b"", or b"NAME\0" for each of --only
+                subscriber.subscribe(topic)  # travels to every camera: each sends only what matches
+
+            # A thread takes every frame off the socket as it comes and keeps each camera's newest.
+            with Arrivals(subscriber, roster, curve=args.curve is not None, only=args.only) as arrivals:
+                pacer = Pacer(wall.interval)  # the window: redrawn 30 times a second at most
+                while wall.show(arrivals.take(timeout=0.25), roster):  # each camera's newest frame
+                    pacer.wait()
+
+
+if __name__ == "__main__":
+    lifetime.run(main)
