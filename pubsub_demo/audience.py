@@ -100,7 +100,8 @@ class Audience:
         """Whether the connection on `fd` is refused for a reason the server found (the event
         EVENT_DISCONNECTED comes next), but its address could not be read: it was gone already."""
         peer = self.peers.get(fd)
-        return self.curve and peer is not None and peer.address == "?" and not peer.joined and self._failure is not None
+        refused = self._failure is not None and (self.curve or self._failure == CURVE_CLIENT)
+        return refused and peer is not None and peer.address == "?" and not peer.joined
 
     def named(self, fd: int, address: str) -> None:
         """The connection on `fd` came from `address`, found out after it closed."""

@@ -85,7 +85,7 @@ class _Watch:
         self.small_buffers = False
         self.stop = threading.Event()
         self.closed = 0  # connections closed since memory was last given back
-        self.closed_here: tcpinfo.ClosedHere | None = None  # with CURVE, once a client connected
+        self.closed_here: tcpinfo.ClosedHere | None = None  # once a client connected
 
     def run(self) -> None:
         poller = zmq.Poller()
@@ -108,7 +108,7 @@ class _Watch:
         connection that received bytes; cut off the greedy ones, and turn away the crowd."""
         while self.events.poll(0):
             event = recv_monitor_message(self.events)
-            if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED and self.audience.curve:
+            if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED:
                 port = endpoints.port(event["endpoint"].decode())
                 self.closed_here = tcpinfo.ClosedHere(port) if port else None
             self._take(event["event"], event["value"])

@@ -6,9 +6,6 @@ running at the end of a test is stopped.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import queue
 import re
 import signal
@@ -118,48 +115,6 @@ class Script:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(TIMEOUT)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "alone: a test that measures rates or delays, and runs with no other test beside it (see `turns`)",
-    )
-
-
-@pytest.fixture(autouse=True)
-def turns(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests run side by side (pytest-xdist, see pyproject.toml), but a test marked `alone`
-    measures what the machine's two cores give its scripts (frames skipped, frames per second),
-    and another test's load would be in its figures: it waits until the tests running finish,
-    and no test starts until it has finished. The workers agree through a lock file, shared by
-    the others and taken alone by such a test; a second lock, the gate, lets the lone test's
-    turn come before tests that ask after it."""
-    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if run_id is None:  # not in parallel: every test runs alone
-        yield
-        return
-    alone = request.node.get_closest_marker("alone") is not None
-    folder = Path(os.environ.get("TMPDIR", "/tmp"))
-    with (
-        open(folder / f"pubsub-demo-{run_id}.gate", "a") as gate,
-        open(folder / f"pubsub-demo-{run_id}.lock", "a") as lock,
-    ):
-        with _locked(gate, fcntl.LOCK_EX):
-            fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _locked(file: IO[str], how: int) -> Iterator[None]:
-    fcntl.flock(file, how)
-    try:
-        yield
-    finally:
-        fcntl.flock(file, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -253,7 +253,7 @@ def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
     print(f"50 clients: first arrays {min(first_seen)}..{max(first_seen)} of {len(arrays)} sent")
 
 
-@pytest.mark.alone  # frames skipped, and how late: what the cores give its scripts
+@pytest.mark.xdist_group("timing")  # frames skipped, and how late: what the cores give its scripts
 def test_a_stopped_video_client_slows_no_one_and_costs_little_memory(run):
     server = run(
         VIDEO / "server.py",

@@ -219,7 +219,7 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     assert server.interrupt() == 0  # Ctrl+C still stops it at once
 
 
-@pytest.mark.alone  # the client's rate, and how soon the watch acts: what the cores give them
+@pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_a_hostile_subscriber_costs_the_numbers_server_little_and_slows_no_one(run, attack):
     server, address = start_server(run, "--interval", "0.05")  # 20 arrays a second
@@ -244,7 +244,7 @@ def start_small_video_server(run):
     return server, server.expect(r"Publishing on (\S+) ")[1]
 
 
-@pytest.mark.alone  # the client's rate, and how soon the watch acts: what the cores give them
+@pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 @pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "50-byte subscriptions"])
 def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
     server, address = start_small_video_server(run)
@@ -293,7 +293,7 @@ def hold_a_crowd(server, port: int, client, per_second: float, late_client: Call
         assert script.interrupt() == 0
 
 
-@pytest.mark.alone  # the client's rate, and how soon the watch acts: what the cores give them
+@pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_numbers_server_little(run):
     server, address = start_server(run, "--interval", "0.05")  # 20 arrays a second
     client = run(NUMBERS / "client3.py", "--connect", address)  # prints the 6 values of each
@@ -301,7 +301,7 @@ def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_numbe
     hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 6 * 20, late_client)
 
 
-@pytest.mark.alone  # the client's rate, and how soon the watch acts: what the cores give them
+@pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_video_server_little(run):
     server, address = start_small_video_server(run)
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame

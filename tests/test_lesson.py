@@ -312,7 +312,7 @@ def test_1_the_slow_joiner(lesson, tmp_path: Path):
     lesson.check_quoted(1)
 
 
-@pytest.mark.alone  # frames skipped, and how late: what the cores give its scripts
+@pytest.mark.xdist_group("timing")  # frames skipped, and how late: what the cores give its scripts
 def test_2_a_slow_client_skips_frames_and_is_never_behind_unlike_the_original_way(lesson):
     server_block, normal_block, slow_block, benchmark_block = blocks(2)
     server = lesson.start(server_block)

@@ -145,7 +145,7 @@ def test_a_client_of_a_relay_hears_that_the_server_went_away_and_resumes_when_it
         assert script.interrupt() == 0
 
 
-@pytest.mark.alone  # frames skipped, and how late: what the cores give its scripts
+@pytest.mark.xdist_group("timing")  # frames skipped, and how late: what the cores give its scripts
 def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     fps = 30
     server, address = start_video_server(run, "--width", "640", "--height", "360", "--fps", str(fps))  # raw: 691 kB

@@ -71,7 +71,7 @@ def test_jpeg_frames_carry_the_right_frame_numbers(run):
     assert all(frame["size"] == video.PATTERN_SIZE for frame in received)
 
 
-@pytest.mark.alone  # frames skipped, and how late: what the cores give its scripts
+@pytest.mark.xdist_group("timing")  # frames skipped, and how late: what the cores give its scripts
 def test_a_slow_client_shows_the_newest_frame_not_a_backlog(run):
     fps = 30
     server, address = start_video_server(run, "--fps", str(fps))  # the test pattern's 640x360 raw frames

@@ -314,7 +314,7 @@ def made_rates(camera) -> list[float]:
     return [float(match[2]) for line in camera.stdout if (match := CAMERA_STATS.match(line))]
 
 
-@pytest.mark.alone  # frames per second: what the cores give its scripts (and the flood takes a core)
+@pytest.mark.xdist_group("timing")  # frames per second: what the cores give its scripts (and the flood takes a core)
 def test_a_camera_flooding_the_wall_with_raw_frames_takes_no_frames_from_the_others(run):
     wall, address = start_wall(run)
     honest = {name: start_camera(run, address, name) for name in ("ann", "bob")}
