@@ -63,8 +63,7 @@ class Audience:
         # Why the handshake of the connection that closes next failed: libzmq reports it just
         # before the connection closes, without saying which connection it was. None: no reason.
         self._failure: str | None = None
-        self._refusals_said: set[tuple[str, str]] = set()  # (address, reason)
-        self._unclear: dict[tuple[str, str], float] = {}  # (address or "?", reason) -> until when
+        self.refusals = Refusals(clock=clock, say=say, log=log)
         self._cut_off_said = self._turned_away_said = False
 
     def event(self, event: int, value: int, address: str = "?", *, welcome: bool = True) -> None:
@@ -87,7 +86,7 @@ class Audience:
                 self.count -= 1
                 self._inform(f"{peer} left ({self.count} connected)")
             elif peer is not None and not peer.turned_away and (self.curve or self._failure == CURVE_CLIENT):
-                self._refused(peer.address, self._failure)
+                self.refusals.refused(peer.address, self._failure)
             self._failure = None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = NOT_AUTHORIZED
@@ -121,15 +120,7 @@ class Audience:
         for peer in list(self.peers.values()):
             if not (self.curve or peer.joined or peer.turned_away) and self._clock() - peer.since >= JOIN_WAIT:
                 self._join(peer)
-        for (address, reason), deadline in list(self._unclear.items()):
-            if address == "?":
-                cleared = any(said == reason for _, said in self._refusals_said)
-            else:
-                cleared = any(said == address for said, _ in self._refusals_said)
-            if cleared or self._clock() >= deadline:
-                del self._unclear[(address, reason)]
-                if not cleared:
-                    self._say_refused("a client" if address == "?" else address, reason)
+        self.refusals.tick()
 
     def cut_off(self, who: str, received: int, need: int) -> None:
         """Say that the connection of `who` (host and port) was cut off: it sent `received` bytes,
@@ -153,21 +144,31 @@ class Audience:
         self.count += 1
         self._inform(f"{peer} joined ({self.count} connected)")
 
-    def _refused(self, address: str, reason: str | None) -> None:
-        """Say that a client was refused, and why: once for each address and reason (it knocks
-        again and again), and in the log each time (its flood gate counts the rest).
 
-        Two kinds wait a moment for a clearer word, since a client knocks again within a fraction
-        of a second (or after its --silence):
-        - one that hung up during its handshake gives no reason. A client without keys does that
-          when our greeting reaches it before its own greeting reaches us (about half the time),
-          and so do a client's diagnosis (zmtp.greeting) and programs that are not ZeroMQ.
-          It is said to have no CURVE keys, unless a reason is said for its address within
-          HUNG_UP_WAIT (a client with another class's keys is looked at after its handshake failed).
-        - one that was gone before its address could be read, and that the kernel could not
-          name either (the watch looks there, `named`, for a connection the server closed; one
-          that hung up first leaves no trace) is said as "a client", unless a client is refused
-          by address for the same reason within UNNAMED_WAIT."""
+class Refusals:
+    """Who was refused, and why: said once for each address and reason on `say` (a client knocks
+    again and again), and each time on `log` (whose flood gate counts the rest). `clock` gives
+    the time in seconds.
+
+    Two kinds wait a moment for a clearer word, since a client knocks again within a fraction of
+    a second (or after its --silence):
+    - one that hung up during its handshake gives no reason. A client without keys does that when
+      our greeting reaches it before its own greeting reaches us (about half the time), and so do
+      a client's diagnosis (zmtp.greeting) and programs that are not ZeroMQ. It is said to have no
+      CURVE keys, unless a reason is said for its address within HUNG_UP_WAIT (a client with
+      another class's keys is looked at after its handshake failed).
+    - one that was gone before its address could be read, and that the kernel could not name
+      either (the watch looks there, Audience.named, for a connection the server closed; one that
+      hung up first leaves no trace) is said as "a client", unless a client is refused by address
+      for the same reason within UNNAMED_WAIT."""
+
+    def __init__(self, *, clock: Callable[[], float], say: Callable[[str], None], log: Callable[[str], None]) -> None:
+        self._clock, self._say, self._log = clock, say, log
+        self._said: set[tuple[str, str]] = set()  # (address, reason)
+        self._unclear: dict[tuple[str, str], float] = {}  # (address or "?", reason) -> until when
+
+    def refused(self, address: str, reason: str | None) -> None:
+        """A client from `address` ("?": unknown) was refused, for `reason` (None: it hung up)."""
         named = "a client" if address == "?" else address
         self._log(f"refused {named}: {reason or 'it hung up during the handshake'}")
         if address == "?":
@@ -175,9 +176,21 @@ class Audience:
         elif reason is None:
             self._unclear.setdefault((address, NO_KEYS), self._clock() + HUNG_UP_WAIT)
         else:
-            self._say_refused(address, reason)
+            self._say_once(address, reason)
 
-    def _say_refused(self, address: str, reason: str) -> None:
-        if (address, reason) not in self._refusals_said:
-            self._refusals_said.add((address, reason))
+    def tick(self) -> None:
+        """Say the refusals that waited for a clearer word and got none."""
+        for (address, reason), deadline in list(self._unclear.items()):
+            if address == "?":
+                cleared = any(said == reason for _, said in self._said)
+            else:
+                cleared = any(said == address for said, _ in self._said)
+            if cleared or self._clock() >= deadline:
+                del self._unclear[(address, reason)]
+                if not cleared:
+                    self._say_once("a client" if address == "?" else address, reason)
+
+    def _say_once(self, address: str, reason: str) -> None:
+        if (address, reason) not in self._said:
+            self._said.add((address, reason))
             self._say(f"refused {address}: {reason}")
