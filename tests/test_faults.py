@@ -232,6 +232,7 @@ def test_killing_a_client_mid_stream_disturbs_no_one(run):
     assert server.process.returncode == 0
 
 
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
     server, address = start_server(run, "--interval", "0.01")
     clients = [run(NUMBERS / "client3.py", "--connect", address, "--messages", "30") for _ in range(50)]
@@ -354,12 +355,14 @@ def no_unpickling(monkeypatch):
     monkeypatch.setattr(wire.pickle, "loads", refuse)
 
 
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 @settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.binary(max_size=96), min_size=0, max_size=4))
 def test_decode_survives_arbitrary_messages(no_unpickling, parts):
     check_decode(parts)
 
 
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 @settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.integers(0, 255),

@@ -6,6 +6,8 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -57,12 +59,14 @@ def test_demo_wall_without_a_window(run, tmp_path: Path):
     assert not any("Traceback" in line for line in process.stdout + process.stderr)
 
 
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 def test_numbers_benchmark_runs_and_reports_ratios(run):
     bench = run(ROOT / "benchmarks" / "numbers_throughput.py", "--rounds", "1", "--seconds", "0.3", log=False)
     assert bench.wait(120) == 0
     assert re.search(r"our format / send_pyobj: +\d+\.\d\dx", "\n".join(bench.stdout))
 
 
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 def test_video_benchmark_runs_and_reports_every_figure(run):
     bench = run(
         ROOT / "benchmarks" / "video_throughput.py",
@@ -89,6 +93,7 @@ def test_video_benchmark_runs_and_reports_every_figure(run):
         assert re.search(figure, output), figure
 
 
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 def test_wall_benchmark_runs_and_reports_every_figure(run):
     bench = run(
         ROOT / "benchmarks" / "wall_fanin.py",

@@ -19,6 +19,10 @@ import pytest
 
 from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, Script
 
+# With the tests that keep the cores busy, one after another (see pyproject.toml): hundreds of
+# scripts started and stopped.
+pytestmark = pytest.mark.xdist_group("heavy")
+
 STOP_TIMEOUT = 5.0  # seconds: a stopped script is gone in well under one; a lost signal never ends it
 TRIES = 100  # the loss rate this test was written for, 5 and 9 of 200, shows in 100 with odds of 97%
 SHARES = 4  # the tries are split into this many tests, which run side by side (pytest-xdist)

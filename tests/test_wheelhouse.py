@@ -24,6 +24,10 @@ import pytest
 from conftest import ROOT, TIMEOUT
 from netns import Network
 
+# With the tests that keep the cores busy, one after another (see pyproject.toml): pip installs,
+# and one wheelhouse for all.
+pytestmark = pytest.mark.xdist_group("heavy")
+
 INSTALL_TIME = 300  # seconds: a new environment and 100 MB of wheels, on a loaded 2-core machine
 # The Python a student types `python3` for: this one's, outside the tests' environment.
 PYTHON = getattr(sys, "_base_executable", sys.executable)
