@@ -20,6 +20,7 @@ from zmq.utils.monitor import recv_monitor_message
 
 from . import endpoints, logs, tcpinfo, transport
 from .audience import Audience
+from .monitoring import monitor_reader
 from .roster import Roster
 from .security import Doorman
 
@@ -37,12 +38,7 @@ def watch_cameras(subscriber: zmq.Socket, doorman: Doorman | None, *, max_camera
     cameras in, and who was refused is said. Enter it before binding."""
     roster = Roster(max_cameras=max_cameras)
     refusals = Audience(curve=True, inform=lambda _: None) if doorman is not None else None
-    endpoint = f"inproc://cameras-{id(roster)}"
-    subscriber.monitor(endpoint, _EVENTS)
-    events = subscriber.context.socket(zmq.PAIR)
-    events.linger = 0
-    events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
-    events.connect(endpoint)
+    events = monitor_reader(subscriber, _EVENTS)
     watch = _Watch(events, roster, refusals, doorman)
     thread = threading.Thread(target=watch.run, name="camera watch", daemon=True)
     thread.start()

@@ -56,12 +56,7 @@ def watch_subscribers(publisher: zmq.Socket, doorman: Doorman | None = None) -> 
     computer too. Enter it before binding, so that no connection goes unseen."""
     curve = bool(publisher.curve_server)
     audience = Audience(curve=curve)
-    endpoint = f"inproc://subscribers-{id(audience)}"
-    publisher.monitor(endpoint, _EVENTS)
-    events = publisher.context.socket(zmq.PAIR)
-    events.linger = 0
-    events.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
-    events.connect(endpoint)
+    events = monitor_reader(publisher, _EVENTS)
     watch = _Watch(events, audience, Allowance(SUBSCRIBER_BYTES[curve]), doorman)
     watch.small_buffers = bool(publisher.conflate) or publisher.sndhwm < SMALL_QUEUE
     thread = threading.Thread(target=watch.run, name="subscriber watch", daemon=True)
@@ -74,6 +69,19 @@ def watch_subscribers(publisher: zmq.Socket, doorman: Doorman | None = None) -> 
         # to it, and would wait for ever for a reader that is gone.
         publisher.monitor(None, 0)
         thread.join()
+
+
+def monitor_reader(sock: zmq.Socket, events: int) -> zmq.Socket:
+    """Start `sock`'s monitor for `events` (zmq.EVENT_*); the socket to read them from, in a
+    watch's thread. Stop it with sock.monitor(None, 0) before that socket closes: libzmq's monitor
+    stops by sending to it, and would wait for ever for a reader that is gone."""
+    endpoint = f"inproc://monitor-{id(sock)}-{events}"
+    sock.monitor(endpoint, events)
+    reader = sock.context.socket(zmq.PAIR)
+    reader.linger = 0
+    reader.rcvhwm = 0  # no limit: libzmq's I/O thread would wait for room to report an event
+    reader.connect(endpoint)
+    return reader
 
 
 class _Watch:

@@ -83,15 +83,20 @@ def server(parser: Parser, address: str, *, socket: str = "PUB", peers: str = "c
     )
 
 
-def client(parser: Parser, address: str) -> None:
-    """A client's options: where to connect, --pickle, --curve, --silence."""
+def connect(parser: Parser, address: str, to: str = "the server") -> None:
+    """--connect: the address of what a script connects to (`to`), by default `address`."""
     parser.add_argument(
         "--connect",
         type=address_like(address, to_connect=True),
         default=address,
         metavar="ADDR",
-        help=f"address of the server to connect to (default {address})",
+        help=f"address of {to} to connect to (default {address})",
     )
+
+
+def client(parser: Parser, address: str) -> None:
+    """A client's options: where to connect, --pickle, --curve, --silence."""
+    connect(parser, address)
     parser.add_argument(
         "--pickle",
         action="store_true",

@@ -16,6 +16,7 @@ from .option_groups import (
     check_video_source,
     client,
     common,
+    connect,
     jpeg_when_shared,
     server,
     shared_bind,
@@ -126,13 +127,7 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the options of relay.py: a client's --connect, a server's --bind and --share, and
     a --curve for each side."""
     parser = common(doc)
-    parser.add_argument(
-        "--connect",
-        type=address_like(VIDEO_ADDRESS, to_connect=True),
-        default=VIDEO_ADDRESS,
-        metavar="ADDR",
-        help=f"address of the server (or of another relay) to connect to (default {VIDEO_ADDRESS})",
-    )
+    connect(parser, VIDEO_ADDRESS, to="the server (or of another relay)")
     parser.add_argument(
         "--bind",
         type=address_like(RELAY_ADDRESS),
@@ -185,13 +180,7 @@ def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
 def camera(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the options of video_transmission/camera.py."""
     parser = common(doc)
-    parser.add_argument(
-        "--connect",
-        type=address_like(WALL_ADDRESS, to_connect=True),
-        default=WALL_ADDRESS,
-        metavar="ADDR",
-        help=f"address of the wall to connect to (default {WALL_ADDRESS})",
-    )
+    connect(parser, WALL_ADDRESS, to="the wall")
     parser.add_argument(
         "--name",
         type=camera_name,

@@ -6,6 +6,8 @@ running at the end of a test is stopped.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
 import signal
@@ -19,6 +21,8 @@ from typing import IO
 
 import pytest
 import zmq
+
+from netns import Network
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBERS = ROOT / "random_numbers_transmission"
@@ -139,6 +143,68 @@ def run(log_file: Path) -> Iterator:
     yield start
     for script in started:
         script.kill()
+
+
+@contextlib.contextmanager
+def classroom(*names: str) -> Iterator[Network]:
+    """A network of Linux namespaces (netns.py) with a host for each of `names`, taken down at the
+    end. Without root or iproute2 the test is skipped, but it fails in CI (CI=true), which has them."""
+    reason = Network.available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must run these tests as root with iproute2 installed")
+        pytest.skip(f"{reason}; CI runs these tests")
+    network = Network()
+    try:
+        for name in names:
+            network.add(name)
+        yield network
+    finally:
+        network.close()
+
+
+@pytest.fixture(scope="session")
+def desktops() -> Iterator:
+    """desktops(width, height): the DISPLAY of a virtual desktop of that size (Xvfb and openbox,
+    see xscreen.py), started the first time it is asked for and kept for the other tests. Without
+    Xvfb or openbox the test is skipped, but it fails in CI (CI=true), which installs them."""
+    from xscreen import start_desktop  # python-xlib: only where a window is looked at
+
+    started: dict[tuple[int, int], str] = {}
+    processes = []
+
+    def desktop(width: int, height: int) -> str:
+        if (width, height) not in started:
+            try:
+                new_processes, started[width, height] = start_desktop(width, height)
+            except FileNotFoundError as missing:
+                if os.environ.get("CI"):
+                    pytest.fail(f"{missing} is not installed: CI must install it (apt-get install xvfb openbox)")
+                pytest.skip(f"{missing} is not installed (apt-get install xvfb openbox); CI runs these tests")
+            processes.extend(new_processes)
+        return started[width, height]
+
+    yield desktop
+    for process in reversed(processes):
+        process.terminate()
+        process.wait(TIMEOUT)
+
+
+@pytest.fixture
+def screen_of(desktops) -> Iterator:
+    """screen_of(width, height): a connection to that desktop, for looking at it (closed at the end)."""
+    from xscreen import Screen
+
+    screens = []
+
+    def connect(width: int, height: int) -> tuple[Screen, str]:
+        name = desktops(width, height)
+        screens.append(Screen(name))
+        return screens[-1], name
+
+    yield connect
+    for screen in screens:
+        screen.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO
+from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, classroom
 from netns import Network
 from test_video import FRAME_LINE
 
@@ -31,19 +31,9 @@ DIAGNOSIS_TIME = 5.0  # seconds: the clients aim at 3; the rest is room for a lo
 
 @pytest.fixture(scope="module")
 def network():
-    reason = Network.available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: CI must run these tests as root with iproute2 installed")
-        pytest.skip(f"{reason}; CI runs these tests")
-    network = Network()
-    try:
-        for name in ("teacher", "student1", "student2", "student3", "student4", "away"):
-            network.add(name)
+    with classroom("teacher", "student1", "student2", "student3", "student4", "away") as network:
         network.unplug(network.hosts["away"])  # a machine of the test whose link is down
         yield network
-    finally:
-        network.close()
 
 
 @pytest.fixture(scope="module")

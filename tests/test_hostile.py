@@ -210,12 +210,10 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     if per_batch > 1:
         assert sent * per_batch >= 10_000  # the flood really was one
     if attack.startswith(f"{LIMITED_BY_THE_WATCH}-byte"):
-        said = server.expect(
-            r"^server\.py: cut off a subscriber at 127\.0\.0\.1 port \d+: it sent (\d+) bytes", stream="stderr"
-        )
-        # Soon after what it may send (a handshake, and 256 bytes more from all together): 1-5 kB
-        # measured on a quiet machine; the bound is the 64 KiB a connection could send before.
-        assert int(said[1]) < 64 * 1024
+        # The watch cut it off. How soon depends on when the watch's thread gets a core (1-5 kB
+        # measured on a quiet machine, over 500 kB once while other tests loaded it): what it
+        # cost is the server's memory and its client's rate, asserted above.
+        server.expect(r"^server\.py: cut off a subscriber at 127\.0\.0\.1 port \d+: it sent \d+ bytes", stream="stderr")
     assert server.interrupt() == 0  # Ctrl+C still stops it at once
 
 

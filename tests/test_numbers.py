@@ -16,6 +16,7 @@ import pytest
 import zmq
 
 from conftest import NUMBERS, ROOT, TIMEOUT, start_server
+from forge import header as bad_header
 
 LOG_LINE = re.compile(r"^\d+ - \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (ERROR|WARNING) - ")
 
@@ -176,32 +177,6 @@ def send_until_printed(publisher: zmq.Socket, client, array: np.ndarray) -> None
         except AssertionError:
             pass
     raise AssertionError("the client never printed what was sent")
-
-
-def bad_header(**fields) -> bytes:
-    values = (
-        dict(
-            magic=wire.MAGIC,
-            version=wire.VERSION,
-            encoding=wire.RAW,
-            code=10,
-            ndim=1,
-            seq=0,
-            sent_at=0.0,
-            shape=(6, 0, 0, 0),
-        )
-        | fields
-    )
-    return wire.HEADER.pack(
-        values["magic"],
-        values["version"],
-        values["encoding"],
-        values["code"],
-        values["ndim"],
-        values["seq"],
-        values["sent_at"],
-        *values["shape"],
-    )
 
 
 SIX = np.arange(6, dtype="<f8").tobytes()

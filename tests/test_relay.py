@@ -6,7 +6,6 @@ from __future__ import annotations
 from pubsub_demo import monitoring
 
 import ctypes
-import os
 import re
 import signal
 import subprocess
@@ -16,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, VIDEO, start_server
-from netns import Network
+from conftest import NUMBERS, ROOT, VIDEO, classroom, start_server
 from test_faults import rss_mb
 from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from test_numbers import printed_values, sent_arrays
@@ -408,18 +406,8 @@ def test_relay_help_and_a_busy_port(run, tmp_path):
 
 @pytest.fixture(scope="module")
 def network():
-    reason = Network.available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: CI must run these tests as root with iproute2 installed")
-        pytest.skip(f"{reason}; CI runs these tests")
-    network = Network()
-    try:
-        for name in ("teacher", "relay", "student"):
-            network.add(name)
+    with classroom("teacher", "relay", "student") as network:
         yield network
-    finally:
-        network.close()
 
 
 def test_a_relay_in_the_room_serves_students_with_the_command_it_prints(run, network):

@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, TIMEOUT, VIDEO
-from netns import Network
+from conftest import ROOT, TIMEOUT, VIDEO, classroom
 from test_faults import rss_mb
 from test_hostile import PeakMemory
 
@@ -375,18 +374,8 @@ def test_help_errors_and_ctrl_c(run, tmp_path, log_file):
 
 @pytest.fixture(scope="module")
 def network():
-    reason = Network.available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: CI must run these tests as root with iproute2 installed")
-        pytest.skip(f"{reason}; CI runs these tests")
-    network = Network()
-    try:
-        for name in ("teacher", "student1", "student2"):
-            network.add(name)
+    with classroom("teacher", "student1", "student2") as network:
         yield network
-    finally:
-        network.close()
 
 
 def test_students_cameras_connect_with_the_command_the_wall_printed(run, network):

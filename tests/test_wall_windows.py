@@ -25,36 +25,14 @@ import pytest
 import zmq
 
 from conftest import TIMEOUT, VIDEO
-from xscreen import Screen, start_desktop
+from xscreen import Screen
 
-pytestmark = pytest.mark.xdist_group("wall screen")  # one worker: the module's desktops start once
+# On one worker, one after the other: one virtual desktop of each size for all of them (see pyproject.toml).
+pytestmark = pytest.mark.xdist_group("screen")
 
 SCREENS = [(1366, 768), (1920, 1080)]
 FRAME = (320, 180)  # the cameras' frames: small, and 16:9 like the tiles
 TEXT_LEVEL = 150
-
-
-@pytest.fixture(scope="module")
-def desktops():
-    """desktops(width, height): the DISPLAY of a virtual desktop of that size, kept for the module."""
-    started: dict[tuple[int, int], str] = {}
-    processes = []
-
-    def desktop(width: int, height: int) -> str:
-        if (width, height) not in started:
-            try:
-                new_processes, started[width, height] = start_desktop(width, height)
-            except FileNotFoundError as missing:
-                if os.environ.get("CI"):
-                    pytest.fail(f"{missing} is not installed: CI must install it (apt-get install xvfb openbox)")
-                pytest.skip(f"{missing} is not installed (apt-get install xvfb openbox); CI runs these tests")
-            processes.extend(new_processes)
-        return started[width, height]
-
-    yield desktop
-    for process in reversed(processes):
-        process.terminate()
-        process.wait(TIMEOUT)
 
 
 class CheapCameras:

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TIMEOUT
-from netns import Network
+from conftest import ROOT, TIMEOUT, classroom
 
 # With the tests that keep the cores busy, one after another (see pyproject.toml): pip installs,
 # and one wheelhouse for all.
@@ -123,18 +122,8 @@ def test_a_student_installs_from_the_folder_without_the_internet_and_runs_a_clie
 
 @pytest.fixture(scope="module")
 def network():
-    reason = Network.available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: CI must run these tests as root with iproute2 installed")
-        pytest.skip(f"{reason}; CI runs these tests")
-    network = Network()
-    try:
-        for name in ("teacher", "student"):
-            network.add(name)
+    with classroom("teacher", "student") as network:
         yield network
-    finally:
-        network.close()
 
 
 def test_students_install_from_the_teachers_computer_and_receive(run, network, wheelhouse, tmp_path):

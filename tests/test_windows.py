@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, TIMEOUT, VIDEO
-from xscreen import Screen, Window, start_desktop
+from xscreen import Screen, Window
 
 # On one worker, one after the other: one virtual desktop of each size for all of them (see pyproject.toml).
 pytestmark = pytest.mark.xdist_group("screen")
@@ -33,45 +33,6 @@ VIDEO_SIZE = (1280, 720)  # the kind of video file a teacher brings
 VIDEO_FRAMES = 90  # frames in the test's video file: 3 s, then it plays again from frame 0
 PATTERN_SIZE = (480, 270)  # the built-in test pattern, for the tests of keys and closing
 TEXT_LEVEL = 150  # text is drawn white; whatever is behind it is dimmed to 85 or less
-
-
-@pytest.fixture(scope="module")
-def desktops():
-    """desktops(width, height): the DISPLAY of a virtual desktop of that size, started the first
-    time it is asked for and kept for the module's other tests."""
-    started: dict[tuple[int, int], str] = {}
-    processes = []
-
-    def desktop(width: int, height: int) -> str:
-        if (width, height) not in started:
-            try:
-                new_processes, started[width, height] = start_desktop(width, height)
-            except FileNotFoundError as missing:
-                if os.environ.get("CI"):
-                    pytest.fail(f"{missing} is not installed: CI must install it (apt-get install xvfb openbox)")
-                pytest.skip(f"{missing} is not installed (apt-get install xvfb openbox); CI runs these tests")
-            processes.extend(new_processes)
-        return started[width, height]
-
-    yield desktop
-    for process in reversed(processes):
-        process.terminate()
-        process.wait(TIMEOUT)
-
-
-@pytest.fixture
-def screen_of(desktops):
-    """screen_of(width, height): a connection to that desktop, for looking at it (closed at the end)."""
-    screens = []
-
-    def connect(width: int, height: int) -> tuple[Screen, str]:
-        name = desktops(width, height)
-        screens.append(Screen(name))
-        return screens[-1], name
-
-    yield connect
-    for screen in screens:
-        screen.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ import pickle
 import numpy as np
 import pytest
 
+from forge import header
+
 
 @pytest.mark.parametrize("dtype", ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8", ">f8", ">i4"])
 @pytest.mark.parametrize("shape", [(), (0,), (6,), (3, 4), (2, 3, 4), (1, 2, 3, 4)])
@@ -90,32 +92,6 @@ def test_header_carries_sequence_and_send_time():
 def test_encode_refuses_what_the_format_cannot_carry(array):
     with pytest.raises(WireError):
         wire.encode(array)
-
-
-def header(**fields) -> bytes:
-    values = (
-        dict(
-            magic=wire.MAGIC,
-            version=wire.VERSION,
-            encoding=wire.RAW,
-            code=10,
-            ndim=1,
-            seq=0,
-            sent_at=0.0,
-            shape=(6, 0, 0, 0),
-        )
-        | fields
-    )
-    return wire.HEADER.pack(
-        values["magic"],
-        values["version"],
-        values["encoding"],
-        values["code"],
-        values["ndim"],
-        values["seq"],
-        values["sent_at"],
-        *values["shape"],
-    )
 
 
 SIX = np.arange(6.0).tobytes()
