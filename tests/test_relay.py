@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NUMBERS, ROOT, VIDEO, classroom, start_server
-from test_faults import rss_mb
+from test_faults import rss_mb, skipped
 from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from test_numbers import printed_values, sent_arrays
 from test_video import frame_lines, start_video_server
@@ -152,6 +152,7 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     watcher = run(VIDEO / "client1.py", "--connect", relay_address, "--no-window", "--print-frames")
     for client in (stopped, watcher):
         client.expect(r"^frame \d")
+    running = skipped(watcher, 90)  # what a busy machine makes the watcher skip, beside a running client
     stopped.process.send_signal(signal.SIGSTOP)
     slow = run(
         VIDEO / "client2.py",
@@ -165,8 +166,7 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
         "0.5",
     )  # handles 2 frames a second
     relay_before = rss_mb(relay.process.pid)
-    watcher.skip_seen()
-    seqs = [int(watcher.expect(r"^frame (\d+):")[1]) for _ in range(90)]  # 3 seconds of frames
+    gaps = skipped(watcher, 90)  # beside a stopped client and a slow one
     assert slow.wait() == 0
     relay_after = rss_mb(relay.process.pid)
     stopped.skip_seen()
@@ -174,20 +174,20 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     stopped.process.send_signal(signal.SIGCONT)
     resumed = [float(stopped.expect(r"^frame \d+: .* latency ([\d.]+) ms")[1]) for _ in range(30)]
     times = [moment - went_on for moment in stopped.stdout_times[-30:]]  # when each of those 30 lines came
-    gaps = sum(later - earlier - 1 for earlier, later in zip(seqs, seqs[1:]))
     frame_ms = 1000 / fps
     slow_lags = [frame["latency"] / frame_ms for frame in frame_lines(slow)]
     # The first lines may still be from before the stop; then come the frames the kernel held
     # for the client while it was stopped, and from then on only the newest.
     fresh = max(k for k, latency in enumerate(resumed) if latency > 2 * frame_ms) + 1
     print(
-        f"watcher skipped {gaps} of {seqs[-1] - seqs[0]} frames; relay memory {relay_before:.0f} -> "
+        f"watcher skipped {running} of 90 frames beside a running client, {gaps} beside a stopped and a slow "
+        f"one; relay memory {relay_before:.0f} -> "
         f"{relay_after:.0f} MB; slow client's lag in frames {[round(lag, 2) for lag in slow_lags]}; "
         f"the stopped client, once it went on, showed its last stale frame ({max(resumed):.0f} ms old) "
         f"{1000 * times[fresh - 1]:.0f} ms later, "
         f"then frames {min(resumed[fresh:]):.1f}-{max(resumed[fresh:]):.1f} ms old"
     )
-    assert gaps <= 3
+    assert gaps <= running + 3
     assert relay_after - relay_before < 50
     assert max(slow_lags) <= 2
     assert times[fresh - 1] < 0.5  # what the kernel held for it while it was stopped goes by at once
