@@ -61,9 +61,9 @@ def begin() -> None:
     # The scripts do no linear algebra: numpy's BLAS threads would only cost start-up time (a
     # third of a script's CPU to start, measured), and memory in each of 30 cameras.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    global _previous_excepthook
-    _previous_excepthook = sys.excepthook
-    sys.excepthook = _end_quietly_on_ctrl_c
+    global _previous_excepthook, _previous_unraisablehook
+    _previous_excepthook, _previous_unraisablehook = sys.excepthook, sys.unraisablehook
+    sys.excepthook, sys.unraisablehook = _end_quietly_on_ctrl_c, _drop_a_ctrl_c_noted
     if (
         threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGINT) is signal.default_int_handler
@@ -72,6 +72,15 @@ def begin() -> None:
 
 
 _previous_excepthook = sys.excepthook
+_previous_unraisablehook = sys.unraisablehook
+
+
+def _drop_a_ctrl_c_noted(unraisable: sys.UnraisableHookArgs) -> None:
+    """sys.unraisablehook while a script starts: a Ctrl+C that lands in a clean-up that cannot
+    raise (importlib's, while a library loads) is dropped there, and noted: `run` stops the
+    script before its main() starts. Nothing to print."""
+    if not (issubclass(unraisable.exc_type, KeyboardInterrupt) and _interrupted):
+        _previous_unraisablehook(unraisable)
 
 
 def missing_requirements(modules: dict[str, str] = REQUIREMENTS) -> list[str]:
@@ -136,6 +145,8 @@ def run(main: Callable[[], None]) -> NoReturn:
     try:
         for stop_signal in STOP_SIGNALS:  # SIGINT too, even if started with it ignored (as by `cmd &`)
             signal.signal(stop_signal, _ask_to_stop)
+        if _interrupted:  # a Ctrl+C while the libraries loaded, that a clean-up dropped (see begin)
+            raise KeyboardInterrupt
         main()
     except KeyboardInterrupt:
         for stop_signal in STOP_SIGNALS:  # a second Ctrl+C must not interrupt the clean-up

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NUMBERS, ROOT, VIDEO, classroom, start_server
-from test_faults import rss_mb, skipped
+from test_faults import rss_mb, watched
 from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from test_numbers import printed_values, sent_arrays
 from test_video import frame_lines, start_video_server
@@ -152,7 +152,6 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     watcher = run(VIDEO / "client1.py", "--connect", relay_address, "--no-window", "--print-frames")
     for client in (stopped, watcher):
         client.expect(r"^frame \d")
-    running = skipped(watcher, 90)  # what a busy machine makes the watcher skip, beside a running client
     stopped.process.send_signal(signal.SIGSTOP)
     slow = run(
         VIDEO / "client2.py",
@@ -166,7 +165,7 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
         "0.5",
     )  # handles 2 frames a second
     relay_before = rss_mb(relay.process.pid)
-    gaps = skipped(watcher, 90)  # beside a stopped client and a slow one
+    rate, latency = watched(watcher, 60)  # beside a stopped client and a slow one
     assert slow.wait() == 0
     relay_after = rss_mb(relay.process.pid)
     stopped.skip_seen()
@@ -180,14 +179,14 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     # for the client while it was stopped, and from then on only the newest.
     fresh = max(k for k, latency in enumerate(resumed) if latency > 2 * frame_ms) + 1
     print(
-        f"watcher skipped {running} of 90 frames beside a running client, {gaps} beside a stopped and a slow "
-        f"one; relay memory {relay_before:.0f} -> "
+        f"beside a stopped and a slow client, the watcher saw the server go on at {rate:.1f} frames/s, "
+        f"its frames {latency:.1f} ms old (median); relay memory {relay_before:.0f} -> "
         f"{relay_after:.0f} MB; slow client's lag in frames {[round(lag, 2) for lag in slow_lags]}; "
         f"the stopped client, once it went on, showed its last stale frame ({max(resumed):.0f} ms old) "
         f"{1000 * times[fresh - 1]:.0f} ms later, "
         f"then frames {min(resumed[fresh:]):.1f}-{max(resumed[fresh:]):.1f} ms old"
     )
-    assert gaps <= running + 3
+    assert rate >= 27 and latency < 100  # 30 frames a second, fresh: the others hold nothing up
     assert relay_after - relay_before < 50
     assert max(slow_lags) <= 2
     assert times[fresh - 1] < 0.5  # what the kernel held for it while it was stopped goes by at once
