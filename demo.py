@@ -128,7 +128,12 @@ def main() -> None:
     for name, script, flags in scripts:
         label = script if name == "server" else name
         command = [sys.executable, str(HERE / folder / f"{script}.py"), *flags, *extra]
-        processes[name] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # A session of its own: a Ctrl+C at the terminal reaches the demo only, which stops the
+        # scripts itself, even those still starting Python, which a Ctrl+C would cut short with a
+        # traceback (see stop_all).
+        processes[name] = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         threading.Thread(target=forward, args=(label, processes[name].stdout), daemon=True).start()
 
     try:
@@ -137,7 +142,7 @@ def main() -> None:
         stop_all(processes)  # on Ctrl+C too, which lifetime.run then turns into exit code 0
     if code is None:
         raise BrokenPipeError  # our reader has gone: lifetime.run ends the demo quietly, as it ends a script
-    console.say(f"the server stopped with exit code {code}")
+    console.say(f"the {server} stopped with exit code {code}")
     sys.exit(code)
 
 
@@ -172,13 +177,15 @@ def wait_for(server: subprocess.Popen[str]) -> int | None:
 
 
 def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
-    """Ask every script to stop as Ctrl+C does, kill any that has not stopped in time, and say
-    which did not end cleanly."""
+    """Ask every script to stop, kill any that has not stopped in time, and say which did not end
+    cleanly. SIGTERM, not Ctrl+C's SIGINT: a script that has started stops on either with exit
+    code 0; one that is still starting Python ends at once on SIGTERM, without a word, where
+    SIGINT would print Python's own traceback."""
     for stop_signal in lifetime.STOP_SIGNALS:  # a second Ctrl+C must not cut this short
         signal.signal(stop_signal, signal.SIG_IGN)
     running = {name: process for name, process in processes.items() if process.poll() is None}
     for process in running.values():
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
     for name, process in running.items():
         try:
             code = process.wait(STOP_GRACE)
@@ -187,7 +194,7 @@ def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
             process.wait()
             console.say(f"{name} did not stop within {STOP_GRACE:g} s and was killed")
             continue
-        if code != 0:
+        if code not in (0, -signal.SIGTERM):
             console.say(f"{name} stopped with exit code {code}")
 
 

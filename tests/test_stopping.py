@@ -3,6 +3,7 @@ script starts; `demo.py | head` ends everything."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import random
@@ -221,16 +222,18 @@ def _read_until(fd: int, text: bytes, timeout: float = TIMEOUT) -> bytes:
     return shown
 
 
-def _session(leader: int) -> list[str]:
-    """The processes (not yet ended) of the session that `leader` began: their command lines."""
+def _running_with(text: str) -> list[str]:
+    """The processes (not yet ended) whose command line holds `text`: their command lines. (The
+    demo starts each script in a session of its own, and a script whose demo has ended is
+    nobody's child: its command line, which names the demo's address, is what finds it.)"""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
             command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:  # ended meanwhile
             continue
-        if int(fields[3]) == leader and fields[0] != "Z":  # a zombie has ended; only its exit code is left
+        if text in command and state != "Z":  # a zombie has ended; only its exit code is left
             found.append(command)
     return found
 
@@ -242,6 +245,7 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
     where the scripts may still be loading numpy when the pipe closes)."""
     reading_end, writing_end = os.pipe()
     stderr = tmp_path / "stderr.txt"
+    address = f"ipc://{tmp_path}/demo.sock"
     with stderr.open("w") as stderr_file:
         demo = subprocess.Popen(
             [
@@ -249,7 +253,7 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
                 str(ROOT / "demo.py"),
                 "numbers",
                 "--address",
-                f"ipc://{tmp_path}/demo.sock",
+                address,
                 "--log-file",
                 str(tmp_path / "errors_log.log"),
             ],
@@ -265,20 +269,21 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
         while lines.count(b"\n") < 3 and time.monotonic() < deadline:
             if select.select([reading_end], [], [], deadline - time.monotonic())[0]:
                 lines += os.read(reading_end, 1)  # a byte at a time, as head reads no more than it needs
-        started = len(_session(demo.pid))
+        started = len(_running_with(address))
     finally:
         os.close(reading_end)  # head has read its three lines and ends
     closed = time.monotonic()
     try:
         assert lines.count(b"\n") == 3, lines
         assert started == 5  # the demo and its four scripts
-        while (_session(demo.pid) or demo.poll() is None) and time.monotonic() < closed + 5:
+        while (_running_with(address) or demo.poll() is None) and time.monotonic() < closed + 5:
             time.sleep(0.01)  # polling for the processes to end, at a fine grain
         ended = time.monotonic() - closed
-        left = _session(demo.pid)
+        left = _running_with(address)
     finally:
-        if _session(demo.pid):
-            os.killpg(demo.pid, signal.SIGKILL)
+        for pid in {int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/cmdline") if address in _read(stat)}:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         demo.wait(TIMEOUT)
     print(
         f"demo | head -3: {started} processes, gone {ended:.2f} s after the pipe closed; "
@@ -287,6 +292,13 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
     assert left == []
     assert demo.returncode == 0
     assert stderr.read_text() == ""  # no traceback, and no script that ended badly
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 LOST_AT_START = """
@@ -315,3 +327,43 @@ def test_a_ctrl_c_dropped_while_a_script_starts_still_stops_it(tmp_path):
     script stops before its main() starts: exit code 0, nothing said."""
     done = subprocess.run([sys.executable, "-c", LOST_AT_START], capture_output=True, text=True, timeout=TIMEOUT)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_ctrl_c_at_the_terminal_while_the_demo_starts_its_scripts_ends_all_quietly(tmp_path):
+    """Ctrl+C at a terminal goes to every process of its foreground group. The demo's scripts run
+    in sessions of their own, so it reaches the demo only, which stops them: even scripts still
+    starting Python (which a Ctrl+C there makes print its own traceback) end without a word."""
+    for delay in (0.0, 0.1, 0.3):
+        address = f"ipc://{tmp_path}/demo-{delay}.sock"
+        demo = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "demo.py"),
+                "numbers",
+                "--address",
+                address,
+                "--log-file",
+                str(tmp_path / "log"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a process group of its own, as a terminal gives a command
+        )
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while len(_running_with(address)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.005)  # polling for the first script to start, at a fine grain
+            time.sleep(delay)  # a measuring window: the moment the Ctrl+C comes
+            os.killpg(demo.pid, signal.SIGINT)  # Ctrl+C, as the terminal sends it
+            output = demo.communicate(timeout=TIMEOUT)[0].decode()
+            deadline = time.monotonic() + 5
+            while _running_with(address) and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling for the scripts to end, with a deadline
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+                demo.wait(TIMEOUT)
+        print(f"Ctrl+C {delay} s after the first script started: exit code {demo.returncode}; {output!r}")
+        assert demo.returncode == 0 and _running_with(address) == []
+        assert "Traceback" not in output and "Fatal Python error" not in output and "exit code" not in output
