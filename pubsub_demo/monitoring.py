@@ -108,6 +108,10 @@ class _Watch:
                     if quiet and self.closed >= GIVE_BACK_AFTER:  # a crowd has gone, and libzmq freed what it held
                         memory.give_back()
                         self.closed = 0
+                except zmq.ZMQError as error:  # its sockets are gone (a second Ctrl+C cut the stop short)
+                    if not (self.stop.is_set() or error.errno in (zmq.ETERM, zmq.ENOTSOCK)):
+                        logs.log_warning(f"the subscriber watch: {logs.describe(error)}")
+                    return
                 except Exception as error:  # a bug here must not end the watch, nor hang the server
                     logs.log_warning(f"the subscriber watch: {logs.describe(error)}")
 

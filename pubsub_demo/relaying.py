@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import console, endpoints, lifetime, tcpinfo
+from . import console, endpoints, lifetime, logs, tcpinfo
 from .diagnosis import ConnectionStatus
 from .options import NUMBERS_ADDRESS, VIDEO_ADDRESS
 
@@ -94,6 +94,16 @@ class Watch:
     def _run(self) -> None:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
         signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
+        try:
+            self._watch()
+        except zmq.ZMQError as error:  # its sockets are gone: the relay stops
+            if not (self._stop.is_set() or lifetime.stop_requested() or error.errno in (zmq.ETERM, zmq.ENOTSOCK)):
+                logs.log_warning(f"the relay's watch: {logs.describe(error)}")
+        except Exception as error:  # a bug here must not print a traceback over the relay's lines
+            logs.log_warning(f"the relay's watch: {logs.describe(error)}")
+
+    def _watch(self) -> None:
+        """The stats line once a second, news of the server, and stopping the proxy when asked."""
         status = ConnectionStatus(self._address, SILENCE, curve=self._curve, curve_option="--upstream-curve")
         before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
         while not self._stop.is_set():
@@ -109,7 +119,7 @@ class Watch:
                 return
             counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
             now, acked = time.monotonic(), _acked(self._port)
-            console.inform(self._line(before, counters, acked_before, acked, now - started))
+            console.inform(stats_line(self._clients.count, before, counters, acked_before, acked, now - started))
             # Messages of a second in which the server went away are news of the past: they
             # count as data flowing only while the connection is up.
             if counters.messages_in > before.messages_in and status.connected:
@@ -139,29 +149,31 @@ class Watch:
                 return self._commands.recv_multipart()
         return None
 
-    def _line(
-        self, before: Counters, after: Counters, acked_before: dict | None, acked: dict | None, seconds: float
-    ) -> str:
-        """The stats line: clients, then messages and MB a second from the server and to the clients.
 
-        The proxy counts each message once; the bytes out count every client's copy, as the
-        kernel sent them (TCP on Linux: the bytes each client acknowledged), so they show what
-        the relay spares the server's link. Elsewhere they are estimated: bytes passed on times
-        clients. The proxy counts the messages it hands to the clients' socket even when no
-        client is there to take them (PUB drops them): then none went out."""
-        clients = self._clients.count
-        if acked is None or acked_before is None:
-            sent = (after.bytes_out - before.bytes_out) * clients
-        else:
-            sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
-        passed_on = after.messages_out - before.messages_out if clients or sent > 0 else 0
-        return (
-            f"Relay: {clients} client{'' if clients == 1 else 's'}; "
-            f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
-            f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
-            f"out {passed_on / seconds:.1f} msg/s, "
-            f"{max(sent, 0) / seconds / 1e6:.2f} MB/s"
-        )
+def stats_line(
+    clients: int, before: Counters, after: Counters, acked_before: dict | None, acked: dict | None, seconds: float
+) -> str:
+    """The relay's stats line: clients, then messages and MB a second from the server and to the
+    clients, from the proxy's counters `before` and `after` and the kernel's counts of the bytes
+    each client acknowledged (`acked_before`, `acked`; None where they cannot be counted).
+
+    The proxy counts each message once; the bytes out count every client's copy, as the kernel
+    sent them (TCP on Linux), so they show what the relay spares the server's link. Elsewhere
+    they are estimated: bytes passed on times clients. The proxy counts the messages it hands to
+    the clients' socket even when no client is there to take them (PUB drops them): then none
+    went out."""
+    if acked is None or acked_before is None:
+        sent = (after.bytes_out - before.bytes_out) * clients
+    else:
+        sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
+    passed_on = after.messages_out - before.messages_out if clients or sent > 0 else 0
+    return (
+        f"Relay: {clients} client{'' if clients == 1 else 's'}; "
+        f"in {(after.messages_in - before.messages_in) / seconds:.1f} msg/s, "
+        f"{(after.bytes_in - before.bytes_in) / seconds / 1e6:.2f} MB/s; "
+        f"out {passed_on / seconds:.1f} msg/s, "
+        f"{max(sent, 0) / seconds / 1e6:.2f} MB/s"
+    )
 
 
 def _acked(port: int | None) -> dict[tuple, int] | None:
