@@ -25,6 +25,8 @@ lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo q
 
 from pubsub_demo import console, option_groups, option_values, options, screen
 
+import psutil
+
 HERE = Path(__file__).resolve().parent
 PARTS = {  # the part's folder, its server, its clients (with their names), its address
     "numbers": (
@@ -124,19 +126,18 @@ def main() -> None:
             f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
             f"the students run the command the {server} prints"
         )
-    processes = {}
-    for name, script, flags in scripts:
-        label = script if name == "server" else name
-        command = [sys.executable, str(HERE / folder / f"{script}.py"), *flags, *extra]
-        # A session of its own: a Ctrl+C at the terminal reaches the demo only, which stops the
-        # scripts itself, even those still starting Python, which a Ctrl+C would cut short with a
-        # traceback (see stop_all).
-        processes[name] = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-        )
-        threading.Thread(target=forward, args=(label, processes[name].stdout), daemon=True).start()
-
-    try:
+    processes: dict[str, subprocess.Popen[str]] = {}
+    try:  # a Ctrl+C while the scripts start stops those already started too
+        for name, script, flags in scripts:
+            label = script if name == "server" else name
+            command = [sys.executable, str(HERE / folder / f"{script}.py"), *flags, *extra]
+            # A session of its own: a Ctrl+C at the terminal reaches the demo only, which stops the
+            # scripts itself, even those still starting Python, which a Ctrl+C would cut short with a
+            # traceback (see stop_all).
+            processes[name] = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            )
+            threading.Thread(target=forward, args=(label, processes[name].stdout), daemon=True).start()
         code = wait_for(processes["server"])  # clients wait for a server forever: the server's end is the demo's
     finally:
         stop_all(processes)  # on Ctrl+C too, which lifetime.run then turns into exit code 0
@@ -186,6 +187,10 @@ def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
     running = {name: process for name, process in processes.items() if process.poll() is None}
     for process in running.values():
         process.send_signal(signal.SIGTERM)
+    known = {process.pid for process in processes.values()}
+    for stray in psutil.Process().children():  # started by a Popen that a Ctrl+C cut short after its fork
+        if stray.pid not in known:
+            stray.terminate()
     for name, process in running.items():
         try:
             code = process.wait(STOP_GRACE)

@@ -84,6 +84,7 @@ class ConnectionStatus:
         self.delayed = False  # a TCP connection was started since the last retry
         self.link = -1  # file descriptor of the newest connection
         self.reached = False  # the newest attempt got a TCP connection
+        self.linked_at: float | None = None  # when the TCP connection that waits for a handshake came
         self.news: str | None = None  # what is wrong, as last said; None while data flows
         self.flowed = False  # good data came at least once
         self.last_attempt = self._clock()  # when ZeroMQ last tried to connect
@@ -110,15 +111,15 @@ class ConnectionStatus:
             self.delayed = False
         elif event == zmq.EVENT_CONNECTED:
             self.link = value  # the connection's file descriptor: later events may be about older ones
-            self.reached = True
+            self.reached, self.linked_at = True, self._clock()
         elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
-            self.connected = True
+            self.connected, self.linked_at = True, None
             self.look.allow()
             self.deadline = max(self.deadline, self._clock() + self.silence)  # a new server gets its time
         elif event == zmq.EVENT_DISCONNECTED and value == self.link:
             if not self.connected:  # cut short without a word: a web server's answer, at a client with keys
                 self.look.start()
-            self.connected = False
+            self.connected, self.linked_at = False, None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
             self._mismatch()
         elif self.curve and event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
@@ -136,6 +137,10 @@ class ConnectionStatus:
             return False
         if self.rejection is not None:
             self._unreadable()
+        elif self.linked_at is not None and self._clock() - self.linked_at >= self.silence:
+            # A ZeroMQ server greets within milliseconds: this one takes the connection and waits
+            # for its own kind of request (a web server waits for a line).
+            self._enter("not-zeromq", news.not_zeromq(self.address))
         elif self.connected:
             self._enter("silent", news.silent(self.address, self.silence))
         elif self.state in ("starting", "flowing"):

@@ -90,7 +90,8 @@ def answer_like_a_web_server(connection: socket.socket) -> None:
 
 
 def stay_silent(connection: socket.socket) -> None:
-    """What a server does that waits for its client to speak first, in a protocol we do not speak."""
+    """What a server does that waits for its client to speak first, in a protocol we do not speak
+    (Python's http.server waits for a whole line)."""
     connection.settimeout(TIMEOUT)
     while connection.recv(1024):  # until the client hangs up
         pass
@@ -111,7 +112,9 @@ def not_zeromq():
 
 
 @pytest.mark.parametrize("keys", [False, True], ids=["without keys", "with keys"])
-@pytest.mark.parametrize("answer", [hang_up, answer_like_a_web_server], ids=["hangs up", "web server"])
+@pytest.mark.parametrize(
+    "answer", [hang_up, answer_like_a_web_server, stay_silent], ids=["hangs up", "web server", "waits for a line"]
+)
 def test_a_client_at_a_program_that_is_not_zeromq_is_told_so_and_stays_told(run, not_zeromq, tmp_path, answer, keys):
     listener = not_zeromq(answer)
     key_args: list[str] = []
