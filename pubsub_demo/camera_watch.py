@@ -62,6 +62,7 @@ class _Watch:
         self.events, self.roster, self.refusals, self.doorman = events, roster, refusals, doorman
         self.held: dict[int, int] = {}  # a connection's file descriptor, and ours for it
         self.refused = False  # a handshake failed: the connection that closes next was refused, not dropped
+        self.closed_here: tcpinfo.ClosedHere | None = None  # once a camera connected
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -84,6 +85,9 @@ class _Watch:
         if self.events.poll(1000 * WATCH_INTERVAL):
             while self.events.poll(0):
                 event = recv_monitor_message(self.events)
+                if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED:
+                    port = endpoints.port(event["endpoint"].decode())
+                    self.closed_here = tcpinfo.ClosedHere(port) if port else None
                 self.event(event["event"], event["value"])
         while self.doorman is not None and not self.doorman.admissions.empty():  # only this thread takes
             address, name = self.doorman.admissions.get_nowait()
@@ -98,11 +102,14 @@ class _Watch:
         if kind == zmq.EVENT_ACCEPTED:
             address = tcpinfo.peer_address(fd)
             ours = self.roster.accepted(fd, address)
-            if ours:
-                self.held[fd] = os.dup(fd)
-            else:
+            if not ours:
                 tcpinfo.shut_down(fd)  # libzmq sees it closed, and closes it
+            else:
+                with contextlib.suppress(OSError):  # closed already: a camera without keys is refused at once
+                    self.held[fd] = os.dup(fd)
         elif kind == zmq.EVENT_DISCONNECTED:
+            if self.refusals is not None and self.refusals.unnamed_refusal(fd) and self.closed_here:
+                self.refusals.named(fd, self.closed_here.newest())  # the kernel still knows who it was
             dropped = _dropped(self.held.pop(fd, None)) and not self.refused
             ours, self.refused = self.roster.closed(fd, broke_rules=dropped), False
         else:  # a handshake failed

@@ -1,0 +1,32 @@
+"""The wall's watch, event by event, in-process: a connection gone before the watch reads of it."""
+
+from __future__ import annotations
+
+from pubsub_demo import zmtp
+from pubsub_demo.audience import NO_KEYS, UNNAMED_WAIT, Audience
+from pubsub_demo.camera_watch import _Watch
+from pubsub_demo.roster import Roster
+
+import socket
+
+import zmq
+
+
+def test_a_camera_without_keys_refused_before_the_watch_read_its_connection_is_still_said_refused():
+    """With CURVE, libzmq refuses a camera without keys at once: its connection may be closed
+    before the watch's thread reads that it was accepted, which must not stop the watch from
+    saying it was refused."""
+    now, said = [0.0], []
+    refusals = Audience(curve=True, clock=lambda: now[0], inform=lambda _: None, say=said.append, log=lambda _: None)
+    watch = _Watch(None, Roster(max_cameras=4), refusals, None)  # type: ignore[arg-type]  # no monitor: fed by hand
+    gone = socket.socket()
+    fd = gone.fileno()
+    gone.close()  # libzmq closed it before the watch looked
+    watch.event(zmq.EVENT_ACCEPTED, fd)
+    watch.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    watch.event(zmq.EVENT_DISCONNECTED, fd)
+    assert watch.held == {}  # nothing held for it
+    refusals.tick()
+    now[0] += UNNAMED_WAIT
+    refusals.tick()
+    assert said == [f"refused a client: {NO_KEYS}"]
