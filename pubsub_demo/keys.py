@@ -7,12 +7,17 @@ Then start the server with --curve KEYDIR/server and client N with --curve KEYDI
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from pathlib import Path
 
+from . import lifetime
+
+if __name__ == "__main__":  # run as a tool: first, as a script does (without zmq, one line says what to do)
+    lifetime.begin()
+
 import zmq.auth
 
-from . import lifetime
 from .option_groups import Parser
 from .option_values import positive_int
 
@@ -21,11 +26,13 @@ def generate(keydir: Path, clients: int) -> None:
     """Create KEYDIR/server and KEYDIR/client1..N, each with what its machine needs."""
     server = keydir / "server"
     (server / "authorized").mkdir(parents=True)
-    server_public, _ = zmq.auth.create_certificates(server, "server")
+    server_public, server_secret = zmq.auth.create_certificates(server, "server")
+    os.chmod(server_secret, 0o600)  # a secret key: for its owner's eyes only
     for number in range(1, clients + 1):
         client = keydir / f"client{number}"
         client.mkdir()
-        public, _ = zmq.auth.create_certificates(client, "client")
+        public, secret = zmq.auth.create_certificates(client, "client")
+        os.chmod(secret, 0o600)
         shutil.copy(public, server / "authorized" / f"client{number}.key")
         shutil.copy(server_public, client / "server.key")
 

@@ -12,7 +12,10 @@ after it has connected and subscribed; what came before is gone (the "slow joine
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    raise SystemExit("no pubsub_demo: run . .venv/bin/activate first, or pip install -r requirements.txt") from None
+    raise SystemExit(
+        "client2.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
+        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    ) from None
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 

@@ -49,6 +49,8 @@ def test_generate_makes_a_folder_for_the_server_and_each_client(keys):
         "server/server.key_secret",
     ]
     assert (ours / "client1" / "server.key").read_bytes() == (ours / "server" / "server.key").read_bytes()
+    for secret in ours.rglob("*.key_secret"):  # readable by their owner alone
+        assert secret.stat().st_mode & 0o777 == 0o600, secret
 
 
 def test_only_the_authorized_client_receives(run, keys):

@@ -25,6 +25,8 @@ SCRIPTS = [
     VIDEO / "server.py",
     VIDEO / "client1.py",
     VIDEO / "client2.py",
+    VIDEO / "camera.py",
+    VIDEO / "wall.py",
     ROOT / "relay.py",
     ROOT / "demo.py",
 ]
@@ -41,7 +43,8 @@ def bare_python(tmp_path_factory) -> Path:
     return python
 
 
-def run_with(python: Path, script: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+def run_with(python: Path, script: Path | str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` (a path, or "-m" and a module in `args`) with `python`, from the project's folder."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update(environment)
     return subprocess.run(
@@ -67,7 +70,15 @@ def assert_says_what_to_do(result: subprocess.CompletedProcess[str]) -> None:
 def test_each_script_says_what_to_do_in_a_terminal_without_the_environment(bare_python, script):
     result = run_with(bare_python, script, *(["video"] if script.name == "demo.py" else []))
     assert_says_what_to_do(result)
+    assert result.stderr.startswith(f"{script.name}: "), "the line does not say which script it is"
     print(f"{script.relative_to(ROOT)}: {result.stderr.strip()}")
+
+
+def test_the_key_tool_says_what_to_do_in_a_terminal_without_the_environment(bare_python, tmp_path):
+    # Run from the project's folder, it finds the package, but not zmq.
+    result = run_with(bare_python, "-m", "pubsub_demo.keys", "generate", str(tmp_path / "keys"))
+    assert_says_what_to_do(result)
+    assert result.stderr.startswith("keys.py: ") and not (tmp_path / "keys").exists()
 
 
 def test_a_script_that_finds_the_package_but_not_numpy_names_what_is_missing(bare_python):

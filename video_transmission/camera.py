@@ -10,7 +10,13 @@ name. The wall's subscriptions travel to every camera, and a PUB socket sends on
 subscriber asked for: a camera that the wall leaves out (its --only) sends nothing at all.
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit(
+        "camera.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
+        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    ) from None
 
 import contextlib
 import itertools

@@ -10,7 +10,13 @@ camera sends only what the wall asked for. Each camera's connection holds 2 fram
 and a thread keeps each camera's newest: a slow wall skips frames, per camera, but never lags.
 """
 
-from pubsub_demo import lifetime
+try:
+    from pubsub_demo import lifetime
+except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
+    raise SystemExit(
+        "wall.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
+        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    ) from None
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
