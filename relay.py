@@ -14,7 +14,7 @@ zmq.proxy_steerable moves the messages in C, without copying them. ZeroMQ's usua
 to XPUB, which passes each client's subscriptions up to the server; here the relay subscribes to
 everything once, and its clients' subscriptions stop at its PUB socket: a stranger's flood of
 them costs the server nothing. The relay holds at most 2 messages for each client: a slow
-client gets the newest frames, never an ever longer queue.
+client gets the newest frames (or arrays), never an ever longer queue.
 """
 
 from pubsub_demo import lifetime

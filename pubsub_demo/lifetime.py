@@ -148,7 +148,9 @@ def run(main: Callable[[], None]) -> NoReturn:
         if _interrupted:  # a Ctrl+C while the libraries loaded, that a clean-up dropped (see begin)
             raise KeyboardInterrupt
         main()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError) as stop:
+        if isinstance(stop, RuntimeError) and not _lost_in_a_lock(stop):
+            raise
         for stop_signal in STOP_SIGNALS:  # a second Ctrl+C must not interrupt the clean-up
             signal.signal(stop_signal, signal.SIG_IGN)
         if _stop_signal == signal.SIGHUP:  # the terminal has gone: anything printed now would fail
@@ -161,6 +163,14 @@ def run(main: Callable[[], None]) -> NoReturn:
         logs.log_fatal(fatal)
         _exit(1)
     _exit(0)
+
+
+def _lost_in_a_lock(error: RuntimeError) -> bool:
+    """Whether `error` is what a stop turned into inside Python's threading: a KeyboardInterrupt
+    that lands while a Condition takes its lock back (in Event.wait, so in Thread.start too:
+    pyzmq starts a thread at a server's first zero-copy send) leaves the lock free, and the `with`
+    block's exit then fails with "release unlocked lock" (CPython issues 78667 and 118433)."""
+    return _stop_signal is not None and isinstance(error.__context__, KeyboardInterrupt)
 
 
 def _exit(code: int) -> NoReturn:

@@ -53,9 +53,8 @@ def announce(
     stop it; and, if other computers can connect, the command a student runs (`client` is a
     client script's path from the project's folder, `student_options` what follows its
     --connect; `keydir` the server's --curve folder). A socket that receives rather than
-    publishes (a wall's) says another `verb`; one with a `window` (or `fps`) says that q and Esc
-    stop it too."""
-    stops = "Ctrl+C stops" if fps is None and not window else "q, Esc or Ctrl+C stops"
+    publishes (a wall's) says another `verb`; one with a `window` says that q and Esc stop it too."""
+    stops = "q, Esc or Ctrl+C stops" if window else "Ctrl+C stops"
     details = (f", JPEG quality {jpeg}" if jpeg else "") + details
     details = details if fps is None else f" at {fps:g} frames/s{details}"
     endpoint = publisher.last_endpoint.decode()

@@ -39,13 +39,31 @@ def start_relay(run, server: str, *args: str, bind: str = "tcp://127.0.0.1:*"):
     return relay, address
 
 
-def run_of_arrays(values: list[float], arrays: list[list[float]], count: int) -> bool:
-    """Whether `values` are exactly the values of `count` arrays sent one after the other."""
-    first = next(k for k, array in enumerate(arrays) if array[0] == values[0])
-    return values == [value for array in arrays[first : first + count] for value in array]
+SKIPPED_AT_MOST = 2  # of 20 arrays: what a relay may skip on a busy machine (see the test below)
+
+
+def arrays_passed_on(values: list[float], arrays: list[list[float]]) -> list[int]:
+    """Which of the `arrays` sent a client's printed `values` are, in the order printed: each
+    must be a whole array sent (AssertionError if not)."""
+    width, found = len(arrays[0]), []
+    for start in range(0, len(values), width):
+        whole = [k for k, array in enumerate(arrays) if array == values[start : start + width]]
+        assert whole, f"values {start} to {start + width} are not an array the server sent"
+        found.append(whole[0])
+    return found
+
+
+def assert_in_order_and_hardly_any_skipped(values: list[float], arrays: list[list[float]], count: int) -> None:
+    passed = arrays_passed_on(values, arrays)
+    assert len(passed) == count and passed == sorted(set(passed)), f"not in order, or twice: {passed}"
+    assert passed[-1] - passed[0] + 1 - count <= SKIPPED_AT_MOST, f"skipped more than {SKIPPED_AT_MOST}: {passed}"
 
 
 def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_numbers_sent(run):
+    """Unchanged and in order. A relay holds 2 messages per client (a slow video client gets the
+    newest frames): a machine so busy that the relay cannot send for two arrays' time (100 ms
+    here) makes a client skip to the newest, as seen once under the whole suite on 2 cores. None
+    is skipped on a quiet machine; the test allows SKIPPED_AT_MOST."""
     server, address = start_server(run, "--interval", "0.05")
     first, first_address = start_relay(run, address)
     second, second_address = start_relay(run, first_address)  # a relay connects to a relay as a client does
@@ -59,7 +77,7 @@ def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_number
         assert script.interrupt() == 0
     arrays = sent_arrays(server)
     for client in (near, far):
-        assert run_of_arrays(printed_values(client), arrays, 20)
+        assert_in_order_and_hardly_any_skipped(printed_values(client), arrays, 20)
 
 
 def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
@@ -268,7 +286,7 @@ def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run,
         NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(ours / "client1"), "--messages", "20"
     )
     assert student.wait() == 0
-    assert run_of_arrays(printed_values(student), sent_arrays(server), 20)
+    assert_in_order_and_hardly_any_skipped(printed_values(student), sent_arrays(server), 20)
     relay.expect(r"^client1 \(127\.0\.0\.1\) joined")
     relay.expect(r"refused 127\.0\.0\.1: its handshake failed", stream="stderr")  # it holds another server's key
     outsider.expect(r"the CURVE handshake with \S+ failed", stream="stderr")

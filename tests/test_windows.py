@@ -223,7 +223,7 @@ def test_a_silent_servers_client_shows_no_figures_of_the_frames_that_came_before
     gray = tmp_path / "gray.png"  # a plain picture: any light pixel at the bottom would be text
     cv2.imwrite(str(gray), np.full((480, 640, 3), 150, np.uint8))
     server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--video", str(gray), "--fps", "10", env=env)
-    address = server.expect(r"Publishing on (\S+) ")[1]
+    address = server.expect(r"Publishing on (\S+) .*; q, Esc or Ctrl\+C stops\.$")[1]  # it has a window
     client = run(VIDEO / "client1.py", "--connect", address, "--stats", "--silence", "1", "--print-frames", env=env)
     for _ in range(15):  # a second and a half of frames: the stats line is on them
         client.expect(r"^frame \d")

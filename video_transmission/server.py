@@ -48,7 +48,8 @@ def main() -> None:
             monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins and leaves, how many
             transport.bind(publisher, args.bind),  # the server binds: the stable end, whose address all know
         ):
-            print(network.announce(publisher, "video_transmission/client1.py", args.curve, fps=fps, jpeg=args.jpeg))
+            client = "video_transmission/client1.py"  # in the command students run, with --share
+            print(network.announce(publisher, client, args.curve, fps=fps, jpeg=args.jpeg, window=args.window))
 
             pacer = Pacer(1 / fps if fps else 0)
             for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):

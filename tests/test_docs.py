@@ -1,0 +1,24 @@
+"""What docs/architecture.md says of the project's files holds."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import NUMBERS, ROOT, VIDEO
+
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+def test_every_module_of_the_package_has_its_row_in_the_architecture_table():
+    rows = [line for line in ARCHITECTURE.splitlines() if line.startswith("| `")]
+    listed = {name for row in rows for name in re.findall(r"`(\w+)`", row.split("|")[1])}
+    modules = {path.stem for path in (ROOT / "pubsub_demo").glob("*.py") if path.stem != "__init__"}
+    assert modules - listed == set(), "modules without a row"
+    assert listed - modules == set(), "rows for modules that are not there"
+
+
+def test_the_lessons_are_as_short_as_the_architecture_says():
+    most = int(re.search(r"at most (\d+) lines each", ARCHITECTURE)[1])
+    lessons = [*NUMBERS.glob("*.py"), *VIDEO.glob("*.py"), ROOT / "relay.py"]
+    lengths = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in lessons}
+    assert max(lengths.values()) <= most, lengths
