@@ -2,7 +2,7 @@
 internet: the requirements' wheels for Linux, macOS and Windows, the tools that install the
 project in place (setuptools, wheel), and the project itself as a zip (pubsub-demo.zip).
 
-Run, where the internet is fast (some 250 MB for one Python version and the three systems):
+Run, where the internet is fast (some 320 MB for one Python version and the three systems):
 
     python -m pubsub_demo.wheelhouse wheels [--python 3.10 3.12 ...] [--system linux macos windows]
 
@@ -144,8 +144,8 @@ def main() -> None:
     size = sum(path.stat().st_size for path in files)
     console.inform(
         f"{args.folder}: {len(files)} files, {size / 1e6:.0f} MB. Give it to the students with the project "
-        f"(it holds {PROJECT_ZIP}); each installs with: "
-        f"pip install --no-index --find-links {args.folder.name} -r requirements.txt"
+        f"(it holds {PROJECT_ZIP}); each installs, in the project's folder with {args.folder.name} in it: "
+        f"python3 -m venv .venv && .venv/bin/pip install --no-index --find-links {args.folder.name} -r requirements.txt"
     )
 
 

@@ -2,7 +2,7 @@
 and each student installs from it with no internet, from a copy (a USB stick, a shared drive) or
 served from the teacher's computer.
 
-The teacher's command downloads wheels for Linux, macOS and Windows (some 250 MB a Python
+The teacher's command downloads wheels for Linux, macOS and Windows (some 320 MB a Python
 version): too much for every test run. The tests fill the folder for this computer only
 (--this-computer: the same command, one platform; pip takes the files from its index or cache,
 some 100 MB, a few seconds), then install from it as a student does, in a new environment with
@@ -53,7 +53,9 @@ def wheelhouse(tmp_path_factory) -> Path:
     )
     assert made.returncode == 0, made.stderr
     print(made.stdout)
-    assert made.stdout.splitlines()[-1].endswith("pip install --no-index --find-links wheels -r requirements.txt")
+    assert made.stdout.splitlines()[-1].endswith(
+        "python3 -m venv .venv && .venv/bin/pip install --no-index --find-links wheels -r requirements.txt"
+    )
     names = [path.name for path in folder.iterdir()]
     for package in ("numpy", "pyzmq", "opencv_python", "psutil", "screeninfo", "setuptools", "wheel"):
         assert any(name.startswith(f"{package}-") and name.endswith(".whl") for name in names), (package, names)
