@@ -232,7 +232,9 @@ def test_killing_a_client_mid_stream_disturbs_no_one(run):
     expected = [value for array in arrays[first : first + whole] for value in array[0::2]]
     # Every array from its first to the last, before, across and after the kill: no gap.
     assert values[: 2 * whole] == expected
-    assert first < killed_at < killed_at + 100 < first + whole
+    # ...from before the kill to the array `later` came in: whole, or its first value only if the
+    # Ctrl+C came right after it was printed (then it is array first + whole).
+    assert first < killed_at < killed_at + 100 <= first + whole
     assert server.process.returncode == 0
 
 
