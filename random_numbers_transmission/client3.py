@@ -13,8 +13,7 @@ try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     raise SystemExit(
-        "client3.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
-        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+        "client3.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     ) from None
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly

@@ -13,8 +13,7 @@ try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     raise SystemExit(
-        "client2.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
-        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+        "client2.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     ) from None
 
 import time
@@ -47,7 +46,6 @@ def main() -> None:
         subscriber.rcvhwm = 2  # frames waiting, at most (more would only be older); before connect
         transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
-
         # A thread takes each frame off the socket as soon as it arrives and keeps only the newest.
         # (A ZeroMQ socket is not thread-safe: from here on, only that thread uses it.)
         with Newest(receiving.frames(subscriber, status, pickle=args.pickle)) as newest:

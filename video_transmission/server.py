@@ -4,18 +4,16 @@ Socket: PUB, binds tcp://127.0.0.1:5688 (every client connects there).
 Run:    python video_transmission/server.py [--video FILE | --video 0] [--jpeg 80] ...
         (no --video: a built-in test pattern; --help lists all the options)
 
-Frames go out at the video's frame rate on a steady clock, each without being copied. PUB
-queues up to 1000 messages for each client (its high-water mark), then drops the new ones:
-for video, seconds of old frames. Here CONFLATE keeps one frame for each client, the newest:
-a client that cannot keep up gets fewer frames, never old ones.
+Frames go out at the video's frame rate, on a steady clock. PUB queues up to 1000 messages for
+each client (its high-water mark), then drops the new ones: for video, seconds of old frames.
+Here CONFLATE keeps one frame for each client, the newest: a slow client gets fewer, never old ones.
 """
 
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     raise SystemExit(
-        "server.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
-        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+        "server.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     ) from None
 
 import contextlib
@@ -39,9 +37,8 @@ def main() -> None:
     display = Display("Server", window=args.window, position=args.window_position, describe=args.print_frames)
 
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher, display, contextlib.closing(source):
-        # Before bind: each client's queue is made as it connects. A new frame replaces one
-        # that still waits (a high-water mark would drop the new one). A frame is one part:
-        # CONFLATE would keep only the last part of a message of several.
+        # Before bind (a client's queue is made as it connects): a new frame replaces one still waiting
+        # (a high-water mark would drop the new one). A frame is one part: CONFLATE keeps only the last.
         publisher.conflate = True
         with (
             security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
@@ -50,7 +47,6 @@ def main() -> None:
         ):
             client = "video_transmission/client1.py"  # in the command students run, with --share
             print(network.announce(publisher, client, args.curve, fps=fps, jpeg=args.jpeg, window=args.window))
-
             pacer = Pacer(1 / fps if fps else 0)
             for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)

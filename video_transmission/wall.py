@@ -14,8 +14,7 @@ try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     raise SystemExit(
-        "wall.py: the project's environment is not active: run . .venv/bin/activate first (Windows: "
-        ".venv\\Scripts\\activate), or make it: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+        "wall.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     ) from None
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
@@ -41,9 +40,7 @@ def main() -> None:
     )
 
     with zmq.Context() as context, context.socket(zmq.SUB) as subscriber, wall:
-        # Frames waiting in each camera's connection, at most (1000 by default: seconds of old
-        # video). Before bind: a connection's queue is made as the camera connects.
-        subscriber.rcvhwm = 2
+        subscriber.rcvhwm = 2  # frames held per camera (1000 by default: seconds of old video); before bind
         with (
             security.allow_only_authorized(context, subscriber, args.curve) as doorman,  # with --curve only
             camera_watch.watch_cameras(subscriber, doorman, max_cameras=args.max_cameras) as roster,
@@ -52,7 +49,6 @@ def main() -> None:
             print(network.announce_wall(subscriber, args.curve, window=args.window))  # and what cameras run
             for topic in camera_messages.subscriptions(args.only):  # b"", or b"NAME\0" for each of --only
                 subscriber.subscribe(topic)  # travels to every camera: each sends only what matches
-
             # A thread takes every frame off the socket as it comes and keeps each camera's newest.
             with Arrivals(subscriber, roster, curve=args.curve is not None, only=args.only) as arrivals:
                 pacer = Pacer(wall.interval)  # the window: redrawn 30 times a second at most
