@@ -138,8 +138,7 @@ class ConnectionStatus:
         if self.rejection is not None:
             self._unreadable()
         elif self.linked_at is not None and self._clock() - self.linked_at >= self.silence:
-            # A ZeroMQ server greets within milliseconds: this one takes the connection and waits
-            # for its own kind of request (a web server waits for a line).
+            # A ZeroMQ server greets at once; this one waits for its own kind of request (http.server)
             self._enter("not-zeromq", news.not_zeromq(self.address))
         elif self.connected:
             self._enter("silent", news.silent(self.address, self.silence))
@@ -176,8 +175,7 @@ class ConnectionStatus:
         self._enter("no-curve" if self.curve else "needs-curve", words(self.address, self.curve_option))
 
     def _take_look(self) -> None:
-        """If the look at what listens has found something: say what it means, for a handshake
-        that was cut short."""
+        """If the look at what listens found something: say what it means for a handshake cut short."""
         done, mechanism = self.look.result()
         if not done:
             return
@@ -187,8 +185,7 @@ class ConnectionStatus:
             self._mismatch()  # what ZeroMQ itself says when the server's greeting gets to us first
         elif mechanism is not None and self.curve:
             self._enter("curve-failed", news.curve_failed(self.address))  # a ZeroMQ server hung up on our keys
-        # Otherwise: nothing to tell (no answer, or a ZeroMQ server that hangs up on us for
-        # a reason it does not name); the next events or the silence will say more.
+        # Otherwise (no answer, or a ZeroMQ server that hangs up unexplained), the next events will say.
 
     def _enter(self, state: str, news: str) -> None:
         if state != self.state:
