@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import NoReturn
 
 from . import logs
@@ -178,10 +178,26 @@ def _exit(code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _ask_to_stop(signum: int, frame: object) -> None:
+def _ask_to_stop(signum: int, frame: FrameType | None) -> None:
     global _stop_signal
     _stop_signal = signum
-    raise KeyboardInterrupt
+    if not _making_a_socket(frame):  # else the next checkpoint, a moment later, carries the stop out
+        raise KeyboardInterrupt
+
+
+_CONTEXT_PY = os.path.join("zmq", "sugar", "context.py")
+
+
+def _making_a_socket(frame: FrameType | None) -> bool:
+    """Whether the main thread is in pyzmq's Context.socket. A KeyboardInterrupt there can leave
+    the new socket open but not yet known to its context, held by the exception's traceback:
+    the `with` block's exit then closes the context, which waits for that socket for ever (seen
+    under load: a script stopped while it started hung until the clean-up's grace was over)."""
+    while frame is not None:
+        if frame.f_code.co_name == "socket" and frame.f_code.co_filename.endswith(_CONTEXT_PY):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _watch_the_clean_up() -> None:
