@@ -24,3 +24,14 @@ def test_the_lessons_are_as_short_as_the_architecture_says():
         path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines()) for path in lessons
     }
     assert max(lengths.values()) <= most, lengths
+
+
+def test_every_link_to_a_file_in_the_readmes_and_the_docs_resolves():
+    pages = [ROOT / "README.md", ROOT / "README.ru.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            path = target.split("#", 1)[0]
+            if path and "://" not in path and not (page.parent / path).exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+    assert broken == []
