@@ -102,6 +102,8 @@ def _end_quietly_on_ctrl_c(
             sys.stdout.flush()
         finally:
             os._exit(0)
+    if _interrupted:  # shown by a caller in C that goes on (importlib's, seen once): `run` stops the script
+        return
     _previous_excepthook(exc_type, value, traceback)
 
 

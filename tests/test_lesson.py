@@ -408,7 +408,11 @@ def test_3_clients_get_data_again_from_a_restarted_server_without_restarting(les
         f"in 1 s of waiting, and was back {reconnect:.2f} s after the restart"
     )
     assert said < 2 and cpu < 0.1 and reconnect < 1
-    assert received(client.stdout[before:], sent(restarted), "client3.py") == [1, 2]  # its #0 went to no one
+    # As a rule #0 goes to no one (the lesson says so, and why): it goes out as the server starts,
+    # before the client is back. A busy machine's server may start sending late enough for it.
+    got = received(client.stdout[before:], sent(restarted), "client3.py")
+    print(f"the restarted server's arrays the client got: {got}")
+    assert got in ([1, 2], [0, 1, 2])  # whatever it got first, nothing after it is missing
     lesson.check_quoted(3)
 
 
