@@ -7,6 +7,7 @@ socket, so it can be tried in-process, event by event.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -160,35 +161,43 @@ class Refusals:
     - one that was gone before its address could be read, and that the kernel could not name
       either (the watch looks there, Audience.named, for a connection the server closed; one that
       hung up first leaves no trace) is said as "a client", unless a client is refused by address
-      for the same reason within UNNAMED_WAIT."""
+      for the same reason within UNNAMED_WAIT; one of those that hung up, unless any client was
+      refused for a reason within UNNAMED_WAIT (it is most likely that client's look)."""
 
     def __init__(self, *, clock: Callable[[], float], say: Callable[[str], None], log: Callable[[str], None]) -> None:
         self._clock, self._say, self._log = clock, say, log
         self._said: set[tuple[str, str]] = set()  # (address, reason)
-        self._unclear: dict[tuple[str, str], float] = {}  # (address or "?", reason) -> until when
+        self._unclear: dict[tuple[str, str | None], float] = {}  # (address or "?", reason or None) -> until when
+        self._explained_at = -math.inf  # when a client was last refused for a reason
 
     def refused(self, address: str, reason: str | None) -> None:
         """A client from `address` ("?": unknown) was refused, for `reason` (None: it hung up)."""
         named = "a client" if address == "?" else address
         self._log(f"refused {named}: {reason or 'it hung up during the handshake'}")
+        if reason is not None:
+            self._explained_at = self._clock()
         if address == "?":
-            self._unclear.setdefault((address, reason or NO_KEYS), self._clock() + UNNAMED_WAIT)
+            self._unclear.setdefault((address, reason), self._clock() + UNNAMED_WAIT)
         elif reason is None:
-            self._unclear.setdefault((address, NO_KEYS), self._clock() + HUNG_UP_WAIT)
+            self._unclear.setdefault((address, None), self._clock() + HUNG_UP_WAIT)
         else:
             self._say_once(address, reason)
 
     def tick(self) -> None:
         """Say the refusals that waited for a clearer word and got none."""
         for (address, reason), deadline in list(self._unclear.items()):
-            if address == "?":
-                cleared = any(said == reason for _, said in self._said)
-            else:
+            if address != "?":  # it hung up: any reason said for its address is the clearer word
                 cleared = any(said == address for said, _ in self._said)
+            elif reason is not None:  # a client named for the same reason says it
+                cleared = any(said == reason for _, said in self._said)
+            else:  # unnamed, hung up: a client refused for a reason around then, or any said to have no keys
+                cleared = self._explained_at >= deadline - 2 * UNNAMED_WAIT or any(
+                    said == NO_KEYS for _, said in self._said
+                )
             if cleared or self._clock() >= deadline:
                 del self._unclear[(address, reason)]
                 if not cleared:
-                    self._say_once("a client" if address == "?" else address, reason)
+                    self._say_once("a client" if address == "?" else address, reason or NO_KEYS)
 
     def _say_once(self, address: str, reason: str) -> None:
         if (address, reason) not in self._said:

@@ -114,3 +114,26 @@ def test_a_client_gone_before_its_address_was_read_waits_for_a_named_refusal():
     clock.now += audience.UNNAMED_WAIT
     crowd.tick()
     assert said["say"] == [f"refused 10.0.0.2: {audience.NO_KEYS}"]  # the named one says it all
+
+
+def test_an_unnamed_hang_up_beside_a_client_refused_for_its_keys_is_that_client_s_look():
+    """A client with another class's keys is refused by address; then it looks at what listens
+    (a connection that hangs up), gone before the watch could read its address: that is not a
+    client without keys."""
+    crowd, clock, said = make(curve=True)
+    crowd.event(zmq.EVENT_ACCEPTED, 8, "127.0.0.1")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, 0x11000001)
+    crowd.event(zmq.EVENT_DISCONNECTED, 8)
+    clock.now += 0.5
+    crowd.event(zmq.EVENT_ACCEPTED, 9, "?")
+    crowd.event(zmq.EVENT_DISCONNECTED, 9)  # hung up, unnamed
+    clock.now += audience.UNNAMED_WAIT
+    crowd.tick()
+    assert said["say"] == [f"refused 127.0.0.1: {audience.OTHER_SERVERS_KEY}"]
+
+    crowd, clock, said = make(curve=True)  # alone, it is said: most likely a client without keys
+    crowd.event(zmq.EVENT_ACCEPTED, 9, "?")
+    crowd.event(zmq.EVENT_DISCONNECTED, 9)
+    clock.now += audience.UNNAMED_WAIT
+    crowd.tick()
+    assert said["say"] == [f"refused a client: {audience.NO_KEYS}"]
