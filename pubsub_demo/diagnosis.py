@@ -137,16 +137,21 @@ class ConnectionStatus:
             return False
         if self.rejection is not None:
             self._unreadable()
-        elif self.linked_at is not None and self._clock() - self.linked_at >= self.silence:
-            # A ZeroMQ server greets at once; this one waits for its own kind of request (http.server)
-            self._enter("not-zeromq", news.not_zeromq(self.address))
         elif self.connected:
             self._enter("silent", news.silent(self.address, self.silence))
-        elif self.state in ("starting", "flowing"):
+        elif not self.handshake_stalled() and self.state in ("starting", "flowing"):
             self._enter("waiting", news.waiting(self.address, self.silence))
         self.rejection = None  # from now on, only what comes next counts
         self.deadline = self._clock() + self.silence
         return not self.connected and self._clock() - self.last_attempt >= self.silence
+
+    def handshake_stalled(self) -> bool:
+        """Whether the newest connection has waited `silence` s for its handshake, which is said: a
+        ZeroMQ peer greets at once, this one waits for its own kind of request (http.server)."""
+        if self.linked_at is None or self._clock() - self.linked_at < self.silence:
+            return False
+        self._enter("not-zeromq", news.not_zeromq(self.address))
+        return True
 
     def rejected(self, reason: str) -> None:
         """Call for each message that arrives but cannot be used."""

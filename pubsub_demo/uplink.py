@@ -24,7 +24,7 @@ from . import console, logs, tcpinfo
 from .diagnosis import ConnectionStatus, World
 
 TICK = 0.1  # seconds between looks at the stop request, when no event comes
-SILENCE = 3.0  # seconds: ConnectionStatus's, unused by a sender (it hears nothing)
+SILENCE = 3.0  # seconds a connection may wait for its handshake before the camera says what listens is no wall
 
 
 class Uplink:
@@ -83,6 +83,7 @@ class Uplink:
                     event = recv_monitor_message(self._monitor)
                     self._event(event["event"], event["value"])
             if time.monotonic() - started >= 1.0:
+                self.status.handshake_stalled()  # says so if what listens there is not ZeroMQ
                 self._count_bytes()
                 elapsed, started = time.monotonic() - started, time.monotonic()
                 line = f"{self.name}: {self.frames / elapsed:.1f} frames/s, {self._sent / elapsed / 1e6:.2f} MB/s sent"

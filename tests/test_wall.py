@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, TIMEOUT, VIDEO, classroom
-from test_faults import rss_mb
+from test_faults import answer_like_a_web_server, hang_up, not_zeromq, rss_mb, stay_silent  # noqa: F401
 from test_hostile import PeakMemory
 
 WALL, CAMERA = VIDEO / "wall.py", VIDEO / "camera.py"
@@ -206,6 +206,18 @@ def test_with_curve_a_tile_is_named_after_its_camera_s_key_and_no_key_no_tile(ru
     names = {match[1] for line in wall.stdout if (match := STATS.match(line))}
     assert names == {"client1", "client2"}  # no tile for client3, nor for another class's camera
     assert sum("calls itself" in line for line in wall.stderr) == 1  # said once
+
+
+@pytest.mark.parametrize(
+    "answer", [hang_up, answer_like_a_web_server, stay_silent], ids=["hangs up", "web server", "waits for a line"]
+)
+def test_a_camera_at_a_program_that_is_not_zeromq_is_told_so(run, not_zeromq, answer):  # noqa: F811
+    listener = not_zeromq(answer)
+    camera = start_camera(run, listener.address, "ann")
+    said = camera.expect(r"answers, but it is not a ZeroMQ server: is the port right\?$", stream="stderr")
+    assert camera.interrupt() == 0
+    print(f"the camera said: {said.string}")
+    assert not any("frames/s" in line and "0.00 MB/s" not in line for line in camera.stdout)  # nothing went out
 
 
 def test_the_demo_s_wall_and_cameras_use_their_keys(run, keys, tmp_path):

@@ -142,3 +142,22 @@ def test_the_look_is_taken_at_most_once_per_interval():
     status.event(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, 5)
     status.look.wait(5.0)
     assert len(looked) == 2
+
+
+def test_a_connection_that_waits_for_its_handshake_is_not_zeromq_once_the_silence_is_over():
+    """A ZeroMQ peer greets at once; Python's http.server takes the connection and waits for a line."""
+    status, clock, told, _ = make(silence=3.0)
+    status.event(zmq.EVENT_CONNECTED, 5)
+    clock.now += 2.9
+    assert not status.handshake_stalled() and told == []
+    clock.now += 0.1
+    assert status.handshake_stalled() and told == [client_news.not_zeromq(ADDRESS)]
+    clock.now += 3.0
+    status.check()  # the client's own look, a silence later: nothing new to say
+    assert told == [client_news.not_zeromq(ADDRESS)]
+
+    status, clock, told, _ = make(silence=3.0)  # a handshake that succeeds in time: nothing to say
+    status.event(zmq.EVENT_CONNECTED, 5)
+    status.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 5)
+    clock.now += 10
+    assert not status.handshake_stalled() and told == []
