@@ -423,6 +423,9 @@ def test_4_a_killed_client_disturbs_neither_the_server_nor_the_other_client(less
     client1, client2 = lesson.start(client1_block), lesson.start(client2_block)
     for client, name in ((client1, "client1.py"), (client2, "client2.py")):
         wait_for_arrays(client, name, 1)
+    # Both joined (the server says so of two clients that came together once they have stayed
+    # half a second): a client gone before would leave without a word, as it came.
+    server.expect(r"^client 127\.0\.0\.1 joined \(2 connected\)$")
     assert client2.interrupt(signal.SIGHUP) == 0  # its terminal closed
     server.expect(r"^client 127\.0\.0\.1 left \(1 connected\)$")
     client1.skip_seen()  # from here on, only the arrays sent after client 2 was gone

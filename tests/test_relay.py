@@ -190,8 +190,10 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     stopped.skip_seen()
     went_on = time.monotonic()
     stopped.process.send_signal(signal.SIGCONT)
-    resumed = [float(stopped.expect(r"^frame \d+: .* latency ([\d.]+) ms")[1]) for _ in range(30)]
-    times = [moment - went_on for moment in stopped.stdout_times[-30:]]  # when each of those 30 lines came
+    # What the kernel held for it while it was stopped comes first: some 8 to 13 frames of 691 kB
+    # (seen; the kernel sizes loopback buffers by itself), then the newest. 45 lines hold both.
+    resumed = [float(stopped.expect(r"^frame \d+: .* latency ([\d.]+) ms")[1]) for _ in range(45)]
+    times = [moment - went_on for moment in stopped.stdout_times[-45:]]  # when each of those 45 lines came
     frame_ms = 1000 / fps
     slow_lags = [frame["latency"] / frame_ms for frame in frame_lines(slow)]
     # The first lines may still be from before the stop; then come the frames the kernel held
@@ -209,7 +211,7 @@ def test_a_stopped_or_slow_client_behind_a_relay_slows_no_one(run):
     assert relay_after - relay_before < 50
     assert max(slow_lags) <= 2
     assert times[fresh - 1] < 0.5  # what the kernel held for it while it was stopped goes by at once
-    assert len(resumed) - fresh >= 20
+    assert len(resumed) - fresh >= 20  # and then the newest frames, each under 2 frames old
     for script in (stopped, watcher, relay, server):
         assert script.interrupt() == 0
 
