@@ -252,3 +252,12 @@ def test_video_with_curve(run, keys):
     for outsider in (stranger, keyless):
         assert outsider.stdout == [] and outsider.interrupt() == 0
     assert server.interrupt() == 0
+
+
+def test_a_key_folder_that_is_not_there_is_said_so_in_one_line(run, keys, tmp_path):
+    missing = keys / "ours" / "client7"  # a student's number the teacher never made keys for
+    client = run(NUMBERS / "client1.py", "--connect", f"ipc://{tmp_path}/none.sock", "--curve", str(missing))
+    assert client.wait() == 1
+    assert client.stderr == [
+        f"client1.py: there is no key folder {missing}: is the path right? (ask the teacher for your key folder)"
+    ]
