@@ -96,9 +96,10 @@ def main() -> None:
     option_groups.check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
     keys = ["server"] + [f"client{number}" for number in range(1, len(clients) + 1)]
     if args.curve and not all((args.curve / key).is_dir() for key in keys):
+        folder = f"{args.curve}-{args.part}" if args.curve.exists() else args.curve  # the tool makes new ones only
         parser.error(
-            f"{args.curve} has no server/ and client1/ to client{len(clients)}/ folders: make them with "
-            f"python -m pubsub_demo.keys generate {args.curve} --clients {max(3, len(clients))}"
+            f"{args.curve} has no server/ and client1/ to client{len(clients)}/ folders: make a key folder "
+            f"with them, python -m pubsub_demo.keys generate {folder} --clients {len(clients)}, and use it"
         )
     extra = ["--log-file", str(args.log_file)]
     frames = ["--frames", str(args.frames)] if args.frames else []  # the server's: its end is the demo's

@@ -261,3 +261,21 @@ def test_a_key_folder_that_is_not_there_is_said_so_in_one_line(run, keys, tmp_pa
     assert client.stderr == [
         f"client1.py: there is no key folder {missing}: is the path right? (ask the teacher for your key folder)"
     ]
+
+
+def test_demo_with_too_few_keys_says_a_command_that_works(run, keys, tmp_path):
+    """`ours` has keys for 2 clients; the numbers part has 3. The command the demo suggests must
+    work as pasted: the key tool makes new folders only."""
+    demo = run(ROOT / "demo.py", "numbers", "--curve", str(keys / "ours"), log=False)
+    assert demo.wait() == 2
+    command = re.search(r"python -m pubsub_demo\.keys generate (\S+) --clients (\d+), and use it", demo.stderr[-1])
+    assert command, demo.stderr
+    made = subprocess.run(
+        [sys.executable, "-m", "pubsub_demo.keys", "generate", command[1], "--clients", command[2]],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=ROOT,
+    )
+    assert made.returncode == 0, made.stderr
+    assert all((Path(command[1]) / folder).is_dir() for folder in ("server", "client1", "client2", "client3"))
