@@ -8,24 +8,24 @@ def unresolved(address: str) -> str:
     return f"the host name in {address} does not resolve: check the address"
 
 
-def unreachable(address: str, *, local: bool | None = True) -> str:
+def unreachable(address: str, *, local: bool | None = True, peer: str = "server") -> str:
     """Nothing listens at `address`; unless it is this computer's (`local`), the server there
-    may not let other computers in."""
+    may not let other computers in. `peer`: what the client connects to (a camera: the wall)."""
     hint = "is the address right?"
     if local is False:  # another computer's
-        hint += " is that server started with --share? a firewall?"
-    return f"nothing listens at {address} (connection refused, or no route to it): waiting for the server ({hint})"
+        hint += f" is that {peer} started with --share? a firewall?"
+    return f"nothing listens at {address} (connection refused, or no route to it): waiting for the {peer} ({hint})"
 
 
-def needs_curve(address: str, curve_option: str = "--curve") -> str:
+def needs_curve(address: str, curve_option: str = "--curve", peer: str = "server") -> str:
     return (
-        f"the server at {address} requires CURVE keys: start with {curve_option} KEYDIR "
+        f"the {peer} at {address} requires CURVE keys: start with {curve_option} KEYDIR "
         "(ask the teacher for your key folder)"
     )
 
 
-def no_curve(address: str, curve_option: str = "--curve") -> str:
-    return f"the server at {address} does not use CURVE: start without {curve_option}"
+def no_curve(address: str, curve_option: str = "--curve", peer: str = "server") -> str:
+    return f"the {peer} at {address} does not use CURVE: start without {curve_option}"
 
 
 def curve_failed(address: str) -> str:

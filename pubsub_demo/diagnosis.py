@@ -68,12 +68,13 @@ class ConnectionStatus:
     (`heard`, `rejected`, `check`), it says what is going on whenever that changes, and when it
     is time to connect again. `monitor` is the subscriber's socket monitor, if the caller is to
     read its events (see receiving.py); `curve_option` is the option that gives the client its
-    keys, as the words name it (relay.py's is --upstream-curve)."""
+    keys, as the words name it (relay.py's is --upstream-curve), `peer` what it connects to (a
+    camera's: the wall)."""
 
     def __init__(self, address: str, silence: float, *, curve: bool, curve_option: str = "--curve",
-                 monitor: zmq.Socket | None = None, world: World = World()) -> None:  # fmt: skip
+                 peer: str = "server", monitor: zmq.Socket | None = None, world: World = World()) -> None:  # fmt: skip
         self.address, self.silence, self.curve, self.monitor = address, silence, curve, monitor
-        self.curve_option = curve_option
+        self.curve_option, self.peer = curve_option, peer
         self._tell, self._clock, self._resolves = world.tell, world.clock, world.resolves
         self._is_local = functools.cache(lambda: world.local(address))  # asked once: it looks at the network
         self.look = zmtp.Look(address, world.probe, world.clock)
@@ -107,7 +108,7 @@ class ConnectionStatus:
             if not self.delayed and not self._resolves(self.address):
                 self._enter("unresolved", news.unresolved(self.address))
             else:
-                self._enter("unreachable", news.unreachable(self.address, local=self._is_local()))
+                self._enter("unreachable", news.unreachable(self.address, local=self._is_local(), peer=self.peer))
             self.delayed = False
         elif event == zmq.EVENT_CONNECTED:
             self.link = value  # the connection's file descriptor: later events may be about older ones
@@ -177,7 +178,7 @@ class ConnectionStatus:
     def _mismatch(self) -> None:
         """The server's security mechanism is not ours."""
         words = news.no_curve if self.curve else news.needs_curve
-        self._enter("no-curve" if self.curve else "needs-curve", words(self.address, self.curve_option))
+        self._enter("no-curve" if self.curve else "needs-curve", words(self.address, self.curve_option, self.peer))
 
     def _take_look(self) -> None:
         """If the look at what listens found something: say what it means for a handshake cut short."""

@@ -39,7 +39,7 @@ class Uplink:
         self._monitor = publisher.get_monitor_socket()
         self._quiet = False  # while True, the status's words are not said (see _connected)
         self.status = ConnectionStatus(
-            address, SILENCE, curve=curve, monitor=self._monitor, world=World(tell=self._tell)
+            address, SILENCE, curve=curve, peer="wall", monitor=self._monitor, world=World(tell=self._tell)
         )
         self.frames = self.handed = 0  # since the last stats line: frames made, bytes handed while connected
         self.fd: int | None = None  # the connection's file descriptor, while connected

@@ -88,7 +88,7 @@ def test_cameras_join_each_at_its_own_rate_fall_silent_and_leave_with_the_counts
 def test_either_side_starts_first_and_a_restarted_camera_or_wall_is_back_within_2_s(run, tmp_path):
     address = f"ipc://{tmp_path}/wall.sock"  # the camera starts first: its address must be known before
     camera = start_camera(run, address, "ann")
-    camera.expect(r"nothing listens at ipc://\S+ \(connection refused", stream="stderr")
+    camera.expect(r"nothing listens at ipc://\S+ \(connection refused.*\): waiting for the wall \(", stream="stderr")
     wall, _ = start_wall(run, address=address)
     wall.expect(r"^camera ann \(this computer\) joined \(1 camera\)$")
     camera.expect(r"^camera\.py: connected to the wall at ipc://", stream="stderr")  # the trouble is over
@@ -191,7 +191,7 @@ def test_with_curve_a_tile_is_named_after_its_camera_s_key_and_no_key_no_tile(ru
         stream="stderr",
     )
     keyless = start_camera(run, address, "client3")
-    keyless.expect(r"requires CURVE keys: start with --curve KEYDIR", stream="stderr")
+    keyless.expect(r"the wall at \S+ requires CURVE keys: start with --curve KEYDIR", stream="stderr")
     wall.expect(r"^wall\.py: refused (127\.0\.0\.1|a client): it has no CURVE keys$", stream="stderr")
     stranger = start_camera(run, address, "client1", "--curve", str(keys / "other" / "client1"))
     stranger.expect(r"the CURVE handshake with \S+ failed", stream="stderr")
