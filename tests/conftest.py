@@ -190,6 +190,9 @@ def desktops() -> Iterator:
         process.wait(TIMEOUT)
 
 
+SCRIPT_WINDOWS = ("Server", "Client 1", "Client 2", "Wall")  # the windows the scripts open
+
+
 @pytest.fixture
 def screen_of(desktops) -> Iterator:
     """screen_of(width, height): a connection to that desktop, for looking at it (closed at the end)."""
@@ -200,6 +203,12 @@ def screen_of(desktops) -> Iterator:
     def connect(width: int, height: int) -> tuple[Screen, str]:
         name = desktops(width, height)
         screens.append(Screen(name))
+        # The desktop is shared: the windows of the test before must be gone first, or a stale
+        # "Client 1" could be taken for this test's (seen twice under load: its picture, not ours).
+        deadline = time.monotonic() + TIMEOUT
+        while left := [w.title for w in screens[-1].windows() if w.viewable and w.title in SCRIPT_WINDOWS]:
+            assert time.monotonic() < deadline, f"windows of an earlier test still on the desktop: {left}"
+            time.sleep(0.05)  # polling for them to go, with a deadline
         return screens[-1], name
 
     yield connect

@@ -119,10 +119,9 @@ def wait_for_wall(
 @pytest.mark.parametrize("count", [4, 30])
 @pytest.mark.parametrize("screen_size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_the_wall_shows_a_labelled_tile_per_camera_on_the_screen_each_with_its_own_frames(
-    run, desktops, context, screen_size, count
+    run, screen_of, context, screen_size, count
 ):
-    display = desktops(*screen_size)
-    screen = Screen(display)
+    screen, display = screen_of(*screen_size)
     env = dict(os.environ, DISPLAY=display)
     # 1 s: the four cameras' part dims a tile that fell silent. The 30, sent by one thread of this
     # busy process 2 frames a second each, get longer: a pause of that thread must not dim them.
@@ -186,7 +185,6 @@ def test_the_wall_shows_a_labelled_tile_per_camera_on_the_screen_each_with_its_o
     finally:
         if cheap is not None:
             cheap.close()
-        screen.close()
     for camera in cameras.values():
         assert camera.interrupt() == 0
     assert wall.interrupt() == 0
