@@ -60,7 +60,9 @@ def use_client_keys(subscriber: zmq.Socket, keydir: Path | None) -> None:
             f"(--curve {keydir.with_name(keydir.name[:-1] + '7')} for student 7)"
         )
     if not keydir.is_dir():
-        raise Fatal(f"there is no key folder {keydir}: is the path right? (ask the teacher for your key folder)")
+        raise Fatal(
+            f"there is no key folder {keydir}: refusing to start (is the path right? ask the teacher for yours)"
+        )
     public, secret = _load_pair(keydir / "client.key_secret")
     server_public, _ = _load(keydir / "server.key")
     subscriber.curve_secretkey, subscriber.curve_publickey = secret, public

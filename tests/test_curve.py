@@ -258,9 +258,8 @@ def test_a_key_folder_that_is_not_there_is_said_so_in_one_line(run, keys, tmp_pa
     missing = keys / "ours" / "client7"  # a student's number the teacher never made keys for
     client = run(NUMBERS / "client1.py", "--connect", f"ipc://{tmp_path}/none.sock", "--curve", str(missing))
     assert client.wait() == 1
-    assert client.stderr == [
-        f"client1.py: there is no key folder {missing}: is the path right? (ask the teacher for your key folder)"
-    ]
+    said = f"there is no key folder {missing}: refusing to start (is the path right? ask the teacher for yours)"
+    assert client.stderr == [f"client1.py: {said}"]
 
 
 def test_demo_with_too_few_keys_says_a_command_that_works(run, keys, tmp_path):
