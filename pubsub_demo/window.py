@@ -33,6 +33,7 @@ class Window:
         self.size = (0, 0)  # the window's picture, as we made it: width, height
         self.place = (0, 0)  # where we put its frame's top left corner
         self.opened_at = 0.0
+        self.settled = False  # placing is over (see keep_in_place)
 
     def fit(self, image_size: tuple[int, int]) -> Place:
         """Where the window goes, and its size, for images of `image_size` (width, height)."""
@@ -62,7 +63,7 @@ class Window:
             if not self.opened:
                 self.place = self.position or (place.x, place.y)
                 cv2.moveWindow(self.title, *self.place)
-                self.opened, self.opened_at = True, time.monotonic()
+                self.opened, self.opened_at, self.settled = True, time.monotonic(), False
         self.keep_in_place()
 
     def keep_in_place(self) -> None:
@@ -73,7 +74,15 @@ class Window:
         window is up makes it stick. The picture must lie below and right of the point we
         gave, by no more than a frame's borders and title bar: a picture right at that point
         means the title bar is above it, perhaps off the screen."""
-        if not self.opened or time.monotonic() - self.opened_at > PLACING_TIME:
+        if not self.opened or self.settled:
+            return
+        if time.monotonic() - self.opened_at > PLACING_TIME:
+            # Once more, a pixel taller and back: Qt's view then scales the picture to the window
+            # as it now is. A window mapped while its size still settled, under load, was seen to
+            # stay black for as long as it stayed open (its pictures scaled to a size it had had).
+            cv2.resizeWindow(self.title, self.size[0], self.size[1] + 1)
+            cv2.resizeWindow(self.title, *self.size)
+            self.settled = True
             return
         x, y, width, height = cv2.getWindowImageRect(self.title)
         if abs(width - self.size[0]) > 2 or abs(height - self.size[1]) > 2:
