@@ -64,12 +64,11 @@ class World:
 
 
 class ConnectionStatus:
-    """A client's view of its server: fed with monitor events (`event`) and with what arrives
-    (`heard`, `rejected`, `check`), it says what is going on whenever that changes, and when it
-    is time to connect again. `monitor` is the subscriber's socket monitor, if the caller is to
-    read its events (see receiving.py); `curve_option` is the option that gives the client its
-    keys, as the words name it (relay.py's is --upstream-curve), `peer` what it connects to (a
-    camera's: the wall)."""
+    """A client's view of its server: fed with monitor events (`event`) and what arrives (`heard`,
+    `rejected`, `check`), it says what is going on whenever that changes, and when it is time to
+    connect again. `monitor`: the subscriber's socket monitor, if the caller reads its events (see
+    receiving.py); `curve_option`: the option with the client's keys (relay.py's --upstream-curve);
+    `peer`: what it connects to, in its words (a camera's: the wall)."""
 
     def __init__(self, address: str, silence: float, *, curve: bool, curve_option: str = "--curve",
                  peer: str = "server", monitor: zmq.Socket | None = None, world: World = World()) -> None:  # fmt: skip
@@ -85,7 +84,7 @@ class ConnectionStatus:
         self.delayed = False  # a TCP connection was started since the last retry
         self.link = -1  # file descriptor of the newest connection
         self.reached = False  # the newest attempt got a TCP connection
-        self.linked_at: float | None = None  # when the TCP connection that waits for a handshake came
+        self.linked_at: float | None = None  # when the connection waiting for a handshake came
         self.news: str | None = None  # what is wrong, as last said; None while data flows
         self.flowed = False  # good data came at least once
         self.last_attempt = self._clock()  # when ZeroMQ last tried to connect
@@ -147,8 +146,8 @@ class ConnectionStatus:
         return not self.connected and self._clock() - self.last_attempt >= self.silence
 
     def handshake_stalled(self) -> bool:
-        """Whether the newest connection has waited `silence` s for its handshake, which is said: a
-        ZeroMQ peer greets at once, this one waits for its own kind of request (http.server)."""
+        """Whether the newest connection waited `silence` s for a handshake (said): a ZeroMQ peer
+        greets at once, http.server waits for its own kind of request."""
         if self.linked_at is None or self._clock() - self.linked_at < self.silence:
             return False
         self._enter("not-zeromq", news.not_zeromq(self.address))

@@ -19,10 +19,8 @@ The header:
     24      16    shape: four unsigned 32-bit sizes, unused ones 0
 
 Everything is little-endian. A new field means a new version number, so an old receiver
-rejects what it cannot read instead of misreading it.
-
-Nothing here unpickles: the pickle functions at the bottom exist only for the `--pickle`
-option, which speaks the original scripts' `send_pyobj` format.
+rejects what it cannot read instead of misreading it. Nothing here unpickles: the pickle
+functions at the bottom exist only for `--pickle`, the original scripts' `send_pyobj` format.
 """
 
 from __future__ import annotations
@@ -172,8 +170,7 @@ def read_header(parts: Sequence[Buffer], *, max_bytes: int = DEFAULT_MAX_BYTES) 
 
 
 def _checked(parts: Sequence[Buffer], max_bytes: int) -> tuple:
-    """`read_header`'s work, as a plain tuple: at a few microseconds a message, a numbers client
-    would lose a tenth of its rate to building the named one (measured)."""
+    """`read_header`'s work as a plain tuple (the named one cost the numbers a tenth of their rate)."""
     if len(parts) == 1:  # header and payload together
         payload, offset = parts[0], HEADER.size
     elif len(parts) == 2:
