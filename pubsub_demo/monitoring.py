@@ -121,8 +121,7 @@ class _Watch:
         while self.events.poll(0):
             event = recv_monitor_message(self.events)
             if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED:
-                port = endpoints.port(event["endpoint"].decode())
-                self.closed_here = tcpinfo.ClosedHere(port) if port else None
+                self.closed_here = tcpinfo.ClosedHere.of(event["endpoint"])
             self._take(event["event"], event["value"])
         while self.doorman is not None and not self.doorman.admissions.empty():  # this thread alone takes
             address, name = self.doorman.admissions.get_nowait()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from . import endpoints
 from .endpoints import plain_ip
 
 # struct tcp_info, in linux/tcp.h: 64-bit counts of the bytes acknowledged by the peer (at byte
@@ -217,6 +218,12 @@ class ClosedHere:
     def __init__(self, port: int) -> None:
         self.port = port
         self._seen = closed_here(port)
+
+    @classmethod
+    def of(cls, endpoint: bytes) -> ClosedHere | None:
+        """For the bound socket a monitor event's `endpoint` names (tcp://HOST:PORT); None for ipc://."""
+        number = endpoints.port(endpoint.decode())
+        return cls(number) if number else None
 
     def newest(self) -> str:
         """The address all the connections closed here since the last look came from; "?" if

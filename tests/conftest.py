@@ -11,11 +11,12 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -228,3 +229,19 @@ def start_server(run, *args: str) -> tuple[Script, str]:
     server = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", *args)
     address = server.expect(r"Publishing on (\S+);")[1]
     return server, address
+
+
+@pytest.fixture
+def not_zeromq():
+    """not_zeromq(answer) starts a NotZeroMQ server; all are closed at the end of the test."""
+    from forge import NotZeroMQ
+
+    started: list[NotZeroMQ] = []
+
+    def start(answer: Callable[[socket.socket], None]) -> NotZeroMQ:
+        started.append(NotZeroMQ(answer))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()

@@ -13,9 +13,7 @@ import re
 import signal
 import socket
 import statistics
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +23,8 @@ import zmq.auth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
+from conftest import NUMBERS, VIDEO, start_server
+from forge import answer_like_a_web_server, hang_up, stay_silent
 from test_logs import logged
 from test_numbers import printed_values, send_until_printed, sent_arrays
 
@@ -40,75 +39,6 @@ def rss_mb(pid: int) -> float:
 
 
 DIAGNOSIS_TIME = 5.0  # seconds: a client says within 3 s why nothing comes; the rest is room for a loaded machine
-
-
-class NotZeroMQ:
-    """A TCP server that is not ZeroMQ, on 127.0.0.1 and a port the system picks: `answer` does
-    what it does with each connection, in a thread of its own."""
-
-    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.address = f"tcp://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.answer = answer
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:  # closed: the test is over
-                return
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
-
-    def _answer(self, connection: socket.socket) -> None:
-        with connection:
-            try:
-                self.answer(connection)
-            except OSError:  # the client hung up first
-                pass
-
-    def close(self) -> None:
-        self.listener.close()
-
-
-def hang_up(connection: socket.socket) -> None:
-    """What a program does that takes connections and drops them at once."""
-
-
-def answer_like_a_web_server(connection: socket.socket) -> None:
-    """What nginx does with bytes that are not HTTP: its page for 400 Bad Request, and close."""
-    connection.settimeout(TIMEOUT)
-    connection.recv(1024)
-    page = (
-        b"<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
-        b"<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    )
-    connection.sendall(
-        b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
-        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page)
-    )
-
-
-def stay_silent(connection: socket.socket) -> None:
-    """What a server does that waits for its client to speak first, in a protocol we do not speak
-    (Python's http.server waits for a whole line)."""
-    connection.settimeout(TIMEOUT)
-    while connection.recv(1024):  # until the client hangs up
-        pass
-
-
-@pytest.fixture
-def not_zeromq():
-    """not_zeromq(answer) starts a NotZeroMQ server; all are closed at the end of the test."""
-    started: list[NotZeroMQ] = []
-
-    def start(answer: Callable[[socket.socket], None]) -> NotZeroMQ:
-        started.append(NotZeroMQ(answer))
-        return started[-1]
-
-    yield start
-    for server in started:
-        server.close()
 
 
 @pytest.mark.parametrize("keys", [False, True], ids=["without keys", "with keys"])

@@ -369,6 +369,12 @@ def test_ctrl_c_at_the_terminal_while_the_demo_starts_its_scripts_ends_all_quiet
         assert "Traceback" not in output and "Fatal Python error" not in output and "exit code" not in output
 
 
+def run_source(script: Path, source: str) -> subprocess.CompletedProcess[str]:
+    """Write `source` (a script that starts as ours do, with lifetime) to `script` and run it."""
+    script.write_text(source)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
+
+
 LOCK_LOSES_THE_STOP = """
 from pubsub_demo import lifetime
 
@@ -399,16 +405,13 @@ def test_a_stop_that_python_s_threading_turns_into_a_runtime_error_still_ends_th
     starts a thread at a server's first zero-copy send) comes out of threading as RuntimeError
     "release unlocked lock", the KeyboardInterrupt its context: seen once in 100 stops of a busy
     video server. Written here as it happens there, the script must still end with exit code 0."""
-    script = tmp_path / "stops_in_a_lock.py"
-    script.write_text(LOCK_LOSES_THE_STOP.replace("{signal}", stop))
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
+    result = run_source(tmp_path / "stops_in_a_lock.py", LOCK_LOSES_THE_STOP.replace("{signal}", stop))
     assert (result.returncode, result.stderr) == (0, "")
 
 
 def test_a_runtime_error_that_no_stop_caused_is_shown_with_its_traceback(tmp_path):
-    script = tmp_path / "a_real_error.py"
-    script.write_text(LOCK_LOSES_THE_STOP.replace("os.kill(os.getpid(), signal.{signal})", "raise KeyboardInterrupt"))
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
+    source = LOCK_LOSES_THE_STOP.replace("os.kill(os.getpid(), signal.{signal})", "raise KeyboardInterrupt")
+    result = run_source(tmp_path / "a_real_error.py", source)
     assert result.returncode == 1 and "RuntimeError: release unlocked lock" in result.stderr
 
 
@@ -451,10 +454,8 @@ def test_a_stop_while_pyzmq_makes_a_socket_ends_the_script_at_once(tmp_path):
     clean-up's grace (10 s) was over, and demo.py would have killed the script by then (seen
     under load: `demo.py | head`'s scripts not gone within 5 s). The stop waits for the next
     checkpoint instead."""
-    script = tmp_path / "stop_while_making_a_socket.py"
-    script.write_text(STOP_WHILE_MAKING_A_SOCKET)
     started = time.monotonic()
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
+    result = run_source(tmp_path / "stop_while_making_a_socket.py", STOP_WHILE_MAKING_A_SOCKET)
     took = time.monotonic() - started
     print(f"stopped while making a socket: exit code {result.returncode} after {took:.2f} s; {result.stderr!r}")
     assert (result.returncode, result.stderr) == (0, "")
@@ -494,7 +495,5 @@ def test_a_ctrl_c_at_start_up_that_a_library_shows_and_goes_on_from_ends_the_scr
     """Seen once in a full run: a Ctrl+C while importlib waited for a module's lock was shown as
     a traceback by a caller that then went on (the script ended with exit code 0, the traceback
     on its stderr). Written here as such a caller does it: nothing shown, main() never runs."""
-    script = tmp_path / "ctrl_c_shown.py"
-    script.write_text(CTRL_C_SHOWN_AND_GONE_ON)
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT)
+    result = run_source(tmp_path / "ctrl_c_shown.py", CTRL_C_SHOWN_AND_GONE_ON)
     assert (result.returncode, result.stderr) == (0, "")

@@ -23,7 +23,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, TIMEOUT, VIDEO, classroom
-from test_faults import answer_like_a_web_server, hang_up, not_zeromq, rss_mb, stay_silent  # noqa: F401
+from forge import answer_like_a_web_server, hang_up, stay_silent
+from test_faults import rss_mb
 from test_hostile import PeakMemory
 
 WALL, CAMERA = VIDEO / "wall.py", VIDEO / "camera.py"
@@ -211,7 +212,7 @@ def test_with_curve_a_tile_is_named_after_its_camera_s_key_and_no_key_no_tile(ru
 @pytest.mark.parametrize(
     "answer", [hang_up, answer_like_a_web_server, stay_silent], ids=["hangs up", "web server", "waits for a line"]
 )
-def test_a_camera_at_a_program_that_is_not_zeromq_is_told_so(run, not_zeromq, answer):  # noqa: F811
+def test_a_camera_at_a_program_that_is_not_zeromq_is_told_so(run, not_zeromq, answer):
     listener = not_zeromq(answer)
     camera = start_camera(run, listener.address, "ann")
     said = camera.expect(r"answers, but it is not a ZeroMQ server: is the port right\?$", stream="stderr")
