@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_lesson import received
 
 from conftest import NUMBERS, ROOT, VIDEO, classroom, start_server
 from test_faults import rss_mb, watched
 from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
-from test_numbers import printed_values, sent_arrays
+from test_numbers import sent_arrays
 from test_video import frame_lines, start_video_server
 
 RELAY = ROOT / "relay.py"
@@ -42,19 +43,8 @@ def start_relay(run, server: str, *args: str, bind: str = "tcp://127.0.0.1:*"):
 SKIPPED_AT_MOST = 2  # arrays of the 20 or 60 a client prints: what a relay may skip on a busy machine
 
 
-def arrays_passed_on(values: list[float], arrays: list[list[float]]) -> list[int]:
-    """Which of the `arrays` sent a client's printed `values` are, in the order printed: each
-    must be a whole array sent (AssertionError if not)."""
-    width, found = len(arrays[0]), []
-    for start in range(0, len(values), width):
-        whole = [k for k, array in enumerate(arrays) if array == values[start : start + width]]
-        assert whole, f"values {start} to {start + width} are not an array the server sent"
-        found.append(whole[0])
-    return found
-
-
-def assert_in_order_and_hardly_any_skipped(values: list[float], arrays: list[list[float]], count: int) -> None:
-    passed = arrays_passed_on(values, arrays)
+def assert_in_order_and_hardly_any_skipped(lines: list[str], arrays: list[list[float]], count: int) -> None:
+    passed = received(lines, arrays, "client3.py")  # which arrays sent a client3.py printed, in order
     assert len(passed) == count and passed == sorted(set(passed)), f"not in order, or twice: {passed}"
     assert passed[-1] - passed[0] + 1 - count <= SKIPPED_AT_MOST, f"skipped more than {SKIPPED_AT_MOST}: {passed}"
 
@@ -78,7 +68,7 @@ def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_number
         assert script.interrupt() == 0
     arrays = sent_arrays(server)
     for client, count in ((near, 60), (far, 20)):
-        assert_in_order_and_hardly_any_skipped(printed_values(client), arrays, count)
+        assert_in_order_and_hardly_any_skipped(client.stdout, arrays, count)
 
 
 def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
@@ -289,7 +279,7 @@ def test_curve_on_both_sides_of_a_relay_keeps_a_stranger_out_on_either_side(run,
         NUMBERS / "client3.py", "--connect", relay_address, "--curve", str(ours / "client1"), "--messages", "20"
     )
     assert student.wait() == 0
-    assert_in_order_and_hardly_any_skipped(printed_values(student), sent_arrays(server), 20)
+    assert_in_order_and_hardly_any_skipped(student.stdout, sent_arrays(server), 20)
     relay.expect(r"^client1 \(127\.0\.0\.1\) joined")
     relay.expect(r"refused 127\.0\.0\.1: its handshake failed", stream="stderr")  # it holds another server's key
     outsider.expect(r"the CURVE handshake with \S+ failed", stream="stderr")
