@@ -222,6 +222,12 @@ def _read_until(fd: int, text: bytes, timeout: float = TIMEOUT) -> bytes:
     return shown
 
 
+def start_demo(address: str, log_file: Path, **streams: object) -> subprocess.Popen:
+    """`demo.py numbers` at `address`, in a process group of its own, as a terminal starts a command."""
+    command = [sys.executable, str(ROOT / "demo.py"), "numbers", "--address", address, "--log-file", str(log_file)]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, **streams)
+
+
 def _running_with(text: str) -> list[str]:
     """The processes (not yet ended) whose command line holds `text`: their command lines. (The
     demo starts each script in a session of its own, and a script whose demo has ended is
@@ -247,21 +253,7 @@ def test_demo_piped_into_head_ends_with_all_its_scripts(tmp_path):
     stderr = tmp_path / "stderr.txt"
     address = f"ipc://{tmp_path}/demo.sock"
     with stderr.open("w") as stderr_file:
-        demo = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "demo.py"),
-                "numbers",
-                "--address",
-                address,
-                "--log-file",
-                str(tmp_path / "errors_log.log"),
-            ],
-            stdout=writing_end,
-            stderr=stderr_file,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        demo = start_demo(address, tmp_path / "errors_log.log", stdout=writing_end, stderr=stderr_file)
     os.close(writing_end)
     try:
         lines = b""
@@ -335,21 +327,7 @@ def test_ctrl_c_at_the_terminal_while_the_demo_starts_its_scripts_ends_all_quiet
     starting Python (which a Ctrl+C there makes print its own traceback) end without a word."""
     for delay in (0.0, 0.1, 0.3):
         address = f"ipc://{tmp_path}/demo-{delay}.sock"
-        demo = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "demo.py"),
-                "numbers",
-                "--address",
-                address,
-                "--log-file",
-                str(tmp_path / "log"),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # a process group of its own, as a terminal gives a command
-        )
+        demo = start_demo(address, tmp_path / "log", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + TIMEOUT
             while len(_running_with(address)) < 2 and time.monotonic() < deadline:
