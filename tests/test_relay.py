@@ -82,7 +82,10 @@ def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
         client.expect(r"^frame \d+")
     relay.skip_seen()
     relay.expect(r"^Relay: 2 clients")  # a second with both clients from its start...
-    line = relay.expect(r"^Relay: 2 clients").string  # ...and this one for sure
+    # ...and these three for sure: the kernels' acknowledgements of one second may come in the
+    # next, so the bytes out are compared with the bytes in over three seconds (12.4 against 5.2
+    # MB/s was seen in one second, under load).
+    lines = [relay.expect(r"^Relay: 2 clients").string for _ in range(3)]
     for client in clients:
         for _ in range(40):
             client.expect(r"^frame \d+")
@@ -96,9 +99,11 @@ def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
         assert seqs[-1] - seqs[0] < len(seqs) + 4  # a client that keeps up skips next to nothing
         for frame in received:
             assert frame["crc"] == sent[frame["seq"]]["crc"] and frame["pattern"] == frame["seq"]
-    messages_in, megabytes_in, messages_out, megabytes_out = map(float, STATS.match(line).groups()[1:])
-    print(f"relay stats with 2 clients: {line}")
-    assert 25 <= messages_in <= 35 and messages_out == messages_in
+    figures = [list(map(float, STATS.match(line).groups()[1:])) for line in lines]
+    print(f"relay stats with 2 clients: {lines}")
+    for messages_in, _, messages_out, _ in figures:
+        assert 25 <= messages_in <= 35 and messages_out == messages_in
+    megabytes_in, megabytes_out = sum(row[1] for row in figures), sum(row[3] for row in figures)
     assert 1.7 <= megabytes_out / megabytes_in <= 2.3  # one copy for each client, as their kernels acknowledged
 
 
