@@ -4,8 +4,9 @@ Run:  python demo.py numbers     random_numbers_transmission/: server.py, client
       python demo.py video       video_transmission/: server.py, client1.py, client2.py (three windows)
       python demo.py wall        video_transmission/: wall.py and four camera.py, ann, bob, cleo and dan
 
-Each line is prefixed with the name of the script that printed it. Ctrl+C stops them all, and
-so does closing the demo's output (`python demo.py numbers | head -3`).
+Each line is prefixed with the name of the script that printed it. Ctrl+C stops them all (on
+Windows Ctrl+Break or closing the window too), and so does closing the demo's output
+(`python demo.py numbers | head -3`).
 To see the parts side by side, run the scripts yourself, each in its own terminal.
 """
 
@@ -24,6 +25,7 @@ from typing import IO
 lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo quietly
 
 from pubsub_demo import console, option_groups, option_values, options, screen
+from pubsub_demo.system import processes
 
 import psutil
 
@@ -127,21 +129,19 @@ def main() -> None:
             f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
             f"the students run the command the {server} prints"
         )
-    processes: dict[str, subprocess.Popen[str]] = {}
+    running: dict[str, subprocess.Popen[str]] = {}
     try:  # a Ctrl+C while the scripts start stops those already started too
         for name, script, flags in scripts:
             label = script if name == "server" else name
             command = [sys.executable, str(HERE / folder / f"{script}.py"), *flags, *extra]
-            # A session of its own: a Ctrl+C at the terminal reaches the demo only, which stops the
+            # A group of its own: a Ctrl+C at the terminal reaches the demo only, which stops the
             # scripts itself, even those still starting Python, which a Ctrl+C would cut short with a
             # traceback (see stop_all).
-            processes[name] = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-            )
-            threading.Thread(target=forward, args=(label, processes[name].stdout), daemon=True).start()
-        code = wait_for(processes["server"])  # clients wait for a server forever: the server's end is the demo's
+            running[name] = processes.start(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            threading.Thread(target=forward, args=(label, running[name].stdout), daemon=True).start()
+        code = wait_for(running["server"])  # clients wait for a server forever: the server's end is the demo's
     finally:
-        stop_all(processes)  # on Ctrl+C too, which lifetime.run then turns into exit code 0
+        stop_all(running)  # on Ctrl+C too, which lifetime.run then turns into exit code 0
     if code is None:
         raise BrokenPipeError  # our reader has gone: lifetime.run ends the demo quietly, as it ends a script
     console.say(f"the {server} stopped with exit code {code}")
@@ -166,29 +166,35 @@ def forward(name: str, stream: IO[str]) -> None:
 
 
 def wait_for(server: subprocess.Popen[str]) -> int | None:
-    """Wait until the server ends (its exit code) or our output is closed (None)."""
-    output = select.poll()
-    output.register(sys.stdout, 0)  # reports only an error: on a pipe, that its reader has gone
+    """Wait until the server ends (its exit code) or our output is closed (None).
+
+    On Linux a closed output is noticed even while no script prints: poll() with no events asked
+    for reports an error, and on a pipe that is its reader gone. macOS's poll reports nothing
+    then, and Windows has no poll for pipes: there the next line a script prints tells (`forward`)."""
+    output = None
+    if sys.platform == "linux":
+        output = select.poll()
+        output.register(sys.stdout, 0)
     while not _output_closed.wait(TICK):
         lifetime.checkpoint()  # Ctrl+C
         if server.poll() is not None:
             return server.returncode
-        if output.poll(0):  # noticed even while no script prints
+        if output is not None and output.poll(0):
             _output_closed.set()
     return None
 
 
-def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
+def stop_all(started: dict[str, subprocess.Popen[str]]) -> None:
     """Ask every script to stop, kill any that has not stopped in time, and say which did not end
-    cleanly. SIGTERM, not Ctrl+C's SIGINT: a script that has started stops on either with exit
-    code 0; one that is still starting Python ends at once on SIGTERM, without a word, where
-    SIGINT would print Python's own traceback."""
+    cleanly. SIGTERM (Windows: Ctrl+Break), not Ctrl+C's SIGINT: a script that has started stops
+    on either with exit code 0; one that is still starting Python ends at once on SIGTERM,
+    without a word, where SIGINT would print Python's own traceback (system/processes.py)."""
     for stop_signal in lifetime.STOP_SIGNALS:  # a second Ctrl+C must not cut this short
         signal.signal(stop_signal, signal.SIG_IGN)
-    running = {name: process for name, process in processes.items() if process.poll() is None}
+    running = {name: process for name, process in started.items() if process.poll() is None}
     for process in running.values():
-        process.send_signal(signal.SIGTERM)
-    known = {process.pid for process in processes.values()}
+        processes.ask_to_stop(process)
+    known = {process.pid for process in started.values()}
     for stray in psutil.Process().children():  # started by a Popen that a Ctrl+C cut short after its fork
         if stray.pid not in known:
             stray.terminate()
@@ -200,7 +206,7 @@ def stop_all(processes: dict[str, subprocess.Popen[str]]) -> None:
             process.wait()
             console.say(f"{name} did not stop within {STOP_GRACE:g} s and was killed")
             continue
-        if code not in (0, -signal.SIGTERM):
+        if not processes.stopped_cleanly(code):
             console.say(f"{name} stopped with exit code {code}")
 
 

@@ -39,7 +39,7 @@ def main() -> None:
             # Towards its clients the relay is a server: it watches who joins, and binds.
             monitoring.watch_subscribers(downstream, doorman) as clients,
             transport.bind(downstream, args.bind),
-            relaying.Watch(upstream, args.connect, clients, downstream, curve=args.upstream_curve is not None) as watch,
+            relaying.Watch(upstream, args.connect, clients, curve=args.upstream_curve is not None) as watch,
         ):
             # Towards the server it is a client: it connects, and ZeroMQ connects again if the server goes.
             security.use_client_keys(upstream, args.upstream_curve)  # with --upstream-curve only

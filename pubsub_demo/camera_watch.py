@@ -4,25 +4,26 @@ Roster (roster.py, which decides who joined and left), cuts off the connections 
 
 libzmq takes every connection a bound socket is offered, and has no call to close one of them;
 but its monitor gives each connection's file descriptor, and a connection shut down there
-(tcpinfo.shut_down) is closed by libzmq, with what it held. With CURVE, an Audience (audience.py)
+(system.connections.shut_down) is closed by libzmq, with what it held. With CURVE, an Audience (audience.py)
 says who was refused and why, as a server's watch does.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Iterator
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import endpoints, logs, tcpinfo, transport
+from . import endpoints, logs, transport
 from .audience import Audience
 from .monitoring import monitor_reader
 from .roster import Roster
 from .security import Doorman
+from .system import connections
+from .system.closed_here import ClosedHere
 
 WATCH_INTERVAL = 0.05  # seconds between looks at who left, and at the stop
 _EVENTS = (
@@ -54,15 +55,15 @@ class _Watch:
     """The watch's thread: takes the monitor's `events` and the `doorman`'s decisions, tells the
     `roster` and (with CURVE) the `refusals`, cuts off connections past the limit.
 
-    It holds a descriptor of its own for each connection (`held`), so that when libzmq closes its
+    It holds a duplicate of its own of each connection (`held`), so that when libzmq closes its
     own, the kernel can still tell whether the camera had closed its end: if not, libzmq dropped
     it for breaking its rules (a message part over the size limit), which libzmq does not say."""
 
     def __init__(self, events: zmq.Socket, roster: Roster, refusals: Audience | None, doorman: Doorman | None) -> None:
         self.events, self.roster, self.refusals, self.doorman = events, roster, refusals, doorman
-        self.held: dict[int, int] = {}  # a connection's file descriptor, and ours for it
+        self.held = connections.Followed()
         self.refused = False  # a handshake failed: the connection that closes next was refused, not dropped
-        self.closed_here: tcpinfo.ClosedHere | None = None  # once a camera connected
+        self.closed_here: ClosedHere | None = None  # once a camera connected
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -78,15 +79,14 @@ class _Watch:
                     except Exception as error:  # a bug here must not end the watch, nor hang the wall
                         logs.log_warning(f"the camera watch: {logs.describe(error)}")
             finally:
-                for fd in self.held.values():
-                    os.close(fd)
+                self.held.close()
 
     def look(self) -> None:
         if self.events.poll(1000 * WATCH_INTERVAL):
             while self.events.poll(0):
                 event = recv_monitor_message(self.events)
                 if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED:
-                    self.closed_here = tcpinfo.ClosedHere.of(event["endpoint"])
+                    self.closed_here = ClosedHere.of(event["endpoint"])
                 self.event(event["event"], event["value"])
         while self.doorman is not None and not self.doorman.admissions.empty():  # only this thread takes
             address, name = self.doorman.admissions.get_nowait()
@@ -99,29 +99,20 @@ class _Watch:
     def event(self, kind: int, fd: int) -> None:
         address, ours = "?", True
         if kind == zmq.EVENT_ACCEPTED:
-            address = tcpinfo.peer_address(fd)
+            address = connections.peer_address(fd)
             ours = self.roster.accepted(fd, address)
             if not ours:
-                tcpinfo.shut_down(fd)  # libzmq sees it closed, and closes it
+                connections.shut_down(fd)  # libzmq sees it closed, and closes it
             else:
-                with contextlib.suppress(OSError):  # closed already: a camera without keys is refused at once
-                    self.held[fd] = os.dup(fd)
+                connections.give_up_after(fd, transport.UNANSWERED_LIMIT)
+                self.held.follow(fd)  # nothing if closed already: a camera without keys is refused at once
         elif kind == zmq.EVENT_DISCONNECTED:
             if self.refusals is not None and self.refusals.unnamed_refusal(fd) and self.closed_here:
                 self.refusals.named(fd, self.closed_here.newest())  # the kernel still knows who it was
-            dropped = _dropped(self.held.pop(fd, None)) and not self.refused
+            dropped = self.held.kept_open_by_peer(fd) and not self.refused
             ours, self.refused = self.roster.closed(fd, broke_rules=dropped), False
         else:  # a handshake failed
             self.refused = True
         if self.refusals is not None and ours:  # a connection cut off was not refused for its keys
             self.refusals.event(kind, fd, address)
 
-
-def _dropped(fd: int | None) -> bool:
-    """Whether the connection on our descriptor `fd` was dropped by libzmq while its peer kept its
-    end open and sent (not for silence: then TCP gave up on it); `fd` is closed."""
-    if fd is None:
-        return False
-    state = tcpinfo.open_both_ways(fd)
-    os.close(fd)
-    return state is not None and state[0] and state[1] < transport.UNANSWERED_LIMIT / 1000

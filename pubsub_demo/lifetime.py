@@ -3,8 +3,8 @@
 `begin` is a script's first call, before numpy, zmq and OpenCV load: it checks that they are
 there (a terminal without the project's environment gets one line saying what to do, not a
 traceback), and a Ctrl+C while they load (a moment) then ends the script as quietly as one
-later on. `run` runs its main(): Ctrl+C, SIGTERM and SIGHUP end it with exit code 0 and no
-traceback, a Fatal error with one line and exit code 1. `checkpoint`, called at each step of a
+later on. `run` runs its main(): a stop signal (Ctrl+C, SIGTERM, SIGHUP; on Windows Ctrl+Break
+and the console window closed: system/signals.py) ends it with exit code 0 and no traceback, a Fatal error with one line and exit code 1. `checkpoint`, called at each step of a
 script's loop, makes sure a stop is never lost; `stop_requested` lets another thread see a stop
 that the main thread has not yet seen.
 
@@ -25,8 +25,9 @@ from typing import NoReturn
 
 from . import logs
 from .console import WholeLines, say, silence
+from .system import signals
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl+C, `kill`, the terminal closed
+STOP_SIGNALS = signals.STOP_SIGNALS
 STOP_GRACE = 10.0  # seconds the clean-up after a stop may take before the script ends without it
 
 _interrupted = False  # a Ctrl+C came while the script started
@@ -135,7 +136,7 @@ def checkpoint() -> None:
 
 
 def run(main: Callable[[], None]) -> NoReturn:
-    """Run a script's main(): Ctrl+C, SIGTERM or SIGHUP end it with code 0, a Fatal error with code 1.
+    """Run a script's main(): a stop signal ends it with code 0, a Fatal error with code 1.
 
     Stopping is the normal way to end a server or a client, so it gets no traceback; the
     `with` blocks in main() close the sockets on the way out.
@@ -155,7 +156,7 @@ def run(main: Callable[[], None]) -> NoReturn:
             raise
         for stop_signal in STOP_SIGNALS:  # a second Ctrl+C must not interrupt the clean-up
             signal.signal(stop_signal, signal.SIG_IGN)
-        if _stop_signal == signal.SIGHUP:  # the terminal has gone: anything printed now would fail
+        if _stop_signal is not None and _stop_signal == signals.HANG_UP:  # nothing printed now would reach anyone
             silence(sys.stdout, sys.stderr)
         _exit(0)
     except BrokenPipeError:  # `server.py | head` has read enough: end quietly, like other tools
@@ -175,8 +176,12 @@ def _lost_in_a_lock(error: RuntimeError) -> bool:
     return _stop_signal is not None and isinstance(error.__context__, KeyboardInterrupt)
 
 
+_cleaned_up = threading.Event()  # a Windows console that closes waits for it (signals.hold_the_closing_console)
+
+
 def _exit(code: int) -> NoReturn:
     logs.write_counts(only_if_over=False)
+    _cleaned_up.set()
     sys.exit(code)
 
 
@@ -210,18 +215,18 @@ def _watch_the_clean_up() -> None:
     proxy, in libzmq) runs none until something wakes it, and a signal that lands anywhere but
     in its wait (in another thread, or while it is busy) does not. So the C handler also writes
     the signal's number into a pipe (set_wakeup_fd), from whatever thread it runs in, and a
-    background thread reading it sets `_stop_arrived` (see stop_requested).
+    background thread reading it sets `_stop_arrived` (see stop_requested). On Windows, a
+    console window that closes is held until the clean-up is done (at most a few seconds).
 
     Then it gives the clean-up STOP_GRACE seconds: a Ctrl+C that comes while pyzmq creates a
     socket can leave that socket open but unknown to its context, and closing the context then
     waits for it forever.
     """
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)  # the signal handler must never wait
-    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)  # only the first byte matters
+    wake_up = signals.wake_on_signals()
+    signals.hold_the_closing_console(_cleaned_up)
 
     def watch() -> None:
-        os.read(read_end, 1)
+        wake_up.recv(1)
         _stop_arrived.set()
         time.sleep(STOP_GRACE)
         logs.log_warning(f"the clean-up did not end within {STOP_GRACE:g} s of the stop")

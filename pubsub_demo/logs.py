@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
-import os
 import re
 import sys
 import threading
@@ -24,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .console import say
+from .system import files
 
 LOG_FORMAT = "%(process)s - %(asctime)s - %(levelname)s - %(message)s"
 DEFAULT_LOG_FILE = Path(__file__).resolve().parent.parent / "errors_log.log"
@@ -78,14 +78,13 @@ class LogFile(logging.StreamHandler):
     """The log file, written so that it never stops the script.
 
     It is opened without waiting (a FIFO with no reader fails at once instead of hanging) and
-    written without waiting (a reader that stops reading cannot block the script). If a line
+    written without waiting (a reader that stops reading cannot block the script): system/files.py. If a line
     cannot be written (the disk is full, the FIFO's reader has gone), that is said once on
     stderr and the script goes on without the log, instead of a traceback for every line.
     """
 
     def __init__(self, path: Path) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
-        super().__init__(open(fd, "a", encoding="utf-8"))
+        super().__init__(files.open_for_appending(path))
         self.path = path
 
     def handleError(self, record: logging.LogRecord) -> None:

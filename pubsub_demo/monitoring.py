@@ -5,10 +5,10 @@ what they decide.
 libzmq stores what each connection subscribes to until that connection closes, takes in
 subscriptions whenever the server sends, and has no call to close one connection of a bound
 socket. So the monitor gives each connection's file descriptor, the kernel counts the bytes that
-came in on it and wakes the watch as they come (tcpinfo.Followed), and the connections that sent
-too much, or come one too many, are shut down: libzmq then closes them and frees what they
-stored. (Linux counts the bytes; elsewhere, and over ipc://, only the limits transport.bind sets
-apply, and the number of connections.)
+came in on it (system.connections.Followed), and the connections that sent too much, or come
+one too many, are shut down: libzmq then closes them and frees what they stored. (Linux, macOS
+and Windows count the bytes; where the kernel does not, and over ipc://, only the limits
+transport.bind sets apply, and the number of connections: the server says so as it starts.)
 """
 
 from __future__ import annotations
@@ -20,23 +20,27 @@ from collections.abc import Iterator
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import endpoints, logs, memory, tcpinfo
+from . import console, endpoints, logs, transport
 from .allowance import SUBSCRIBER_BYTES, Allowance
 from .audience import Audience
 from .security import Doorman
+from .system import connections, memory
+from .system.closed_here import ClosedHere
 
 TICK = 0.1  # seconds between looks at the doorman's news and the Audience's clock, if nothing wakes the watch
 GIVE_BACK_AFTER = 64  # connections closed, after which their memory is given back to the system
 # What the kernel may hold for a subscriber on another computer of a publisher that keeps only
 # the newest message or a few for each (CONFLATE, or SNDHWM under SMALL_QUEUE; Linux doubles
 # it, for its bookkeeping). By default it grows to megabytes: seconds of JPEG frames, waiting
-# behind a slow link. With 10 students sharing a 20 Mbit/s link, frames were 0.5-2.3 s old;
-# with this buffer and a queue of one frame, the newest, some 0.09 s (see
-# benchmarks/relay_fanout.py; larger buffers, or TCP_NOTSENT_LOWAT with the default buffer,
-# made it worse: the link's queue overflowed). On one computer it stays as it was: so small
-# a buffer over loopback cut raw 1280x720 frames from 30 frames/s to under 1 (measured).
+# behind a slow link (docs/performance.md, "a relay for the room"). On one computer it stays
+# as it was: so small a buffer over loopback cut raw frames to under 1 a second.
 REMOTE_SEND_BUFFER = 4096
 SMALL_QUEUE = 100  # messages: a publisher whose SNDHWM is below this sends frames, not data to keep
+UNCOUNTED = (  # said as the watch starts, where the kernel gives no counts
+    "this computer's system does not count the bytes each connection sends, so a subscriber that "
+    "sends too much is not cut off; ZeroMQ still drops a connection whose message is over {most} "
+    "bytes, and holds {queue} of its messages at most"
+)
 _EVENTS = (
     zmq.EVENT_ACCEPTED
     | zmq.EVENT_HANDSHAKE_SUCCEEDED  # a client without CURVE joins then; with CURVE, the doorman has news
@@ -59,6 +63,8 @@ def watch_subscribers(publisher: zmq.Socket, doorman: Doorman | None = None) -> 
     events = monitor_reader(publisher, _EVENTS)
     watch = _Watch(events, audience, Allowance(SUBSCRIBER_BYTES[curve]), doorman)
     watch.small_buffers = bool(publisher.conflate) or publisher.sndhwm < SMALL_QUEUE
+    if not watch.followed.counting:
+        console.say(UNCOUNTED.format(most=transport.SUBSCRIPTION_MAX_BYTES[curve], queue=transport.SUBSCRIPTION_QUEUE))
     thread = threading.Thread(target=watch.run, name="subscriber watch", daemon=True)
     thread.start()
     try:
@@ -89,11 +95,11 @@ class _Watch:
 
     def __init__(self, events: zmq.Socket, audience: Audience, allowance: Allowance, doorman: Doorman | None) -> None:
         self.events, self.audience, self.allowance, self.doorman = events, audience, allowance, doorman
-        self.followed = tcpinfo.Followed()
+        self.followed = connections.Followed()
         self.small_buffers = False
         self.stop = threading.Event()
         self.closed = 0  # connections closed since memory was last given back
-        self.closed_here: tcpinfo.ClosedHere | None = None  # once a client connected
+        self.closed_here: ClosedHere | None = None  # once a client connected
 
     def run(self) -> None:
         poller = zmq.Poller()
@@ -121,7 +127,7 @@ class _Watch:
         while self.events.poll(0):
             event = recv_monitor_message(self.events)
             if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED:
-                self.closed_here = tcpinfo.ClosedHere.of(event["endpoint"])
+                self.closed_here = ClosedHere.of(event["endpoint"])
             self._take(event["event"], event["value"])
         while self.doorman is not None and not self.doorman.admissions.empty():  # this thread alone takes
             address, name = self.doorman.admissions.get_nowait()
@@ -142,9 +148,10 @@ class _Watch:
         """One event of the monitor, on the connection on `fd`."""
         if event == zmq.EVENT_ACCEPTED:
             self.followed.follow(fd)
-            address = tcpinfo.peer_address(fd)
+            connections.give_up_after(fd, transport.UNANSWERED_LIMIT)
+            address = connections.peer_address(fd)
             if self.small_buffers and address not in ("?", "this computer") and not endpoints.is_loopback(address):
-                tcpinfo.shrink_send_buffer(fd, REMOTE_SEND_BUFFER)
+                connections.shrink_send_buffer(fd, REMOTE_SEND_BUFFER)
             self.audience.event(event, fd, address, welcome=self.allowance.opened(fd))
         else:
             if event == zmq.EVENT_DISCONNECTED and self.audience.unnamed_refusal(fd):
@@ -171,10 +178,10 @@ class _Watch:
         the subscriptions in it one or two each time the server sends, until it reads the end.
         So what came is dropped, and the sender's next bytes are answered with a reset."""
         try:
-            who = tcpinfo.peer(fd)
+            who = connections.peer(fd)
         except (OSError, ValueError):  # gone, or not TCP
-            who = tcpinfo.peer_address(fd)
-        tcpinfo.shut_down(fd)
+            who = connections.peer_address(fd)
+        connections.shut_down(fd)
         self.followed.drain(fd)
         self.allowance.close(fd)
         return who

@@ -10,30 +10,25 @@ proxy ("TERMINATE") when it is time to connect to the server again.
 
 from __future__ import annotations
 
-import signal
 import struct
 import threading
 import time
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import console, endpoints, lifetime, logs, tcpinfo
+from . import console, endpoints, lifetime, logs
 from .diagnosis import ConnectionStatus
 from .options import NUMBERS_ADDRESS, VIDEO_ADDRESS
+from .stats import Connections, Outflow
+from .system import signals
 
 QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most
 SILENCE = 3.0  # seconds without a message from the server after which the relay says so
 TICK = 0.25  # seconds between looks at the stop request and the server connection's events
 
 _COUNT = struct.Struct("=Q")  # each of the proxy's counters
-
-
-class Counting(Protocol):
-    """Something that counts the clients connected: the Audience that monitoring.watch_subscribers yields."""
-
-    count: int
 
 
 class Counters(NamedTuple):
@@ -54,13 +49,8 @@ class Watch:
     towards its server, for the diagnosis.
     """
 
-    def __init__(
-        self, upstream: zmq.Socket, address: str, clients: Counting, downstream: zmq.Socket, *, curve: bool
-    ) -> None:
+    def __init__(self, upstream: zmq.Socket, address: str, clients: Connections, *, curve: bool) -> None:
         self._upstream, self._address, self._clients, self._curve = upstream, address, clients, curve
-        self._port = endpoints.port(
-            downstream.last_endpoint.decode()
-        )  # read now: from then on the proxy uses the socket
         context = upstream.context
         endpoint = f"inproc://relay-control-{id(self)}"
         self.control = context.socket(zmq.REP)  # the proxy's end: it answers each command
@@ -93,7 +83,7 @@ class Watch:
 
     def _run(self) -> None:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
-        signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
+        signals.keep_off_this_thread()
         try:
             self._watch()
         except zmq.ZMQError as error:  # its sockets are gone: the relay stops
@@ -105,7 +95,9 @@ class Watch:
     def _watch(self) -> None:
         """The stats line once a second, news of the server, and stopping the proxy when asked."""
         status = ConnectionStatus(self._address, SILENCE, curve=self._curve, curve_option="--upstream-curve")
-        before, acked_before, started = Counters(), _acked(self._port), time.monotonic()
+        outflow = Outflow(self._clients)  # the bytes each client acknowledged, where the kernel counts them
+        outflow.since_last()
+        before, started = Counters(), time.monotonic()
         while not self._stop.is_set():
             self._listen(status, until=started + 1.0)
             if lifetime.stop_requested():
@@ -118,8 +110,8 @@ class Watch:
             if reply is None:
                 return
             counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
-            now, acked = time.monotonic(), _acked(self._port)
-            console.inform(stats_line(self._clients.count, before, counters, acked_before, acked, now - started))
+            now = time.monotonic()
+            console.inform(stats_line(self._clients.count, before, counters, outflow.since_last(), now - started))
             # Messages of a second in which the server went away are news of the past: they
             # count as data flowing only while the connection is up.
             if counters.messages_in > before.messages_in and status.connected:
@@ -132,7 +124,7 @@ class Watch:
                 if self._ask(b"TERMINATE") is None:
                     return
                 counters = Counters()  # the next proxy counts from 0
-            before, acked_before, started = counters, acked, now
+            before, started = counters, now
 
     def _listen(self, status: ConnectionStatus, until: float) -> None:
         """Pass the server connection's events to `status` until `until` (or a stop request)."""
@@ -150,22 +142,18 @@ class Watch:
         return None
 
 
-def stats_line(
-    clients: int, before: Counters, after: Counters, acked_before: dict | None, acked: dict | None, seconds: float
-) -> str:
+def stats_line(clients: int, before: Counters, after: Counters, sent: int | None, seconds: float) -> str:
     """The relay's stats line: clients, then messages and MB a second from the server and to the
-    clients, from the proxy's counters `before` and `after` and the kernel's counts of the bytes
-    each client acknowledged (`acked_before`, `acked`; None where they cannot be counted).
+    clients, from the proxy's counters `before` and `after` and the bytes the clients
+    acknowledged meanwhile, as the kernel counted them (`sent`; None where it does not).
 
     The proxy counts each message once; the bytes out count every client's copy, as the kernel
-    sent them (TCP on Linux), so they show what the relay spares the server's link. Elsewhere
-    they are estimated: bytes passed on times clients. The proxy counts the messages it hands to
+    sent them, so they show what the relay spares the server's link. Where the kernel does not
+    count (ipc://, or a system without the counts) they are estimated: bytes passed on times clients. The proxy counts the messages it hands to
     the clients' socket even when no client is there to take them (PUB drops them): then none
     went out."""
-    if acked is None or acked_before is None:
+    if sent is None:
         sent = (after.bytes_out - before.bytes_out) * clients
-    else:
-        sent = sum(count - acked_before.get(connection, 0) for connection, count in acked.items())
     passed_on = after.messages_out - before.messages_out if clients or sent > 0 else 0
     return (
         f"Relay: {clients} client{'' if clients == 1 else 's'}; "
@@ -174,20 +162,6 @@ def stats_line(
         f"out {passed_on / seconds:.1f} msg/s, "
         f"{max(sent, 0) / seconds / 1e6:.2f} MB/s"
     )
-
-
-def _acked(port: int | None) -> dict[tuple, int] | None:
-    """The bytes acknowledged so far on each TCP connection of this process to local `port`
-    (its clients' connections), by (descriptor, client address); None where they cannot be counted."""
-    if port is None or not tcpinfo.COUNTS_BYTES:
-        return None
-    counts = {}
-    for fd, peer in tcpinfo.connections_on(port):
-        try:
-            counts[(fd, peer)] = tcpinfo.bytes_acked(fd)
-        except OSError:  # closed meanwhile
-            continue
-    return counts
 
 
 def client_command(server: str) -> str:

@@ -12,8 +12,8 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from . import tcpinfo
 from .pattern import pattern_number
+from .system import byte_counts, connections
 from .wire import Message
 
 
@@ -89,7 +89,7 @@ class Stats:
 
 class Outflow:
     """The bytes that went out to a server's clients: those the kernel saw them acknowledge on
-    each TCP connection of `connections` (Linux's TCP_INFO). A frame handed to ZeroMQ is not a
+    each TCP connection of `connections` (system/byte_counts.py). A frame handed to ZeroMQ is not a
     frame sent: for a stalled client, the video server replaces the frame that waits (CONFLATE)."""
 
     def __init__(self, connections: Connections) -> None:
@@ -97,14 +97,14 @@ class Outflow:
         self._before: dict[object, int] = {}  # bytes acknowledged by each connection (its Peer), at the last look
 
     def since_last(self) -> int | None:
-        """The bytes that went out since the last call; None where they cannot be counted (not
-        Linux, or ipc://: then there is no figure but the frames handed over)."""
-        if not tcpinfo.COUNTS_BYTES:
+        """The bytes that went out since the last call; None where they cannot be counted (a
+        system that does not count, or ipc://: then there is no figure but the frames handed over)."""
+        if not byte_counts.available():
             return None
         counts = {}
         for fd, peer in list(self._connections.peers.items()):
             try:
-                counts[peer] = tcpinfo.bytes_acked(fd)
+                counts[peer] = connections.counts(fd).sent
             except OSError:  # closed meanwhile, or not TCP
                 continue
         if self._connections.count and not counts:

@@ -29,6 +29,7 @@ CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
 # as it stays: a server could not tell those from subscriptions (see audience.py).
 KEEPALIVE_IDLE = 2  # s
 KEEPALIVE_INTERVAL = 2  # s
+KEEPALIVE_COUNT = 3  # questions unanswered before TCP gives up (where TCP_USER_TIMEOUT does not say sooner)
 UNANSWERED_LIMIT = 6000  # ms
 
 # What a publisher takes in from each subscriber. A subscriber sends a greeting, a handshake and
@@ -114,10 +115,12 @@ def connect(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> 
 
 def keep_alive(sock: zmq.Socket) -> None:
     """Drop a connection whose peer stopped answering, within seconds (TCP keepalive, and
-    TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT)."""
+    ZMQ_TCP_MAXRT: Linux's TCP_USER_TIMEOUT, Windows' TCP_MAXRT; macOS has neither, and a
+    watch sets its own there, system.connections.give_up_after)."""
     sock.tcp_keepalive = 1
     sock.tcp_keepalive_idle = KEEPALIVE_IDLE
     sock.tcp_keepalive_intvl = KEEPALIVE_INTERVAL
+    sock.tcp_keepalive_cnt = KEEPALIVE_COUNT
     sock.setsockopt(zmq.TCP_MAXRT, UNANSWERED_LIMIT)
 
 

@@ -20,8 +20,9 @@ import time
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from . import console, logs, tcpinfo
+from . import console, logs
 from .diagnosis import ConnectionStatus, World
+from .system import byte_counts, connections
 
 TICK = 0.1  # seconds between looks at the stop request, when no event comes
 SILENCE = 3.0  # seconds a connection may wait for its handshake before the camera says what listens is no wall
@@ -111,7 +112,7 @@ class Uplink:
             self._quiet = False
         self.fd = self.status.link
         with contextlib.suppress(OSError):
-            self._acked = tcpinfo.bytes_acked(self.fd) if tcpinfo.COUNTS_BYTES else 0
+            self._acked = connections.counts(self.fd).sent if byte_counts.available() else 0
 
     def _count_bytes(self) -> None:
         """Add what went out since the last look: the kernel's count, or the bytes handed."""
@@ -119,7 +120,7 @@ class Uplink:
         if self.fd is None:
             return
         try:
-            acked = tcpinfo.bytes_acked(self.fd) if tcpinfo.COUNTS_BYTES else None
+            acked = connections.counts(self.fd).sent if byte_counts.available() else None
         except OSError:  # not TCP (ipc://), or closed meanwhile
             acked = None
         if acked is None:

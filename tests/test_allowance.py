@@ -1,10 +1,11 @@
 """The decisions about what a server's connections may send, and how many it keeps (allowance.py),
 and what the server says of them (audience.py): in-process, connection by connection; and how
-the kernel names a connection that was closed before its address was read (tcpinfo.py)."""
+the kernel names a connection that was closed before its address was read (system/closed_here.py)."""
 
 from __future__ import annotations
 
-from pubsub_demo import tcpinfo, zmtp
+from pubsub_demo import zmtp
+from pubsub_demo.system.closed_here import ClosedHere
 from pubsub_demo.allowance import GOODBYE, SUBSCRIBER_BYTES, Allowance
 from pubsub_demo.audience import Audience
 
@@ -123,7 +124,7 @@ def test_the_kernel_names_the_connections_a_server_closed_since_it_last_looked()
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
         close_first(listener, "127.0.0.2")  # before the first look: not news
-        closed = tcpinfo.ClosedHere(port)
+        closed = ClosedHere(port)
         assert closed.newest() == "?"
         close_first(listener, "127.0.0.3")
         assert closed.newest() == "127.0.0.3"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pubsub_demo import pattern as video
-from pubsub_demo import tcpinfo, transport, wire
+from pubsub_demo import transport, wire
+from pubsub_demo.system import byte_counts
 
 import re
 import signal
@@ -190,7 +191,7 @@ def test_stats_lines_count_clients_and_megabytes(run):
         assert script.interrupt() == 0
 
 
-@pytest.mark.skipif(not tcpinfo.COUNTS_BYTES, reason="the kernel's count of the bytes sent: Linux only")
+@pytest.mark.skipif(not byte_counts.available(), reason="the kernel gives no count of the bytes sent")
 def test_the_servers_megabytes_are_what_went_out_even_to_stalled_clients(run):
     server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--width", "320", "--height", "180")
     address = server.expect(r"Publishing on (\S+) ")[1]
