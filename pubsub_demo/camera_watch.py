@@ -115,4 +115,3 @@ class _Watch:
             self.refused = True
         if self.refusals is not None and ours:  # a connection cut off was not refused for its keys
             self.refusals.event(kind, fd, address)
-

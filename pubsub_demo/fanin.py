@@ -98,7 +98,8 @@ class Skipped:
 
 
 def _address(part: zmq.Frame) -> str:
-    """Where a message came from: an IP address, or "this computer" (ipc://), as system.connections.peer_address says it."""
+    """Where a message came from: an IP address, or "this computer" (ipc://), as
+    system.connections.peer_address says it."""
     with contextlib.suppress(zmq.ZMQError, ValueError):
         address = endpoints.plain_ip(str(part.get("Peer-Address")))
         return str(ipaddress.ip_address(address))

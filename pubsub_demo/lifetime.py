@@ -4,9 +4,10 @@
 there (a terminal without the project's environment gets one line saying what to do, not a
 traceback), and a Ctrl+C while they load (a moment) then ends the script as quietly as one
 later on. `run` runs its main(): a stop signal (Ctrl+C, SIGTERM, SIGHUP; on Windows Ctrl+Break
-and the console window closed: system/signals.py) ends it with exit code 0 and no traceback, a Fatal error with one line and exit code 1. `checkpoint`, called at each step of a
-script's loop, makes sure a stop is never lost; `stop_requested` lets another thread see a stop
-that the main thread has not yet seen.
+and the console window closed: system/signals.py) ends it with exit code 0 and no traceback,
+a Fatal error with one line and exit code 1. `checkpoint`, called at each step of a script's
+loop, makes sure a stop is never lost; `stop_requested` lets another thread see a stop that the
+main thread has not yet seen.
 
 This module loads nothing but the standard library: it must be ready before the rest.
 """

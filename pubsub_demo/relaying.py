@@ -149,9 +149,9 @@ def stats_line(clients: int, before: Counters, after: Counters, sent: int | None
 
     The proxy counts each message once; the bytes out count every client's copy, as the kernel
     sent them, so they show what the relay spares the server's link. Where the kernel does not
-    count (ipc://, or a system without the counts) they are estimated: bytes passed on times clients. The proxy counts the messages it hands to
-    the clients' socket even when no client is there to take them (PUB drops them): then none
-    went out."""
+    count (ipc://, or a system without the counts) they are estimated: bytes passed on times
+    clients. The proxy counts the messages it hands to the clients' socket even when no client
+    is there to take them (PUB drops them): then none went out."""
     if sent is None:
         sent = (after.bytes_out - before.bytes_out) * clients
     passed_on = after.messages_out - before.messages_out if clients or sent > 0 else 0

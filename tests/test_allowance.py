@@ -5,9 +5,9 @@ the kernel names a connection that was closed before its address was read (syste
 from __future__ import annotations
 
 from pubsub_demo import zmtp
-from pubsub_demo.system.closed_here import ClosedHere
 from pubsub_demo.allowance import GOODBYE, SUBSCRIBER_BYTES, Allowance
 from pubsub_demo.audience import Audience
+from pubsub_demo.system.closed_here import ClosedHere
 
 import socket
 
