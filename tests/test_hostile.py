@@ -17,10 +17,12 @@ import select
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 
+import psutil
 import pytest
 
 from conftest import NUMBERS, VIDEO, start_server
@@ -362,3 +364,75 @@ def test_without_curve_a_subscriber_s_message_of_more_than_64_bytes_drops_its_co
     assert not largest.hung_up()
     assert not [line for line in server.stderr if "cut off" in line]  # not the watch: 66 bytes are within its spare
     assert server.interrupt() == 0
+
+
+FLOOD_RATE = 185  # CURVE handshakes a second, each with keys the server cannot use
+FLOOD_SECONDS = 6.0
+
+
+def curve_greeting_and_hello() -> bytes:
+    """What a CURVE client sends first, as a stranger with keys of its own would: a greeting
+    with the CURVE mechanism, and a HELLO whose box the server cannot open (ZMTP's CurveZMQ:
+    version, 72 bytes of padding, a short-term key, a nonce, an 80-byte box)."""
+    hello = b"\x05HELLO" + b"\x01\x00" + bytes(72) + os.urandom(32) + os.urandom(8) + os.urandom(80)
+    return (
+        b"\xff"
+        + bytes(8)
+        + b"\x7f"
+        + bytes([3, 0])
+        + b"CURVE".ljust(20, b"\0")
+        + b"\0"
+        + bytes(31)
+        + frame(hello, command=True)
+    )
+
+
+def knock_with_wrong_keys(port: int, per_second: float, seconds: float) -> int:
+    """Open CURVE handshakes the server refuses, at `per_second`, for `seconds`, each one waiting
+    for the server to close it (so that the server's end closes first, and stays in TIME_WAIT).
+    Returns how many the server closed."""
+    refused = 0
+    started = time.monotonic()
+    while (now := time.monotonic()) - started < seconds:
+        if refused > (now - started) * per_second:
+            time.sleep(0.001)  # pacing the attacker, not waiting for the server
+            continue
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=2) as knock:
+            knock.sendall(curve_greeting_and_hello())
+            while knock.recv(4096):  # its greeting, then nothing: the end of the connection
+                pass
+            refused += 1
+    return refused
+
+
+@pytest.mark.xdist_group("timing")  # the server's share of a core: what the other tests leave it
+def test_a_flood_of_refused_curve_handshakes_costs_the_server_little_and_the_client_gets_every_message(run, tmp_path):
+    """Each refused handshake is named from the kernel's table of closed connections, which grows
+    with every refusal (TIME_WAIT): what a refusal costs must not grow with it."""
+    keys = tmp_path / "keys"
+    subprocess.run(
+        [sys.executable, "-m", "pubsub_demo.keys", "generate", str(keys), "--clients", "1"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    server, address = start_server(run, "--curve", str(keys / "server"), "--interval", "0.02")
+    port = int(address.rsplit(":", 1)[1])
+    client = run(NUMBERS / "client3.py", "--connect", address, "--curve", str(keys / "client1"))
+    server.expect(r"client1 \(127\.0\.0\.1\) joined")
+    client.expect(r"^\S")
+    process = psutil.Process(server.process.pid)
+    cpu_before, lines_before, started = sum(process.cpu_times()[:2]), len(client.stdout), time.monotonic()
+    refused = knock_with_wrong_keys(port, FLOOD_RATE, FLOOD_SECONDS)
+    elapsed = time.monotonic() - started
+    share = (sum(process.cpu_times()[:2]) - cpu_before) / elapsed
+    rate = (len(client.stdout) - lines_before) / elapsed / 6  # client3 prints the 6 values of each array
+    print(
+        f"{refused} refused handshakes in {elapsed:.1f} s: the server used {share:.0%} of a core; "
+        f"client {rate:.1f} msg/s"
+    )
+    assert refused > 0.8 * FLOOD_RATE * FLOOD_SECONDS  # the flood was one
+    assert share < 0.20
+    assert rate > 0.9 * 50  # --interval 0.02: 50 arrays a second
+    server.expect(r"^server\.py: refused 127\.0\.0\.1: its handshake failed", stream="stderr")
+    assert server.interrupt() == 0 and client.interrupt() == 0
