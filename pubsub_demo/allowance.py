@@ -60,7 +60,7 @@ class Allowance:
         extra = {fd: count - self.need - GOODBYE for fd, count in self._received.items() if fd not in self._closing}
         over = sum(max(count, 0) for count in extra.values()) - self.spare
         cut = []
-        for fd in sorted(extra, key=extra.get, reverse=True):  # the oldest first among equals
+        for fd in sorted(extra, key=extra.__getitem__, reverse=True):  # the oldest first among equals
             if over <= 0 or extra[fd] <= 0:
                 break
             cut.append(fd)

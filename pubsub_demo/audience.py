@@ -82,12 +82,12 @@ class Audience:
             if len(waiting) == 1:
                 self._join(waiting[0])
         elif event == zmq.EVENT_DISCONNECTED:
-            peer = self.peers.pop(value, None)
-            if peer is not None and peer.joined:
+            gone = self.peers.pop(value, None)
+            if gone is not None and gone.joined:
                 self.count -= 1
-                self._inform(f"{peer} left ({self.count} connected)")
-            elif peer is not None and not peer.turned_away and (self.curve or self._failure == CURVE_CLIENT):
-                self.refusals.refused(peer.address, self._failure)
+                self._inform(f"{gone} left ({self.count} connected)")
+            elif gone is not None and not gone.turned_away and (self.curve or self._failure == CURVE_CLIENT):
+                self.refusals.refused(gone.address, self._failure)
             self._failure = None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             self._failure = NOT_AUTHORIZED

@@ -128,9 +128,11 @@ def is_this_computer(address: str, own: list[str]) -> bool | None:
     if parts is None or parts.host == "*":
         return None
     try:
-        found = {plain_ip(info[4][0]) for info in socket.getaddrinfo(parts.host, None, proto=socket.IPPROTO_TCP)}
+        infos = socket.getaddrinfo(parts.host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         return None
+    # An IP address, but for a family this Python was built without: (family, raw bytes).
+    found = {plain_ip(info[4][0]) for info in infos if isinstance(info[4][0], str)}
     return any(is_loopback(ip) or ip in own for ip in found)
 
 

@@ -62,7 +62,7 @@ class Arrivals:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
-                if self._subscriber.poll(1000 * TICK):
+                if self._subscriber.poll(int(1000 * TICK)):
                     self._receive()
         except BaseException as error:  # hand it to the main thread, which reports it
             self._error = error

@@ -57,7 +57,7 @@ def announce(
     stops = "q, Esc or Ctrl+C stops" if window else "Ctrl+C stops"
     details = (f", JPEG quality {jpeg}" if jpeg else "") + details
     details = details if fps is None else f" at {fps:g} frames/s{details}"
-    endpoint = publisher.last_endpoint.decode()
+    endpoint = publisher.get_string(zmq.LAST_ENDPOINT)
     parts = endpoints.tcp(endpoint)
     if parts is None:
         return f"{verb} on {endpoint}{details}; only programs on this computer can connect; {stops}."

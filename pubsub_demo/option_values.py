@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 from . import camera_messages, endpoints
 
@@ -17,6 +18,8 @@ MIN_FPS, MAX_FPS = 0.01, 1000.0
 MAX_DELAY = 60.0  # seconds a video client may pretend to spend on a frame
 MAX_SILENCE = 3600.0
 MAX_POSITION = 100_000  # pixels, for --window-position
+
+Number = TypeVar("Number", int, float)
 
 
 def address_like(example: str, *, to_connect: bool = False) -> Callable[[str], str]:
@@ -137,7 +140,7 @@ def window_position(text: str) -> tuple[int, int]:
     return x, y
 
 
-def _number(text: str, kind: type) -> float:
+def _number(text: str, kind: Callable[[str], Number]) -> Number:
     try:
         return kind(text)
     except ValueError:

@@ -69,7 +69,7 @@ class NamedPattern:
             raise Fatal(f"the test pattern needs at least {2 * CODE_BITS}x{3 * CODE_ROWS} pixels")
         self.name, self.width, self.height, self.fps = name, width, height, fps or DEFAULT_FPS
         hue = zlib.crc32(name.encode()) % 180
-        colour = cv2.cvtColor(np.uint8([[[hue, 160, 150]]]), cv2.COLOR_HSV2BGR)[0, 0]
+        colour = cv2.cvtColor(np.array([[[hue, 160, 150]]], np.uint8), cv2.COLOR_HSV2BGR)[0, 0]
         self.background = np.empty((height, width, 3), np.uint8)
         self.background[...] = colour
         font, thickness = cv2.FONT_HERSHEY_SIMPLEX, max(1, height // 60)

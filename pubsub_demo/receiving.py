@@ -80,15 +80,16 @@ def receive(
     """
     decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
     poller = zmq.Poller()
-    for socket in (subscriber, status.monitor) if status.monitor else (subscriber,):
+    monitor = status.monitor
+    for socket in (subscriber, monitor) if monitor else (subscriber,):
         poller.register(socket, zmq.POLLIN)
     kinds_said: set[str] = set()
     status.start()
     while True:
         lifetime.checkpoint()  # stop if asked to; write the counts of log lines held back
-        ready = dict(poller.poll(TICK * 1000))
-        while status.monitor in ready and status.monitor.poll(0):
-            event = recv_monitor_message(status.monitor)
+        ready = dict(poller.poll(int(TICK * 1000)))
+        while monitor is not None and monitor in ready and monitor.poll(0):
+            event = recv_monitor_message(monitor)
             status.event(event["event"], event["value"])
         if subscriber not in ready:
             if status.check():  # no connection, and ZeroMQ no longer tries (see there)

@@ -51,6 +51,7 @@ def check_display() -> None:
             raise Fatal(
                 f"cannot open a window: OpenCV's windows need an X11 display, and DISPLAY is not set; {NO_WINDOW_HINT}"
             )
+        return  # Wayland only, and this OpenCV can use it: there is no X display to ask
     if not _x_display_opens(name):
         raise Fatal(f"cannot open a window: the display {name} does not answer; {NO_WINDOW_HINT}")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import time
 import zlib
+from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -20,8 +21,10 @@ from .wire import Message
 class Connections(Protocol):
     """A bound socket's connections, by file descriptor: the Audience of monitoring.watch_subscribers."""
 
-    count: int
-    peers: dict[int, object]
+    @property
+    def count(self) -> int: ...
+    @property
+    def peers(self) -> Mapping[int, object]: ...  # only read here: an Audience's dict[int, Peer] will do
 
 
 class Figures(NamedTuple):
@@ -118,7 +121,7 @@ def describe_frame(message: Message) -> str:
     """One line about a frame, for --print-frames: number, size, checksum, latency, pattern number."""
     frame = message.array
     number = message.seq if message.seq >= 0 else "?"  # the pickle format carries no number
-    line = f"frame {number}: {frame.shape[1]}x{frame.shape[0]} crc32 {zlib.crc32(np.ascontiguousarray(frame)):08x}"
+    line = f"frame {number}: {frame.shape[1]}x{frame.shape[0]} crc32 {zlib.crc32(np.ascontiguousarray(frame).data):08x}"
     if not math.isnan(message.sent_at):
         line += f" latency {1000 * (time.time() - message.sent_at):.1f} ms"
     pattern = pattern_number(frame)

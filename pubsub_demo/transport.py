@@ -110,7 +110,7 @@ def connect(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> 
     try:
         sock.connect(address)
     except zmq.ZMQError as error:
-        raise Fatal(f"cannot connect to {address}: {zmq.strerror(error.errno)}", error) from error
+        raise Fatal(f"cannot connect to {address}: {_reason(error)}", error) from error
 
 
 def keep_alive(sock: zmq.Socket) -> None:
@@ -171,9 +171,14 @@ def receive_parts(sock: zmq.Socket, max_parts: int = MAX_PARTS) -> list[zmq.Fram
     return parts
 
 
+def _reason(error: zmq.ZMQError) -> str:
+    """What went wrong, in libzmq's words for its errno (which pyzmq sets on every error it raises)."""
+    return zmq.strerror(error.errno) if error.errno is not None else str(error)
+
+
 def _cannot_bind(address: str, error: zmq.ZMQError) -> Fatal:
     hint = " (is a server already running there?)" if error.errno == errno.EADDRINUSE else ""
-    return Fatal(f"cannot bind {address}: {zmq.strerror(error.errno)}{hint}", error)
+    return Fatal(f"cannot bind {address}: {_reason(error)}{hint}", error)
 
 
 def _refuse_a_path_in_use(address: str) -> None:

@@ -79,7 +79,7 @@ class Uplink:
         self.status.start()  # says where it connects
         started = time.monotonic()
         while not self._stop.is_set():
-            if self._monitor.poll(1000 * TICK):
+            if self._monitor.poll(int(1000 * TICK)):
                 while self._monitor.poll(0):
                     event = recv_monitor_message(self._monitor)
                     self._event(event["event"], event["value"])

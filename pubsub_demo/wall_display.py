@@ -145,7 +145,7 @@ class WallDisplay:
         arrival, feed.pending = feed.pending, None
         if arrival is not None:
             try:  # at the size it is shown, or a little larger
-                feed.picture = arrival.decode(tiles.reduction(arrival.shape[1::-1], tile)).array
+                feed.picture = arrival.decode(tiles.reduction((arrival.shape[1], arrival.shape[0]), tile)).array
                 feed.age = 1000 * (time.time() - arrival.sent_at)
             except WireError as error:  # its header was good, but not its JPEG data
                 self._skipped(error)
