@@ -82,7 +82,7 @@ class _Watch:
                 self.held.close()
 
     def look(self) -> None:
-        if self.events.poll(1000 * WATCH_INTERVAL):
+        if self.events.poll(int(1000 * WATCH_INTERVAL)):
             while self.events.poll(0):
                 event = recv_monitor_message(self.events)
                 if self.closed_here is None and event["event"] == zmq.EVENT_ACCEPTED:

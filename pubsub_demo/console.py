@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 
 def say(message: str) -> None:
@@ -35,7 +35,11 @@ def inform(message: str) -> None:
         pass
 
 
-def silence(*streams: TextIO) -> None:
+class _HasFileno(Protocol):
+    def fileno(self) -> int: ...
+
+
+def silence(*streams: _HasFileno) -> None:
     """Send what is still to be printed on these streams to /dev/null."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     for stream in streams:
@@ -63,5 +67,8 @@ class WholeLines:
         with self._lock:
             self._stream.flush()
 
-    def __getattr__(self, name: str) -> object:  # fileno, encoding, ...: the stream's own
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def __getattr__(self, name: str) -> object:  # encoding, isatty, ...: the stream's own
         return getattr(self._stream, name)

@@ -109,7 +109,7 @@ class _Watch:
         with self.events, contextlib.closing(self.followed):
             while not self.stop.is_set():
                 try:
-                    quiet = not poller.poll(1000 * TICK)
+                    quiet = not poller.poll(int(1000 * TICK))
                     self._look()
                     if quiet and self.closed >= GIVE_BACK_AFTER:  # a crowd has gone, and libzmq freed what it held
                         memory.give_back()

@@ -129,7 +129,7 @@ class Watch:
     def _listen(self, status: ConnectionStatus, until: float) -> None:
         """Pass the server connection's events to `status` until `until` (or a stop request)."""
         while not (self._stop.is_set() or lifetime.stop_requested()) and (remaining := until - time.monotonic()) > 0:
-            if self._monitor.poll(1000 * min(remaining, TICK)):
+            if self._monitor.poll(int(1000 * min(remaining, TICK))):
                 event = recv_monitor_message(self._monitor)
                 status.event(event["event"], event["value"])
 
