@@ -124,6 +124,7 @@ def test_names_for_both_ipv4_and_ipv6_still_reach_their_servers(run, tmp_path):
 # ipc:// -------------------------------------------------------------------------------------
 
 
+@pytest.mark.only_on("linux", "darwin")  # Python has no AF_UNIX on Windows
 @pytest.mark.parametrize("part", SERVERS)
 def test_a_second_server_on_a_live_ipc_path_is_refused_like_a_busy_port(run, part, tmp_path, log_file):
     address = f"ipc://{tmp_path}/{part}.sock"

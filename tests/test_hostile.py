@@ -219,6 +219,7 @@ def attack_and_measure(server, port: int, client, attack: str, per_second: float
     assert server.interrupt() == 0  # Ctrl+C still stops it at once
 
 
+@pytest.mark.kernel_counts  # the watch cuts off by the kernel's byte counts
 @pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_a_hostile_subscriber_costs_the_numbers_server_little_and_slows_no_one(run, attack):
@@ -244,6 +245,7 @@ def start_small_video_server(run):
     return server, server.expect(r"Publishing on (\S+) ")[1]
 
 
+@pytest.mark.kernel_counts  # the watch cuts off by the kernel's byte counts
 @pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 @pytest.mark.parametrize("attack", ["one 50 MB subscription, again and again", "50-byte subscriptions"])
 def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run, attack):
@@ -293,6 +295,7 @@ def hold_a_crowd(server, port: int, client, per_second: float, late_client: Call
         assert script.interrupt() == 0
 
 
+@pytest.mark.kernel_counts  # the watch cuts off by the kernel's byte counts
 @pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_numbers_server_little(run):
     server, address = start_server(run, "--interval", "0.05")  # 20 arrays a second
@@ -301,6 +304,7 @@ def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_numbe
     hold_a_crowd(server, int(address.rsplit(":", 1)[1]), client, 6 * 20, late_client)
 
 
+@pytest.mark.kernel_counts  # the watch cuts off by the kernel's byte counts
 @pytest.mark.xdist_group("timing")  # the client's rate, and how soon the watch acts: what the cores give them
 def test_hundreds_of_connections_each_sending_what_a_client_sends_cost_the_video_server_little(run):
     server, address = start_small_video_server(run)
@@ -405,6 +409,7 @@ def knock_with_wrong_keys(port: int, per_second: float, seconds: float) -> int:
     return refused
 
 
+@pytest.mark.only_on("linux")  # the cost of Linux's table; elsewhere its reads are bounded alike (unit tests)
 @pytest.mark.xdist_group("timing")  # the server's share of a core: what the other tests leave it
 def test_a_flood_of_refused_curve_handshakes_costs_the_server_little_and_the_client_gets_every_message(run, tmp_path):
     """Each refused handshake is named from the kernel's table of closed connections, which grows

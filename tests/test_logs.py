@@ -103,6 +103,7 @@ def fifo(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.only_on("linux", "darwin")  # Windows has no FIFOs
 def test_a_fifo_that_nothing_reads_does_not_hang_a_script(run, fifo):
     server = run(
         NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--interval", "0.05", "--log-file", str(fifo), log=False
@@ -133,6 +134,7 @@ def stalled_fifo(fifo: Path):
     os.close(reader)
 
 
+@pytest.mark.only_on("linux", "darwin")  # Windows has no FIFOs
 def test_a_fifo_whose_reader_stops_reading_never_blocks_a_script(run, context, stalled_fifo):
     with context.socket(zmq.PUB) as publisher:
         port = publisher.bind_to_random_port("tcp://127.0.0.1")

@@ -157,6 +157,7 @@ def test_ctrl_c_while_a_script_starts_ends_it_quietly(tmp_path):
     assert not any(printed for when, _, _, printed in results if when.startswith("while"))
 
 
+@pytest.mark.only_on("linux", "darwin")  # SIGHUP; Windows' closed console: tests/unit/test_signals.py
 def test_closing_the_terminal_stops_a_script_cleanly(tmp_path):
     """The script runs in a terminal of its own (a pseudo-terminal), which the test then closes:
     the script gets SIGHUP, and nothing it prints can go anywhere. It stops with exit code 0."""

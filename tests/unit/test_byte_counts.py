@@ -57,7 +57,7 @@ def test_the_structures_are_as_large_as_the_systems_say():
     assert byte_counts.SIO_TCP_INFO == (0x80000000 | 0x40000000 | 0x18000000 | 39)  # _WSAIORW(IOC_VENDOR, 39)
 
 
-@pytest.mark.linux_only  # the real call, on this machine's kernel
+@pytest.mark.only_on("linux")  # the real call, on this machine's kernel
 def test_this_machines_kernel_counts_a_real_connection():
     """On Linux, unless the project's code is shown another system (tests/emulation)."""
     with socket.create_server(("127.0.0.1", 0)) as listener:

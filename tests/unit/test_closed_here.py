@@ -54,7 +54,7 @@ def close_first(listener: socket.socket, source: str) -> int:
         return client.getsockname()[1]
 
 
-@pytest.mark.linux_only  # Linux's kernel is read here, through the code Windows runs (psutil's table)
+@pytest.mark.only_on("linux")  # Linux's kernel is read here, through the code Windows runs (psutil's table)
 def test_the_table_windows_gives_through_psutil_names_the_same_connections_as_linux_s():
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
