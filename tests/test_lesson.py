@@ -416,6 +416,7 @@ def test_3_clients_get_data_again_from_a_restarted_server_without_restarting(les
     lesson.check_quoted(3)
 
 
+@pytest.mark.only_on("linux", "darwin")  # the terminal closed: SIGHUP
 def test_4_a_killed_client_disturbs_neither_the_server_nor_the_other_client(lesson):
     server_block, client1_block, client2_block, again_block = blocks(4)
     assert again_block.commands == client2_block.commands
@@ -518,6 +519,7 @@ def test_6_clients_of_a_relay_get_the_server_s_frames_and_the_server_sends_one_c
     lesson.check_quoted(6)
 
 
+@pytest.mark.kernel_counts  # what a camera sent: the kernel's count (else the bytes it handed to ZeroMQ)
 def test_7_many_cameras_one_wall_and_a_camera_left_out_sends_nothing(lesson):
     wall_block, ann_block, bob_block, only_block = blocks(7)
     assert only_block.terminal == wall_block.terminal

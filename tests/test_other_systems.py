@@ -22,6 +22,7 @@ def as_system(system: str) -> dict[str, str]:
     return os.environ | {"PYTHONPATH": str(ROOT / "tests" / "emulation"), "PUBSUB_DEMO_AS": system}
 
 
+@pytest.mark.only_on("linux")  # shows the scripts another system itself
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_where_the_kernel_gives_no_counts_the_server_says_so_once_and_zeromq_s_limit_still_holds(run, system):
     server = run(NUMBERS / "server.py", "--bind", "tcp://127.0.0.1:*", "--interval", "0.05", env=as_system(system))
@@ -49,6 +50,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.only_on("linux")  # shows the scripts another system itself
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_demo_stops_each_of_its_scripts_cleanly(run, system):
     """On Windows each script gets a process group of its own and CTRL_BREAK_EVENT (here, the

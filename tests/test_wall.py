@@ -145,6 +145,7 @@ class WireTap:
                 end.close()
 
 
+@pytest.mark.kernel_counts  # what a camera sent: the kernel's count (else the bytes it handed to ZeroMQ)
 def test_only_is_filtered_at_the_camera_the_others_send_next_to_nothing_on_the_wire(run):
     wall, address = start_wall(run, "--only", "ann,cleo")
     port = int(address.rsplit(":", 1)[1])

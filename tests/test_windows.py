@@ -347,6 +347,7 @@ NO_DISPLAY = {
 }
 
 
+@pytest.mark.only_on("linux")  # X11 and Wayland: Windows and macOS always have a display
 @pytest.mark.parametrize("display_env", NO_DISPLAY.values(), ids=NO_DISPLAY.keys())
 def test_without_a_display_every_video_script_says_so_in_one_line(run, tmp_path, display_env):
     env = {name: value for name, value in os.environ.items() if name not in ("DISPLAY", "WAYLAND_DISPLAY")}

@@ -33,7 +33,7 @@ import types
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
-_NOT_PROJECT = (PROJECT / ".venv", PROJECT / "tests")
+_NOT_PROJECT = (PROJECT / ".venv", PROJECT / "tests", PROJECT / "benchmarks")  # benchmarks: Linux tools
 
 SOCKET_LINUX_ONLY = {
     "TCP_INFO", "TCP_USER_TIMEOUT", "TCP_CONGESTION", "TCP_QUICKACK", "TCP_CORK", "TCP_DEFER_ACCEPT",
