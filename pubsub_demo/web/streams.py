@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
-from . import replies
 from .channel import Channel
 from .viewers import Viewer
 
@@ -56,8 +55,9 @@ def frame_parts(frame: Frame) -> list[bytes]:
     return [frame.head, b"X-Now: %.6f\r\n\r\n" % time.time(), frame.jpeg, b"\r\n"]
 
 
-def event_parts(data: bytes) -> list[bytes]:
-    return [replies.event(data)]
+def event_parts(event: bytes) -> list[bytes]:
+    """What a viewer is sent of an array: its event (replies.event), as made once for all."""
+    return [event]
 
 
 async def feed(

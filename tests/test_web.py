@@ -1,0 +1,221 @@
+"""web.py, the gateway to browsers: its page in a real headless chromium (frames that move, their
+age, the numbers in three columns, a phone's screen, the words when the server stops and the
+recovery), and its HTTP port as a classroom's hostile network would try it, with raw sockets."""
+
+from __future__ import annotations
+
+from pubsub_demo.pattern import pattern_number
+
+import base64
+import json
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import cv2
+import numpy as np
+import pytest
+
+from browser import Browser
+from conftest import ROOT, TIMEOUT, start_server
+from test_numbers import sent_arrays
+from test_video import start_video_server
+
+WEB = ROOT / "web.py"
+DOCS = ROOT / "docs"
+
+
+def start_gateway(run, upstream: str, *args: str):
+    """web.py between `upstream` and a port the system picks; the script and its page's address."""
+    gateway = run(WEB, "--connect", upstream, "--http", "127.0.0.1:0", *args)
+    return gateway, gateway.expect(r"^Serving (http://\S+/) to browsers")[1]
+
+
+def get(url: str, timeout: float = TIMEOUT) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def status(page: str) -> dict:
+    return json.loads(get(page + "status.json")[1])
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless chromium for the module's tests, each opening the page anew."""
+    opened = Browser(tmp_path_factory.mktemp("chromium"))
+    yield opened
+    opened.close()
+
+
+def shown_frame(browser: Browser) -> int | None:
+    """The test pattern's number of the frame on the page's canvas, read from its pixels."""
+    data = browser.evaluate("document.getElementById('frame').toDataURL('image/png')")
+    picture = cv2.imdecode(np.frombuffer(base64.b64decode(data.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+    return pattern_number(picture)
+
+
+def test_the_page_shows_the_frames_as_they_come_and_how_old_they_are(run, browser):
+    _, address = start_video_server(run, "--jpeg", "80")
+    gateway, page = start_gateway(run, address)
+    browser.size(1280, 720)
+    browser.open(page)
+    browser.wait_for("window.shown.frames > 0", timeout=5)  # the issue's 5 s
+    first = shown_frame(browser)
+    browser.wait_for(f"window.shown.frame > {first} + 5")
+    second = shown_frame(browser)
+    assert first is not None and second is not None and second > first, (first, second)
+    ages = [browser.wait_for("window.shown.age !== null && window.shown.age + 1") - 1 for _ in range(5)]
+    assert min(ages) < 500, ages
+    assert re.search(r"[\d.]+ frames/s · age \d+ ms · frame \d+ · 640x360", browser.text())
+    gateway.expect(r"^viewer 127\.0\.0\.1:\d+ joined \(/stream\.mjpg; 1 watching\)$")
+    (DOCS / "web-video.png").write_bytes(browser.screenshot())  # the docs' screenshot, as the test saw it
+
+
+def test_the_numbers_page_shows_what_each_client_prints_in_its_column(run, browser):
+    server, address = start_server(run, "--interval", "0.2")
+    gateway, page = start_gateway(run, address)
+    browser.size(1280, 720)
+    browser.open(page)
+    browser.wait_for("document.querySelectorAll('#all li').length >= 4")
+    columns = browser.evaluate(
+        "Object.fromEntries(['even', 'odd', 'all'].map((id) => [id, [...document.querySelectorAll(`#${id} li`)]"
+        ".map((li) => [Number(li.dataset.seq), li.textContent.split('\\n').slice(1).map(Number)])]))"
+    )
+    (DOCS / "web-numbers.png").write_bytes(browser.screenshot())
+    arrays = sent_arrays(server)  # what the server printed, by number
+    seqs = [seq for seq, _ in columns["all"]]
+    assert seqs == sorted(seqs, reverse=True), "newest first"
+    for seq, values in columns["all"]:
+        assert values == arrays[seq]
+    for seq, values in columns["even"]:
+        assert values == arrays[seq][0::2]
+    for seq, values in columns["odd"]:
+        assert values == arrays[seq][1::2]
+
+
+def test_on_a_phone_held_upright_the_picture_fits_with_nothing_to_scroll_sideways(run, browser):
+    _, address = start_video_server(run, "--width", "1280", "--height", "720", "--jpeg", "80", "--fps", "15")
+    _, page = start_gateway(run, address)
+    browser.size(390, 844, mobile=True)
+    try:
+        browser.open(page)
+        browser.wait_for("window.shown.frames > 2")
+        layout = browser.evaluate(
+            "(() => { const r = document.getElementById('frame').getBoundingClientRect();"
+            " return {scroll: document.documentElement.scrollWidth, inner: innerWidth, left: r.left, right: r.right,"
+            " top: r.top, bottom: r.bottom, height: innerHeight}; })()"
+        )
+        assert layout["scroll"] <= layout["inner"] == 390, layout
+        assert 0 <= layout["left"] and layout["right"] <= 390 and layout["bottom"] <= layout["height"], layout
+        (DOCS / "web-phone.png").write_bytes(browser.screenshot())
+    finally:
+        browser.size(1280, 720)
+
+
+def test_the_page_says_why_nothing_comes_and_recovers_by_itself(run, browser):
+    server, address = start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80")
+    _, page = start_gateway(run, address)
+    browser.size(1280, 720)
+    browser.open(page)
+    browser.wait_for("window.shown.frames > 0")
+    assert server.interrupt() == 0
+    # The video client's words: no data for 3 s, then nothing listens there (the gateway retries).
+    browser.wait_for(
+        "/no data from tcp:|nothing listens at tcp:/.test(document.getElementById('news').textContent)", timeout=10
+    )
+    port = address.rsplit(":", 1)[1]
+    start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80", "--bind", f"tcp://127.0.0.1:{port}")
+    before = browser.evaluate("window.shown.frames")
+    browser.wait_for(f"window.shown.frames > {before} + 5")
+    browser.wait_for("document.getElementById('news').textContent === ''", timeout=5)
+
+
+# --- the HTTP port, as a classroom's network may try it: raw sockets, as an attacker writes them
+
+
+def ask(page: str, raw: bytes, timeout: float = TIMEOUT) -> bytes:
+    """Send `raw` to the gateway and read its answer until it closes the connection."""
+    host, port = re.match(r"http://([\d.]+):(\d+)/", page).groups()
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(raw)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_hostile_requests_are_refused_each_said_once_with_the_address(run, log_file):
+    _, address = start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80")
+    gateway, page = start_gateway(run, address)
+    cases = [  # one of each kind: what is sent, the status line expected, what the terminal says
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", b"405", r"the method 'POST'"),
+        (b"GET /../../etc/passwd HTTP/1.1\r\n\r\n", b"404", r"the path '/../../etc/passwd'"),
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\n\r\n", b"400", r"a request line over 4 KiB"),
+        (b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 5000 + b"\r\n\r\n", b"431", r"a header over 4 KiB"),
+        (b"GET / HTTP/1.1\r\n" + b"X-Many: 1234567890\r\n" * 600 + b"\r\n", b"431", r"headers over 8 KiB"),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", b"400", r"not an HTTP request"),
+    ]
+    for raw, code, words in cases:
+        for _ in range(2):  # twice: said once
+            answer = ask(page, raw)
+            assert answer.startswith(b"HTTP/1.1 " + code), (raw[:40], answer[:80])
+        gateway.expect(
+            rf"^web\.py: refused 127\.0\.0\.1:\d+: {re.escape(words)}.* \({code.decode()}\)$", stream="stderr"
+        )
+    # More of a kind said already: refused as well, and not said again (but logged).
+    assert b"Allow: GET, HEAD" in ask(page, b"DELETE /status.json HTTP/1.1\r\n\r\n")
+    for path in (b"/web.py", b"/pubsub_demo/web/page.html", b"/errors_log.log", b"//etc/passwd", b"/%2e%2e/web.py"):
+        assert ask(page, b"GET " + path + b" HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 404")
+    assert ask(page, b"HEAD / HTTP/1.1\r\n\r\n").endswith(b"\r\n\r\n")  # HEAD: the head only
+    stderr = "\n".join(gateway.stderr)
+    for _, _, words in cases:
+        assert len(re.findall(re.escape(words), stderr)) == 1, words
+    assert not any("DELETE" in line or "web.py'" in line for line in gateway.stderr)
+    log = log_file.read_text()
+    assert re.search(r"GATEWAY WARNING: refused 127\.0\.0\.1:\d+: the method 'POST'", log)
+    assert re.search(r"GATEWAY WARNING: refused 127\.0\.0\.1:\d+: the method 'DELETE'", log)
+
+
+def test_a_connection_that_never_finishes_its_request_is_dropped_within_seconds(run):
+    _, address = start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80")
+    gateway, page = start_gateway(run, address)
+    host, port = re.match(r"http://([\d.]+):(\d+)/", page).groups()
+    slow = [socket.create_connection((host, int(port)), timeout=TIMEOUT) for _ in range(3)]
+    started = time.monotonic()
+    for connection in slow:
+        connection.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")  # and never the rest
+    for connection in slow:
+        assert connection.recv(100) == b""  # closed by the gateway
+        connection.close()
+    assert time.monotonic() - started < 8  # REQUEST_TIMEOUT is 5 s
+    gateway.expect(r"^web\.py: refused 127\.0\.0\.1:\d+: no whole request within 5 s: dropped$", stream="stderr")
+    assert sum("no whole request" in line for line in gateway.stderr) == 1
+    assert get(page + "status.json")[0] == 200  # and the others are still served
+
+
+def test_at_most_max_viewers_watch_the_next_gets_503(run):
+    _, address = start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80")
+    gateway, page = start_gateway(run, address, "--max-viewers", "2")
+    host, port = re.match(r"http://([\d.]+):(\d+)/", page).groups()
+    viewers = []
+    for count in (1, 2):
+        viewer = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        viewer.sendall(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
+        assert viewer.recv(12) == b"HTTP/1.1 200"
+        viewers.append(viewer)
+        gateway.expect(rf"^viewer 127\.0\.0\.1:\d+ joined \(/stream\.mjpg; {count} watching\)$")
+    answer = ask(page, b"GET /events HTTP/1.1\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 503") and b"Retry-After" in answer
+    gateway.expect(r"^web\.py: refused 127\.0\.0\.1:\d+: 2 viewers watch already", stream="stderr")
+    viewers.pop().close()
+    gateway.expect(r"^viewer 127\.0\.0\.1:\d+ left \(1 watching\)$")
+    assert status(page)["watching"] == 1
+    assert get(page + "frame.jpg")[1][:2] == b"\xff\xd8"  # short answers are no viewers: still served
+    for viewer in viewers:
+        viewer.close()
