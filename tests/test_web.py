@@ -8,8 +8,10 @@ from pubsub_demo.pattern import pattern_number
 
 import base64
 import json
+import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +21,7 @@ import numpy as np
 import pytest
 
 from browser import Browser
-from conftest import ROOT, TIMEOUT, start_server
+from conftest import ROOT, TIMEOUT, VIDEO, classroom, start_server
 from test_numbers import sent_arrays
 from test_video import start_video_server
 
@@ -219,3 +221,120 @@ def test_at_most_max_viewers_watch_the_next_gets_503(run):
     assert get(page + "frame.jpg")[1][:2] == b"\xff\xd8"  # short answers are no viewers: still served
     for viewer in viewers:
         viewer.close()
+
+
+def read_parts(viewer: socket.socket, seconds: float) -> list[tuple[int, bytes]]:
+    """The frames an MJPEG viewer reads for `seconds`: (number, JPEG bytes) each."""
+    stream = viewer.makefile("rb")
+    assert stream.readline().startswith(b"HTTP/1.1 200")
+    while stream.readline() not in (b"\r\n", b""):  # the answer's head
+        pass
+    frames, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        head = {}
+        while (line := stream.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            head[name.strip().lower()] = value.strip()
+        if "content-length" in head:
+            frames.append((int(head["x-frame"]), stream.read(int(head["content-length"]) + 2)[:-2]))
+    return frames
+
+
+@pytest.mark.xdist_group("timing")  # frames per viewer: what the cores give the gateway
+def test_30_viewers_each_get_the_newest_frames_and_a_stalled_one_costs_them_nothing(run):
+    server, address = start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80", "--fps", "20")
+    gateway, page = start_gateway(run, address)
+    host, port = re.match(r"http://([\d.]+):(\d+)/", page).groups()
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: it fills at once
+    stalled.connect((host, int(port)))
+    stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")  # and never reads
+    gateway.expect(r"^viewer 127\.0\.0\.1:\d+ joined \(/stream\.mjpg; 1 watching\)$")
+    viewers = [socket.create_connection((host, int(port)), timeout=TIMEOUT) for _ in range(30)]
+    for viewer in viewers:
+        viewer.sendall(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
+    gateway.expect(r"^viewer 127\.0\.0\.1:\d+ joined \(/stream\.mjpg; 31 watching\)$")
+    results: dict[int, list[tuple[int, bytes]]] = {}
+    readers = [
+        threading.Thread(target=lambda k=k, v=v: results.__setitem__(k, read_parts(v, 3.0)))
+        for k, v in enumerate(viewers)
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(TIMEOUT)
+    for viewer in viewers:
+        viewer.close()
+    jpeg_of: dict[int, bytes] = {}
+    for frames in results.values():
+        numbers = [number for number, _ in frames]
+        assert len(frames) >= 20, numbers  # 3 s of 20 frames/s: at least a third of them, on a busy machine
+        assert numbers == sorted(set(numbers)), "in order, none twice"
+        for number, jpeg in frames:  # one encoding for all: the same bytes to every viewer
+            assert jpeg_of.setdefault(number, jpeg) == jpeg
+    assert len(results) == 30
+    # The stalled viewer has been holding one frame all along; after 10 s of it, it is dropped.
+    gateway.expect(r"^viewer 127\.0\.0\.1:\d+ left, dropped: it took nothing for 10 s \(\d+ watching\)$")
+    stalled.close()
+
+
+def test_share_lets_a_students_browser_in_at_the_address_printed(run, tmp_path):
+    with classroom("teacher", "student") as network:
+        teacher = network.hosts["teacher"]
+        server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--jpeg", "80",
+                     "--width", "320", "--height", "180", prefix=teacher.command())  # fmt: skip
+        address = server.expect(r"Publishing on (\S+) ")[1]
+        gateway = run(WEB, "--connect", address, "--http", "127.0.0.1:0", "--share", prefix=teacher.command())
+        gateway.expect(rf"^Serving http://\S+/ to browsers, from {re.escape(address)}; this computer's addresses: ")
+        page = gateway.expect(rf"^students open: (http://{re.escape(teacher.address)}:\d+/)$")[1]
+        gateway.expect(r"^[█▀▄ ]{20,}$")  # the QR code, drawn in the terminal
+        fetch = tmp_path / "fetch.py"  # a student's browser, in short: the status, then a frame
+        fetch.write_text(
+            "import sys, urllib.request as u\n"
+            "print(u.urlopen(sys.argv[1] + 'status.json', timeout=10).read().decode())\n"
+            "print(u.urlopen(sys.argv[1] + 'frame.jpg', timeout=10).read()[:2].hex())\n"
+        )
+        student = run(fetch, page, log=False, prefix=network.hosts["student"].command())
+        assert student.wait() == 0, student.stderr
+        state = json.loads(student.stdout[0])
+        assert state["share"] == page and state["qr"].startswith("data:image/svg+xml")
+        assert student.stdout[1] == "ffd8"  # a JPEG image
+
+
+def test_curve_keys_as_a_clients(run, tmp_path):
+    from pubsub_demo import keys
+
+    keys.generate(tmp_path / "keys", 1)
+    _, address = start_video_server(
+        run, "--width", "320", "--height", "180", "--jpeg", "80", "--curve", str(tmp_path / "keys" / "server")
+    )
+    with_keys, page = start_gateway(run, address, "--curve", str(tmp_path / "keys" / "client1"))
+    without, bare_page = start_gateway(run, address)
+    deadline = time.monotonic() + TIMEOUT
+    while get(page + "frame.jpg")[0] != 200:
+        assert time.monotonic() < deadline, status(page)
+        time.sleep(0.1)  # polling, with a deadline
+    without.expect(r"the server at \S+ requires CURVE keys: start with --curve KEYDIR", stream="stderr")
+    state = status(bare_page)
+    assert "requires CURVE keys" in state["news"] and state["kind"] is None
+    code, body = get(bare_page + "frame.jpg")
+    assert code == 503 and b"requires CURVE keys" in body
+
+
+def test_demo_web_starts_a_server_and_the_gateway_and_opens_the_page(run, tmp_path):
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser"  # stands for the default browser: writes down what it was asked to open
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    demo = run(ROOT / "demo.py", "web", "--no-window", "--address", f"ipc://{tmp_path}/web.sock",
+               "--width", "320", "--height", "180", env={**os.environ, "BROWSER": str(browser)})  # fmt: skip
+    page = demo.expect(r"^web +\| Serving (http://127\.0\.0\.1:\d+/) to browsers")[1]
+    deadline = time.monotonic() + TIMEOUT
+    while not (opened.exists() and opened.read_text().strip()):
+        assert time.monotonic() < deadline, "the page was not opened"
+        time.sleep(0.1)  # polling for the browser's file, with a deadline
+    assert opened.read_text().strip() == page
+    while status(page)["kind"] != "video":
+        assert time.monotonic() < deadline, status(page)
+        time.sleep(0.1)
+    assert demo.interrupt() == 0

@@ -19,7 +19,7 @@ from typing import NamedTuple, TypeVar
 from .channel import Channel
 from .viewers import Viewer
 
-STALL_LIMIT = 15.0  # seconds a viewer may take nothing before it is dropped
+STALL_LIMIT = 10.0  # seconds a viewer may take nothing before it is dropped
 UNSENT_MOST = 16 * 1024  # bytes the kernel may hold unsent for a viewer (TCP_NOTSENT_LOWAT)
 # Linux's number for the option (Python's socket module names it only from 3.12 on, on some systems).
 TCP_NOTSENT_LOWAT = getattr(socket, "TCP_NOTSENT_LOWAT", 25 if sys.platform == "linux" else None)
