@@ -1,10 +1,9 @@
 """Viewers of an MJPEG stream, for benchmarks/web_viewers.py: N connections to a /stream.mjpg URL
-in one asyncio loop, each reading every part as fast as it comes; or, with --slow MBIT, one viewer
-that reads no faster than that, with a receive buffer of SLOW_BUFFER bytes (a phone on a busy
-Wi-Fi). After the warm-up, for `--seconds`: each viewer's frames per second, and the age of each
-frame once it had arrived whole (now minus its X-Sent, the server's send time), printed as JSON.
+in one asyncio loop, each reading every part as fast as it comes. After the warm-up, for
+`--seconds`: each viewer's frames per second, and the age of each frame once it had arrived whole
+(now minus its X-Sent, the server's send time), printed as JSON.
 
-Run: python benchmarks/viewers.py http://127.0.0.1:8080/stream.mjpg 30 [--seconds 10] [--slow 2]
+Run: python benchmarks/viewers.py http://127.0.0.1:8080/stream.mjpg 30 [--seconds 10]
 """
 
 from __future__ import annotations
@@ -12,12 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import time
 import urllib.parse
-
-SLOW_BUFFER = 64 * 1024  # bytes: the slow viewer's receive buffer
 
 
 class Figures:
@@ -76,56 +72,16 @@ async def many(url: str, count: int, start: float, end: float) -> list[dict]:
     return [one.result() for one in figures]
 
 
-def slow(url: str, mbit: float, figures: Figures) -> dict:
-    """One viewer reading at most `mbit` Mbit/s, with a small receive buffer."""
-    host, port, asked = request(url)
-    connection = socket.socket()
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_BUFFER)  # before connect: the window
-    connection.settimeout(30)
-    connection.connect((host, port))
-    connection.sendall(asked)
-    per_second = mbit * 1e6 / 8
-    buffer, taken, began = b"", 0, time.monotonic()
-    head_done = False
-    while time.monotonic() < figures.end:
-        chunk = connection.recv(4096)
-        if not chunk:
-            break
-        taken += len(chunk)
-        buffer += chunk
-        while True:  # every whole part in the buffer
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                break
-            if not head_done:
-                buffer, head_done = buffer[end + 4 :], True
-                continue
-            need = end + 4 + length(buffer[:end]) + 2
-            if len(buffer) < need:
-                break
-            figures.add(sent_time(buffer[:end]))
-            buffer = buffer[need:]
-        ahead = taken / per_second - (time.monotonic() - began)
-        if ahead > 0:
-            time.sleep(ahead)  # the link's rate: what came faster waits in the kernel's buffers
-    connection.close()
-    return figures.result()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url")
     parser.add_argument("count", type=int)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warm-up", type=float, default=2.0)
-    parser.add_argument("--slow", type=float, default=0.0, metavar="MBIT", help="one viewer at this rate")
     args = parser.parse_args()
     start = time.monotonic() + args.warm_up
     end = start + args.seconds
-    if args.slow:
-        results = [slow(args.url, args.slow, Figures(start, end))]
-    else:
-        results = asyncio.run(many(args.url, args.count, start, end))
+    results = asyncio.run(many(args.url, args.count, start, end))
     print(json.dumps({"viewers": results}), flush=True)
 
 

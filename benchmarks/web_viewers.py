@@ -4,14 +4,17 @@ same run, from the same video server.
 
 Three scenes, each measured on one gateway after the other:
   1. `--viewers` (30) viewers of 1280x720 JPEG quality 80 at 30 frames/s;
-  2. the same, and one viewer on a slow link: it reads `--slow-rate` (2 Mbit/s, a phone on a busy
-     Wi-Fi) with a receive buffer of 64 KiB;
+  2. the same, and one viewer on a slow link (a phone on a busy Wi-Fi): on a computer of its own,
+     a Linux network namespace (tests/netns.py), whose link from the teacher's sends `--slow-rate`
+     (2 Mbit/s: `tc qdisc … tbf rate 2mbit burst 32kbit latency 50ms`, as relay_fanout.py's);
   3. `--many` (100) viewers of 640x360 at 15 frames/s.
 A viewer is a connection to /stream.mjpg read as fast as it comes (viewers.py's processes, two of
 them): for each, the frames per second it got and how old each frame was when it had arrived whole
 (now minus the server's send time, X-Sent: one clock, one computer). And the CPU the gateway took.
+The server, the gateways and the viewers but the slow one run on the teacher's namespace, and
+reach each other over its loopback. Scene 2 needs root and iproute2 (without them, it is left out).
 
-Run: python benchmarks/web_viewers.py [--seconds 10] [--viewers 30] [--many 100]
+Run: sudo python benchmarks/web_viewers.py [--seconds 10] [--viewers 30] [--many 100]
      (--smoke: a second of each scene, few viewers, small frames: that it runs, not what it measures)
 """
 
@@ -33,15 +36,22 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tests"))
+from netns import Network  # noqa: E402  (the classroom tests' namespaces)
+
 START_TIMEOUT = 60.0  # seconds: Pythons starting on a busy 2-core machine
 
 
 class Process:
     """A script as a subprocess, its stdout lines kept."""
 
-    def __init__(self, *command: str) -> None:
-        self.popen = subprocess.Popen(
-            [sys.executable, *command], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
+    def __init__(self, *command: str, on: list[str] | None = None) -> None:
+        self.popen = subprocess.Popen(  # `on`: the command that runs it on another host (ip netns exec)
+            [*(on or []), sys.executable, *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=ROOT,
         )
         self.lines: list[str] = []
         threading.Thread(
@@ -73,17 +83,21 @@ class Process:
                 self.popen.wait(10)
 
 
-def watch(url: str, viewers: int, seconds: float, warm_up: float, *, slow: float = 0.0) -> list[Process]:
+def watch(url: str, viewers: int, seconds: float, warm_up: float, on: list[str] | None) -> list[Process]:
     """Viewer processes (viewers.py), two for many viewers: each prints its viewers' figures as JSON."""
     split = [viewers] if viewers < 10 else [viewers // 2, viewers - viewers // 2]
-    flags = ["--seconds", f"{seconds:g}", "--warm-up", f"{warm_up:g}"] + (["--slow", f"{slow:g}"] if slow else [])
-    return [Process(str(HERE / "viewers.py"), url, str(count), *flags) for count in split]
+    flags = ["--seconds", f"{seconds:g}", "--warm-up", f"{warm_up:g}"]
+    return [Process(str(HERE / "viewers.py"), url, str(count), *flags, on=on) for count in split]
 
 
-def scene(gateway: Process, url: str, viewers: int, args: argparse.Namespace, *, slow: bool = False) -> dict:
+def scene(gateway: Process, port: str, viewers: int, args: argparse.Namespace, hosts: dict, *, slow: bool) -> dict:
     """One scene on one gateway: every viewer's figures, the slow one's apart, the gateway's CPU."""
-    watchers = watch(url, viewers, args.seconds, args.warm_up)
-    slow_watcher = watch(url, 1, args.seconds, args.warm_up, slow=args.slow_rate)[0] if slow else None
+    url = f"http://127.0.0.1:{port}/stream.mjpg"
+    watchers = watch(url, viewers, args.seconds, args.warm_up, hosts.get("teacher"))
+    slow_watcher = None
+    if slow:  # on the phone's host, across the slow link
+        far = f"http://{hosts['teacher address']}:{port}/stream.mjpg"
+        slow_watcher = watch(far, 1, args.seconds, args.warm_up, hosts["phone"])[0]
     time.sleep(args.warm_up)  # as the viewers do: the measuring window starts after the warm-up
     cpu, started = gateway.cpu(), time.monotonic()
     time.sleep(args.seconds)  # the measuring window
@@ -126,7 +140,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=2.0, help="seconds before each window (default 2)")
     parser.add_argument("--viewers", type=int, default=30, help="viewers of scenes 1 and 2 (default 30)")
     parser.add_argument("--many", type=int, default=100, help="viewers of scene 3 (default 100)")
-    parser.add_argument("--slow-rate", type=float, default=2.0, help="the slow viewer's Mbit/s (default 2)")
+    parser.add_argument("--slow-rate", default="2mbit", help="the slow viewer's link, as tc writes it (default 2mbit)")
     parser.add_argument("--smoke", action="store_true", help="a second of each scene, 3 and 5 viewers, small frames")
     args = parser.parse_args()
     big, small = ("1280", "720"), ("640", "360")
@@ -134,26 +148,52 @@ def main() -> None:
         args.seconds, args.warm_up, args.viewers, args.many, big = 1.0, 0.5, 3, 5, small
     scenes = [
         (f"{args.viewers} viewers, {big[0]}x{big[1]} JPEG 80 at 30 frames/s", big, 30, args.viewers, False),
-        (f"{args.viewers} viewers and one at {args.slow_rate:g} Mbit/s", big, 30, args.viewers, True),
+        (f"{args.viewers} viewers and one on a {args.slow_rate} link", big, 30, args.viewers, True),
         (f"{args.many} viewers, {small[0]}x{small[1]} JPEG 80 at 15 frames/s", small, 15, args.many, False),
     ]
     print(f"{os.cpu_count()} cores; {args.seconds:g} s per scene and gateway, after {args.warm_up:g} s", flush=True)
-    for title, (width, height), fps, viewers, slow in scenes:
-        server = Process("video_transmission/server.py", "--bind", "tcp://127.0.0.1:*", "--no-window",
-                         "--width", width, "--height", height, "--fps", str(fps), "--jpeg", "80",
-                         "--log-file", os.devnull)  # fmt: skip
-        address = server.wait_for(r"Publishing on (\S+) ")[1]
-        print(title, flush=True)
-        try:
-            for name, script in (("ours (web.py)", "web.py"), ("the usual way", str(HERE / "web_usual.py"))):
-                gateway = Process(script, "--connect", address, "--http", "127.0.0.1:0", "--log-file", os.devnull)
-                try:
-                    url = gateway.wait_for(r"Serving (http://\S+/)")[1]
-                    print(report(name, scene(gateway, url + "stream.mjpg", viewers, args, slow=slow)), flush=True)
-                finally:
-                    gateway.stop()
-        finally:
-            server.stop()
+    reason = Network.available()
+    if reason:
+        print(f"scene 2 left out: {reason}")
+        scenes = [one for one in scenes if not one[4]]
+    network = None if reason else Network()
+    try:
+        hosts = {} if network is None else slow_link(network, args.slow_rate)
+        for title, (width, height), fps, viewers, slow in scenes:
+            print(title, flush=True)
+            run_scene(hosts, width, height, fps, viewers, slow, args)
+    finally:
+        if network is not None:
+            network.close()
+
+
+def slow_link(network: Network, rate: str) -> dict:
+    """The teacher's host and the phone's, the teacher's link sending at most `rate`: how to run a
+    command on each (and the teacher's address)."""
+    teacher, phone = network.add("teacher"), network.add("phone")
+    shaping = ["tc", "qdisc", "add", "dev", teacher.link, "root", "tbf", "rate", rate, "burst", "32kbit"]
+    subprocess.run(teacher.command(*shaping, "latency", "50ms"), check=True, timeout=10)
+    return {"teacher": teacher.command(), "phone": phone.command(), "teacher address": teacher.address}
+
+
+def run_scene(hosts: dict, width: str, height: str, fps: int, viewers: int, slow: bool, args) -> None:
+    """One scene: the video server, then each gateway in turn with its viewers."""
+    teacher = hosts.get("teacher")
+    server = Process("video_transmission/server.py", "--bind", "tcp://127.0.0.1:*", "--no-window",
+                     "--width", width, "--height", height, "--fps", str(fps), "--jpeg", "80",
+                     "--log-file", os.devnull, on=teacher)  # fmt: skip
+    address = server.wait_for(r"Publishing on (\S+) ")[1]
+    listen = "0.0.0.0:0" if teacher else "127.0.0.1:0"  # on the teacher's host: the phone comes from outside
+    try:
+        for name, script in (("ours (web.py)", "web.py"), ("the usual way", str(HERE / "web_usual.py"))):
+            gateway = Process(script, "--connect", address, "--http", listen, "--log-file", os.devnull, on=teacher)
+            try:
+                port = gateway.wait_for(r"Serving http://\S+:(\d+)/")[1]
+                print(report(name, scene(gateway, port, viewers, args, hosts, slow=slow)), flush=True)
+            finally:
+                gateway.stop()
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":
