@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=30, help="viewers of scenes 1 and 2 (default 30)")
     parser.add_argument("--many", type=int, default=100, help="viewers of scene 3 (default 100)")
     parser.add_argument("--slow-rate", default="2mbit", help="the slow viewer's link, as tc writes it (default 2mbit)")
+    parser.add_argument("--scenes", default="1,2,3", help="which scenes, in order (default 1,2,3)")
     parser.add_argument("--smoke", action="store_true", help="a second of each scene, 3 and 5 viewers, small frames")
     args = parser.parse_args()
     big, small = ("1280", "720"), ("640", "360")
@@ -151,6 +152,7 @@ def main() -> None:
         (f"{args.viewers} viewers and one on a {args.slow_rate} link", big, 30, args.viewers, True),
         (f"{args.many} viewers, {small[0]}x{small[1]} JPEG 80 at 15 frames/s", small, 15, args.many, False),
     ]
+    scenes = [scenes[int(number) - 1] for number in args.scenes.split(",")]
     print(f"{os.cpu_count()} cores; {args.seconds:g} s per scene and gateway, after {args.warm_up:g} s", flush=True)
     reason = Network.available()
     if reason:

@@ -47,6 +47,15 @@ def status(page: str) -> dict:
     return json.loads(get(page + "status.json")[1])
 
 
+def newest_frame(page: str) -> bytes:
+    """/frame.jpg, once there is one (503 until the first frame came)."""
+    deadline = time.monotonic() + TIMEOUT
+    while (answer := get(page + "frame.jpg"))[0] != 200:
+        assert time.monotonic() < deadline, (answer, status(page))
+        time.sleep(0.1)  # polling, with a deadline
+    return answer[1]
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """One headless chromium for the module's tests, each opening the page anew."""
@@ -218,7 +227,7 @@ def test_at_most_max_viewers_watch_the_next_gets_503(run):
     viewers.pop().close()
     gateway.expect(r"^viewer 127\.0\.0\.1:\d+ left \(1 watching\)$")
     assert status(page)["watching"] == 1
-    assert get(page + "frame.jpg")[1][:2] == b"\xff\xd8"  # short answers are no viewers: still served
+    assert newest_frame(page)[:2] == b"\xff\xd8"  # short answers are no viewers: still served
     for viewer in viewers:
         viewer.close()
 
@@ -293,12 +302,17 @@ def test_share_lets_a_students_browser_in_at_the_address_printed(run, tmp_path):
             "import sys, urllib.request as u\n"
             "print(u.urlopen(sys.argv[1] + 'status.json', timeout=10).read().decode())\n"
             "print(u.urlopen(sys.argv[1] + 'frame.jpg', timeout=10).read()[:2].hex())\n"
+            "print(u.urlopen(sys.argv[1] + 'stream.mjpg', timeout=10).read(200).split(b'\\r\\n')[0].decode())\n"
         )
         student = run(fetch, page, log=False, prefix=network.hosts["student"].command())
         assert student.wait() == 0, student.stderr
         state = json.loads(student.stdout[0])
         assert state["share"] == page and state["qr"].startswith("data:image/svg+xml")
         assert student.stdout[1] == "ffd8"  # a JPEG image
+        assert student.stdout[2] == "--frame"  # and the stream, whose viewer the gateway names by its address
+        student_address = re.escape(network.hosts["student"].address)
+        gateway.expect(rf"^viewer {student_address}:\d+ joined \(/stream\.mjpg; 1 watching\)$")
+        gateway.expect(rf"^viewer {student_address}:\d+ left \(0 watching\)$")
 
 
 def test_curve_keys_as_a_clients(run, tmp_path):
@@ -310,10 +324,7 @@ def test_curve_keys_as_a_clients(run, tmp_path):
     )
     with_keys, page = start_gateway(run, address, "--curve", str(tmp_path / "keys" / "client1"))
     without, bare_page = start_gateway(run, address)
-    deadline = time.monotonic() + TIMEOUT
-    while get(page + "frame.jpg")[0] != 200:
-        assert time.monotonic() < deadline, status(page)
-        time.sleep(0.1)  # polling, with a deadline
+    assert newest_frame(page)[:2] == b"\xff\xd8"
     without.expect(r"the server at \S+ requires CURVE keys: start with --curve KEYDIR", stream="stderr")
     state = status(bare_page)
     assert "requires CURVE keys" in state["news"] and state["kind"] is None

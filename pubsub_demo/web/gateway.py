@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from importlib import resources
 
-from .. import logs
+from .. import endpoints, logs
 from ..diagnosis import ConnectionStatus
 from ..stats import Stats
 from ..wire import Message
@@ -102,7 +102,8 @@ class Gateway:
         self._tasks.add(task)
         self.connections += 1
         peer = writer.get_extra_info("peername") or ("?", 0)
-        address = f"[{peer[0]}]:{peer[1]}" if ":" in peer[0] else f"{peer[0]}:{peer[1]}"
+        host = endpoints.plain_ip(peer[0])  # ::ffff:10.0.0.7 on a socket for IPv4 and IPv6 alike: 10.0.0.7
+        address = f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
         try:
             if self.connections > self.viewers.most + SPARE_CONNECTIONS:
                 await self._refuse(
