@@ -102,7 +102,8 @@ def scene(gateway: Process, port: str, viewers: int, args: argparse.Namespace, h
     cpu, started = gateway.cpu(), time.monotonic()
     time.sleep(args.seconds)  # the measuring window
     cores = (gateway.cpu() - cpu) / (time.monotonic() - started)
-    figures: dict = {"viewers": [], "cores": cores}
+    process = psutil.Process(gateway.popen.pid)
+    figures: dict = {"viewers": [], "cores": cores, "threads": process.num_threads(), "rss": process.memory_info().rss}
     for watcher in [*watchers, *([slow_watcher] if slow_watcher else [])]:
         watcher.popen.wait(START_TIMEOUT)
         line = next((line for line in watcher.lines if line.startswith("{")), None)
@@ -123,7 +124,8 @@ def report(name: str, figures: dict) -> str:
     text = (
         f"  {name}: per viewer {min(rates):.1f}-{max(rates):.1f} frames/s (median {statistics.median(rates):.1f}); "
         f"age at the median {statistics.median(medians) if medians else float('nan'):.0f} ms, "
-        f"worst {max(worst) if worst else float('nan'):.0f} ms; the gateway {figures['cores']:.2f} of a core"
+        f"worst {max(worst) if worst else float('nan'):.0f} ms; the gateway {figures['cores']:.2f} of a core, "
+        f"{figures['threads']} threads, {figures['rss'] / 1e6:.0f} MB"
     )
     if "slow" in figures:
         slow = figures["slow"]
