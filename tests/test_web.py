@@ -64,6 +64,12 @@ def browser(tmp_path_factory):
     opened.close()
 
 
+def save_screenshot(browser: Browser, name: str) -> None:
+    """With SAVE_SCREENSHOT=1, the page as the test sees it, for docs/ (as test_windows.py does)."""
+    if os.environ.get("SAVE_SCREENSHOT"):
+        (DOCS / name).write_bytes(browser.screenshot())
+
+
 def shown_frame(browser: Browser) -> int | None:
     """The test pattern's number of the frame on the page's canvas, read from its pixels."""
     data = browser.evaluate("document.getElementById('frame').toDataURL('image/png')")
@@ -85,7 +91,8 @@ def test_the_page_shows_the_frames_as_they_come_and_how_old_they_are(run, browse
     assert min(ages) < 500, ages
     assert re.search(r"[\d.]+ frames/s · age \d+ ms · frame \d+ · 640x360", browser.text())
     gateway.expect(r"^viewer 127\.0\.0\.1:\d+ joined \(/stream\.mjpg; 1 watching\)$")
-    (DOCS / "web-video.png").write_bytes(browser.screenshot())  # the docs' screenshot, as the test saw it
+    browser.wait_for(f"window.shown.frames > {browser.evaluate('window.shown.frames')} + 30")  # a second's rate
+    save_screenshot(browser, "web-video.png")
 
 
 def test_the_numbers_page_shows_what_each_client_prints_in_its_column(run, browser):
@@ -98,7 +105,7 @@ def test_the_numbers_page_shows_what_each_client_prints_in_its_column(run, brows
         "Object.fromEntries(['even', 'odd', 'all'].map((id) => [id, [...document.querySelectorAll(`#${id} li`)]"
         ".map((li) => [Number(li.dataset.seq), li.textContent.split('\\n').slice(1).map(Number)])]))"
     )
-    (DOCS / "web-numbers.png").write_bytes(browser.screenshot())
+    save_screenshot(browser, "web-numbers.png")
     arrays = sent_arrays(server)  # what the server printed, by number
     seqs = [seq for seq, _ in columns["all"]]
     assert seqs == sorted(seqs, reverse=True), "newest first"
@@ -116,7 +123,7 @@ def test_on_a_phone_held_upright_the_picture_fits_with_nothing_to_scroll_sideway
     browser.size(390, 844, mobile=True)
     try:
         browser.open(page)
-        browser.wait_for("window.shown.frames > 2")
+        browser.wait_for("window.shown.frames > 20")  # a second's rate and more, for the line
         layout = browser.evaluate(
             "(() => { const r = document.getElementById('frame').getBoundingClientRect();"
             " return {scroll: document.documentElement.scrollWidth, inner: innerWidth, left: r.left, right: r.right,"
@@ -124,7 +131,7 @@ def test_on_a_phone_held_upright_the_picture_fits_with_nothing_to_scroll_sideway
         )
         assert layout["scroll"] <= layout["inner"] == 390, layout
         assert 0 <= layout["left"] and layout["right"] <= 390 and layout["bottom"] <= layout["height"], layout
-        (DOCS / "web-phone.png").write_bytes(browser.screenshot())
+        save_screenshot(browser, "web-phone.png")
     finally:
         browser.size(1280, 720)
 
