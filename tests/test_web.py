@@ -26,6 +26,9 @@ from test_numbers import sent_arrays
 from test_video import start_video_server
 
 WEB = ROOT / "web.py"
+# The tests with a browser run one after the other on one worker (see pyproject.toml): one chromium
+# for them all, and the other workers keep their share of the cores.
+BROWSER = pytest.mark.xdist_group("browser")
 DOCS = ROOT / "docs"
 
 
@@ -56,14 +59,6 @@ def newest_frame(page: str) -> bytes:
     return answer[1]
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One headless chromium for the module's tests, each opening the page anew."""
-    opened = Browser(tmp_path_factory.mktemp("chromium"))
-    yield opened
-    opened.close()
-
-
 def save_screenshot(browser: Browser, name: str) -> None:
     """With SAVE_SCREENSHOT=1, the page as the test sees it, for docs/ (as test_windows.py does)."""
     if os.environ.get("SAVE_SCREENSHOT"):
@@ -77,10 +72,10 @@ def shown_frame(browser: Browser) -> int | None:
     return pattern_number(picture)
 
 
+@BROWSER
 def test_the_page_shows_the_frames_as_they_come_and_how_old_they_are(run, browser):
     _, address = start_video_server(run, "--jpeg", "80")
     gateway, page = start_gateway(run, address)
-    browser.size(1280, 720)
     browser.open(page)
     browser.wait_for("window.shown.frames > 0", timeout=5)  # the issue's 5 s
     first = shown_frame(browser)
@@ -95,10 +90,10 @@ def test_the_page_shows_the_frames_as_they_come_and_how_old_they_are(run, browse
     save_screenshot(browser, "web-video.png")
 
 
+@BROWSER
 def test_the_numbers_page_shows_what_each_client_prints_in_its_column(run, browser):
     server, address = start_server(run, "--interval", "0.2")
     gateway, page = start_gateway(run, address)
-    browser.size(1280, 720)
     browser.open(page)
     browser.wait_for("document.querySelectorAll('#all li').length >= 4")
     columns = browser.evaluate(
@@ -117,29 +112,27 @@ def test_the_numbers_page_shows_what_each_client_prints_in_its_column(run, brows
         assert values == arrays[seq][1::2]
 
 
+@BROWSER
 def test_on_a_phone_held_upright_the_picture_fits_with_nothing_to_scroll_sideways(run, browser):
     _, address = start_video_server(run, "--width", "1280", "--height", "720", "--jpeg", "80", "--fps", "15")
     _, page = start_gateway(run, address)
-    browser.size(390, 844, mobile=True)
-    try:
-        browser.open(page)
-        browser.wait_for("window.shown.frames > 20")  # a second's rate and more, for the line
-        layout = browser.evaluate(
-            "(() => { const r = document.getElementById('frame').getBoundingClientRect();"
-            " return {scroll: document.documentElement.scrollWidth, inner: innerWidth, left: r.left, right: r.right,"
-            " top: r.top, bottom: r.bottom, height: innerHeight}; })()"
-        )
-        assert layout["scroll"] <= layout["inner"] == 390, layout
-        assert 0 <= layout["left"] and layout["right"] <= 390 and layout["bottom"] <= layout["height"], layout
-        save_screenshot(browser, "web-phone.png")
-    finally:
-        browser.size(1280, 720)
+    browser.size(390, 844, mobile=True)  # the fixture puts it back
+    browser.open(page)
+    browser.wait_for("window.shown.frames > 20")  # a second's rate and more, for the line
+    layout = browser.evaluate(
+        "(() => { const r = document.getElementById('frame').getBoundingClientRect();"
+        " return {scroll: document.documentElement.scrollWidth, inner: innerWidth, left: r.left, right: r.right,"
+        " top: r.top, bottom: r.bottom, height: innerHeight}; })()"
+    )
+    assert layout["scroll"] <= layout["inner"] == 390, layout
+    assert 0 <= layout["left"] and layout["right"] <= 390 and layout["bottom"] <= layout["height"], layout
+    save_screenshot(browser, "web-phone.png")
 
 
+@BROWSER
 def test_the_page_says_why_nothing_comes_and_recovers_by_itself(run, browser):
     server, address = start_video_server(run, "--width", "320", "--height", "180", "--jpeg", "80")
     _, page = start_gateway(run, address)
-    browser.size(1280, 720)
     browser.open(page)
     browser.wait_for("window.shown.frames > 0")
     assert server.interrupt() == 0
@@ -356,3 +349,16 @@ def test_demo_web_starts_a_server_and_the_gateway_and_opens_the_page(run, tmp_pa
         assert time.monotonic() < deadline, status(page)
         time.sleep(0.1)
     assert demo.interrupt() == 0
+
+
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
+def test_the_web_benchmark_runs_and_reports_both_ways(run):
+    bench = run(ROOT / "benchmarks" / "web_viewers.py", "--smoke", "--scenes", "1,2", log=False)
+    assert bench.wait(120) == 0, bench.stderr
+    output = "\n".join(bench.stdout)
+    for figure in (
+        r"ours \(web\.py\): per viewer [\d.]+-[\d.]+ frames/s .* the gateway [\d.]+ of a core, \d+ threads",
+        r"the usual way: per viewer [\d.]+-[\d.]+ frames/s",
+        r"(the slow viewer: [\d.]+ frames/s, age at the median \d+ ms|scene 2 left out: )",
+    ):
+        assert re.search(figure, output), (figure, output)
