@@ -37,6 +37,7 @@ class Figures:
 
 def request(url: str) -> tuple[str, int, bytes]:
     parts = urllib.parse.urlsplit(url)
+    assert parts.hostname and parts.port, url
     return parts.hostname, parts.port, f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
 
 

@@ -53,10 +53,11 @@ class Process:
             text=True,
             cwd=ROOT,
         )
+        self.name = Path(command[0]).name
         self.lines: list[str] = []
-        threading.Thread(
-            target=lambda: self.lines.extend(line.rstrip("\n") for line in self.popen.stdout), daemon=True
-        ).start()
+        output = self.popen.stdout
+        assert output is not None
+        threading.Thread(target=lambda: self.lines.extend(line.rstrip("\n") for line in output), daemon=True).start()
 
     def wait_for(self, pattern: str) -> re.Match[str]:
         deadline = time.monotonic() + START_TIMEOUT
@@ -67,7 +68,7 @@ class Process:
             if self.popen.poll() is not None:
                 break
             time.sleep(0.1)  # polling its output, with a deadline
-        raise RuntimeError(f"{self.popen.args[1]} did not print {pattern!r}: {self.lines[-5:]}")
+        raise RuntimeError(f"{self.name} did not print {pattern!r}: {self.lines[-5:]}")
 
     def cpu(self) -> float:
         times = psutil.Process(self.popen.pid).cpu_times()

@@ -362,3 +362,20 @@ def test_the_web_benchmark_runs_and_reports_both_ways(run):
         r"(the slow viewer: [\d.]+ frames/s, age at the median \d+ ms|scene 2 left out: )",
     ):
         assert re.search(figure, output), (figure, output)
+
+
+def test_a_port_in_use_or_a_bad_http_address_is_one_line_and_an_exit_code(run, log_file):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        busy = run(WEB, "--http", f"127.0.0.1:{port}")
+        assert busy.wait() == 1
+    assert busy.stderr == [
+        f"web.py: cannot listen on http://127.0.0.1:{port}/: Address already in use: is another web.py running "
+        "there? --http HOST:PORT takes another port"
+    ]
+    assert "GATEWAY ERROR: Exception of type OSError" in log_file.read_text()
+    bad = run(WEB, "--http", "localhost")
+    assert bad.wait() == 2
+    assert bad.stderr == [
+        "web.py: error: argument --http: localhost is not HOST:PORT (such as 127.0.0.1:8080) (see --help)"
+    ]

@@ -23,7 +23,7 @@ from importlib import resources
 
 from .. import endpoints, logs
 from ..diagnosis import ConnectionStatus
-from ..stats import Stats
+from ..stats import Figures, Stats
 from ..wire import Message
 from . import content, replies, request, sharing, streams
 from .channel import Channel
@@ -45,7 +45,8 @@ class Gateway:
         self.viewers = Viewers(most)
         self.kind: str | None = None  # "video" or "numbers", once a message came
         self.news: str | None = None
-        self.stats, self.figures = Stats(), None
+        self.stats = Stats()
+        self.figures: Figures | None = None  # the last second's, once a second
         self.page = resources.files(__package__).joinpath("page.html").read_bytes()  # read once: nothing else is
         self.qr = sharing.qr_svg(shared) if shared else None
         self.connections = 0
@@ -211,7 +212,7 @@ async def _until_closed(reader: asyncio.StreamReader, most: int | None = None) -
 
 @contextlib.contextmanager
 def serve(
-    host: str, port: int, status: ConnectionStatus, *, most: int, share: bool
+    host: str, port: int, status: ConnectionStatus, most: int, *, share: bool
 ) -> Iterator[tuple[Gateway, socket.socket]]:
     """Serve browsers on `host`:`port` (with `share`, every address of this computer) for the
     `with` block, at most `most` viewers at a time; the Gateway to `show` messages to, and the

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import ipaddress
+import os
 import socket
 
 from .. import network
@@ -24,7 +26,13 @@ def listening_socket(host: str, port: int, *, share: bool) -> socket.socket:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         return socket.create_server((host, port), family=family, backlog=128)
     except OSError as error:
-        raise Fatal(f"cannot listen on {url(host or '*', port)}: {error.strerror or error}", error) from error
+        reason = os.strerror(error.errno) if error.errno else str(error)  # without create_server's own words
+        hint = (
+            ": is another web.py running there? --http HOST:PORT takes another port"
+            if error.errno == errno.EADDRINUSE
+            else ""
+        )
+        raise Fatal(f"cannot listen on {url(host or '*', port)}: {reason}{hint}", error) from error
 
 
 def url(host: str, port: int) -> str:
