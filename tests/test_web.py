@@ -287,6 +287,37 @@ def test_30_viewers_each_get_the_newest_frames_and_a_stalled_one_costs_them_noth
     stalled.close()
 
 
+@pytest.mark.xdist_group("timing")  # how old frames are: what the cores give the gateway
+def test_a_slow_viewer_gets_the_newest_frames_never_a_queue(run):
+    """A viewer that takes 3 frames a second of 30 (a phone on a busy Wi-Fi): it skips frames and
+    what it gets stays new; a queue of every frame would be seconds behind within seconds."""
+    _, address = start_video_server(run, "--width", "1280", "--height", "720", "--jpeg", "80")
+    _, page = start_gateway(run, address)
+    host, port = re.match(r"http://([\d.]+):(\d+)/", page).groups()
+    with socket.socket() as viewer:
+        viewer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)  # before connect: its window
+        viewer.settimeout(TIMEOUT)
+        viewer.connect((host, int(port)))
+        viewer.sendall(b"GET /stream.mjpg HTTP/1.1\r\n\r\n")
+        stream = viewer.makefile("rb")
+        while stream.readline() not in (b"\r\n", b""):  # the answer's head
+            pass
+        got = []  # (frame number, seconds since the server sent it)
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            head = {}
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                head[name.strip().lower()] = value.strip()
+            stream.read(int(head["content-length"]) + 2)
+            got.append((int(head["x-frame"]), time.time() - float(head["x-sent"])))
+            time.sleep(1 / 3)  # a slow viewer: 3 frames a second
+    late = [age for _, age in got if age > 2]
+    numbers = [number for number, _ in got]
+    assert len(got) >= 8 and late == [], got  # a queue: 0.3 s later each frame, 4.5 s behind at the end
+    assert numbers[-1] - numbers[0] > 3 * len(numbers), numbers  # it skipped frames: 30 a second were sent
+
+
 def test_share_lets_a_students_browser_in_at_the_address_printed(run, tmp_path):
     with classroom("teacher", "student") as network:
         teacher = network.hosts["teacher"]

@@ -10,6 +10,7 @@ import io
 import ipaddress
 import os
 import socket
+from types import ModuleType
 
 from .. import network
 from ..logs import Fatal
@@ -68,15 +69,21 @@ def announce(listener: socket.socket, upstream: str) -> str:
 
 def qr_text(address: str) -> str:
     """`address` as a QR code drawn with characters, for a phone's camera to read off the terminal."""
-    import segno  # only --share draws one
-
     out = io.StringIO()
-    segno.make(address, error="m").terminal(out=out, compact=True)
+    _segno().make(address, error="m").terminal(out=out, compact=True)
     return out.getvalue().rstrip("\n")
 
 
 def qr_svg(address: str) -> str:
     """`address` as a QR code for the page: an SVG image's data: URI."""
-    import segno
+    return _segno().make(address, error="m").svg_data_uri(scale=4)
 
-    return segno.make(address, error="m").svg_data_uri(scale=4)
+
+def _segno() -> ModuleType:
+    """The QR code maker (requirements.txt); only --share needs it, so an environment made before
+    it was a requirement gets one line saying what to do, not a traceback."""
+    try:
+        import segno
+    except ModuleNotFoundError:
+        raise Fatal("segno (the QR code's maker) is not installed: .venv/bin/pip install -r requirements.txt") from None
+    return segno
