@@ -384,13 +384,18 @@ def test_demo_web_starts_a_server_and_the_gateway_and_opens_the_page(run, tmp_pa
 
 @pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 def test_the_web_benchmark_runs_and_reports_both_ways(run):
-    bench = run(ROOT / "benchmarks" / "web_viewers.py", "--smoke", "--scenes", "1,2", log=False)
+    """Its smoke run, the slow link's scene only (it needs root, as CI has: else it says why not)."""
+    bench = run(ROOT / "benchmarks" / "web_viewers.py", "--smoke", "--scenes", "2", log=False)
     assert bench.wait(120) == 0, bench.stderr
     output = "\n".join(bench.stdout)
+    if "scene 2 left out: " in output:
+        assert not os.environ.get("CI"), output
+        return
     for figure in (
         r"ours \(web\.py\): per viewer [\d.]+-[\d.]+ frames/s .* the gateway [\d.]+ of a core, \d+ threads",
+        r"ours \(web\.py\), the slow viewer: [\d.]+ frames/s, age at the median \d+ ms, worst \d+ ms",
         r"the usual way: per viewer [\d.]+-[\d.]+ frames/s",
-        r"(the slow viewer: [\d.]+ frames/s, age at the median \d+ ms|scene 2 left out: )",
+        r"the usual way, the slow viewer: [\d.]+ frames/s",
     ):
         assert re.search(figure, output), (figure, output)
 
