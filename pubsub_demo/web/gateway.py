@@ -1,10 +1,12 @@
 """The gateway's HTTP side: an asyncio loop in a thread of its own, which answers browsers with
 what the script's receive loop `show`s it.
 
-Why asyncio (the standard library's, no new dependency): a viewer is then a coroutine, not a
-thread. Thirty viewers of 30 frames a second cost one thread and a few wake-ups a frame; a viewer
-that stopped reading costs nothing but its one frame; a connection that never finishes its request
-is a timer. (A thread per viewer, the usual way, is measured beside it in benchmarks/web_viewers.py.)
+Why asyncio (the standard library's, no new dependency) rather than a thread per viewer (the
+standard library's ThreadingHTTPServer, the usual way): measured beside it (benchmarks/
+web_viewers.py, docs/performance.md), 100 viewers of 15 frames a second got 14.3 to 14.8 each from
+the one loop, against 11.5 to 15.0 from 106 threads, which share the interpreter unevenly; the CPU
+was the same. And a viewer that stopped reading then costs nothing but its one frame, not a
+thread held in a write; a connection that never finishes its request is a timer.
 
 The script's main thread keeps its ZeroMQ socket (a socket is not thread-safe) and hands each
 message over with `show`; the loop never touches the socket.
@@ -38,7 +40,9 @@ START_TIMEOUT = 10.0  # seconds for the loop to start listening, or to stop
 class Gateway:
     """What browsers are served, fed by `show` from the script's thread; the rest runs in `loop`."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, status: ConnectionStatus, most: int, shared: str | None):
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, status: ConnectionStatus, most: int, shared: str | None
+    ) -> None:
         self.loop, self.status, self.shared = loop, status, shared
         self.frames: Channel[Frame] = Channel(loop)
         self.arrays: Channel[bytes] = Channel(loop)
