@@ -32,6 +32,11 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--no-default-browser-check",
+    "--no-pings",
     "--remote-debugging-port=0",
 ]
 
