@@ -228,6 +228,14 @@ def test_at_most_max_viewers_watch_the_next_gets_503(run):
     gateway.expect(r"^viewer 127\.0\.0\.1:\d+ left \(1 watching\)$")
     assert status(page)["watching"] == 1
     assert newest_frame(page)[:2] == b"\xff\xd8"  # short answers are no viewers: still served
+    # The second place is free again: /events, which at a video server tells each frame's number and time.
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as events:
+        events.sendall(b"GET /events HTTP/1.1\r\n\r\n")
+        stream = events.makefile("rb")
+        assert stream.readline().startswith(b"HTTP/1.1 200")
+        data = next(line for line in iter(stream.readline, b"") if line.startswith(b"data: "))
+        event = json.loads(data[len(b"data: ") :])
+        assert event["frame"] >= 0 and abs(time.time() - event["sent"]) < 5, event
     for viewer in viewers:
         viewer.close()
 

@@ -92,6 +92,12 @@ def _text(record: dict) -> bytes:
     return json.dumps(record, separators=(",", ":")).encode()
 
 
+def frame_json(message: Message) -> bytes:
+    """A frame as /events tells it: its number and when the server sent it (for its age)."""
+    sent = None if math.isnan(message.sent_at) else message.sent_at
+    return json.dumps({"frame": message.seq, "sent": sent}, separators=(",", ":")).encode()
+
+
 def frame_head(message: Message, length: int) -> bytes:
     """A frame's part of the MJPEG stream, up to the viewer's own header (see streams.py): the
     boundary, its type and length, and the frame's number and send time, for the page's age."""

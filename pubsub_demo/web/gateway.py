@@ -66,6 +66,7 @@ class Gateway:
                 self.kind = "video"
                 jpeg = message.data
                 self.frames.post(Frame(content.frame_head(message, len(jpeg)), jpeg, message.seq, message.sent_at))
+                self.arrays.post(replies.event(content.frame_json(message)))  # /events: its number and time
             else:
                 self.kind = "numbers"
                 self.arrays.post(replies.event(content.numbers_json(message)))
