@@ -3,6 +3,7 @@
 Run:  python demo.py numbers     random_numbers_transmission/: server.py, client1.py, client2.py, client3.py
       python demo.py video       video_transmission/: server.py, client1.py, client2.py (three windows)
       python demo.py wall        video_transmission/: wall.py and four camera.py, ann, bob, cleo and dan
+      python demo.py web         video_transmission/server.py and web.py, the page opened in the default browser
 
 Each line is prefixed with the name of the script that printed it. Ctrl+C stops them all (on
 Windows Ctrl+Break or closing the window too), and so does closing the demo's output
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 from pubsub_demo import lifetime
 
+import re
 import select
 import signal
 import subprocess
 import sys
 import threading
+import webbrowser
 from pathlib import Path
 from typing import IO
 
@@ -44,7 +47,10 @@ PARTS = {  # the part's folder, its server, its clients (with their names), its 
         {"ann": "camera", "bob": "camera", "cleo": "camera", "dan": "camera"},
         options.WALL_ADDRESS,
     ),
+    # The gateway lives at the top (it serves either part): its path from the part's folder.
+    "web": ("video_transmission", "server", {"web": "../web"}, options.VIDEO_ADDRESS),
 }
+WEB_FLAGS = ["--http", "127.0.0.1:0"]  # the gateway's port is the system's choice: the demo opens the page
 STOP_GRACE = 5.0  # seconds a script gets to stop after Ctrl+C before it is killed
 TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
 
@@ -118,6 +124,8 @@ def main() -> None:
     scripts = [("server", server, server_flags + (["--curve", str(args.curve / "server")] if args.curve else []))]
     for number, (name, script) in enumerate(clients.items(), start=1):
         flags = ["--connect", address, *client_flags]
+        if script == "../web":  # the browser's gateway: no window of its own; with --share, for the students too
+            flags = ["--connect", address, *WEB_FLAGS, *(["--share"] if args.share else [])]
         if args.curve:  # a camera is then named after its key
             flags += ["--curve", str(args.curve / f"client{number}")]
         elif script == "camera":
@@ -156,6 +164,8 @@ def forward(name: str, stream: IO[str]) -> None:
     """Copy a script's output to ours, each line prefixed with the script's name; once our
     reader has gone, read on and drop it, so that no script ever waits to print."""
     for line in stream:
+        if name == "web":
+            open_page(line)
         if _output_closed.is_set():
             continue
         try:
@@ -163,6 +173,14 @@ def forward(name: str, stream: IO[str]) -> None:
                 print(f"{name:8}| {line}", end="", flush=True)
         except BrokenPipeError:
             _output_closed.set()
+
+
+def open_page(line: str) -> None:
+    """Open the gateway's page in the default browser once it says where it serves."""
+    served = re.match(r"Serving (http://\S+/) to browsers", line)
+    if served:
+        url = served[1].replace("[::]", "127.0.0.1").replace("0.0.0.0", "127.0.0.1")  # with --share: all addresses
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()  # a browser may take a while
 
 
 def wait_for(server: subprocess.Popen[str]) -> int | None:

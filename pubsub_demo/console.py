@@ -22,7 +22,8 @@ def say(message: str) -> None:
     the relay's watch for one, which the relay cannot do without.
     """
     try:
-        print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr, flush=True)
+        # One write, the newline with it: print() writes them apart, and another thread's line could land between.
+        print(f"{Path(sys.argv[0]).name}: {message}\n", end="", file=sys.stderr, flush=True)
     except OSError:
         silence(sys.stderr)  # the line still in its buffer goes there too: no error at the exit
 

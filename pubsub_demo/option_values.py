@@ -145,3 +145,13 @@ def _number(text: str, kind: Callable[[str], Number]) -> Number:
         return kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def http_address(text: str) -> tuple[str, int]:
+    """Where a web server listens: HOST:PORT (127.0.0.1:8080, [::1]:8080; port 0: one the system
+    picks), as (host, port)."""
+    host, colon, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not HOST:PORT (such as 127.0.0.1:8080)")
+    return host, int(port)

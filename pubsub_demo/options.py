@@ -32,6 +32,7 @@ from .option_values import (
     camera_name,
     camera_names,
     finite,
+    http_address,
     positive_float,
     positive_int,
     seed,
@@ -42,6 +43,8 @@ NUMBERS_ADDRESS = "tcp://127.0.0.1:5687"
 VIDEO_ADDRESS = "tcp://127.0.0.1:5688"
 RELAY_ADDRESS = "tcp://127.0.0.1:5689"  # next to the servers' ports: a relay on the server's own computer
 WALL_ADDRESS = "tcp://127.0.0.1:5690"  # where the wall binds and the cameras connect
+WEB_ADDRESS = "127.0.0.1:8080"  # where web.py serves browsers: HTTP's usual other port
+MAX_VIEWERS = 100
 CAMERA_FPS, CAMERA_JPEG = 15.0, 80  # a camera's frames: for a network, and many cameras on it
 MAX_CAMERAS = 64
 MAX_COUNT = NUMBERS_MAX_BYTES // 8  # float64 values that a numbers client accepts in one array
@@ -240,3 +243,30 @@ def wall(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.bind = shared_bind(parser, args.share, args.bind)
     return args
+
+
+def web(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the options of web.py: a client's (towards the server), and where browsers come."""
+    parser = common(doc)
+    client(parser, VIDEO_ADDRESS)
+    parser.add_argument(
+        "--http",
+        type=http_address,
+        default=http_address(WEB_ADDRESS),
+        metavar="HOST:PORT",
+        help=f"where browsers open the page (default {WEB_ADDRESS}: this computer only; port 0: one the system picks)",
+    )
+    parser.add_argument(
+        "--share",
+        action="store_true",
+        help="let other computers' browsers in: listen on every address of this one, on the port of --http, "
+        "and print the address students open (and its QR code)",
+    )
+    parser.add_argument(
+        "--max-viewers",
+        type=positive_int,
+        default=MAX_VIEWERS,
+        metavar="N",
+        help=f"browsers watching at a time, at most (default {MAX_VIEWERS}); the next is told to come back later",
+    )
+    return parser.parse_args(argv)

@@ -68,6 +68,7 @@ def receive(
     pickle: bool = False,
     max_bytes: int = wire.DEFAULT_MAX_BYTES,
     check: Check = any_array,
+    decode: Callable[[list[zmq.Frame]], Message] | None = None,
 ) -> Iterator[Message | None]:
     """Yield each good message from `subscriber`, and None after every quiet TICK or bad message.
 
@@ -76,9 +77,11 @@ def receive(
     messages unpickled. `status` (from diagnosis.watch) hears of the socket monitor's events and
     of what arrives, and tells the user what is going on: nothing listens there, CURVE keys are
     missing, no good message for --silence seconds, and so on; when it says that ZeroMQ has
-    stopped trying, the subscriber connects again.
+    stopped trying, the subscriber connects again. `decode` replaces the wire format's own (the
+    web gateway's keeps a JPEG frame as it came, undecoded).
     """
-    decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
+    if decode is None:
+        decode = wire.decode_pickle if pickle else functools.partial(wire.decode, max_bytes=max_bytes)
     poller = zmq.Poller()
     monitor = status.monitor
     for socket in (subscriber, monitor) if monitor else (subscriber,):

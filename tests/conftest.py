@@ -264,3 +264,22 @@ def not_zeromq():
     yield start
     for server in started:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory) -> Iterator:
+    """One headless chromium for a worker's browser tests (browser.py), started the first time one
+    asks for it: a chromium takes seconds to start. It fails the test where chromium is missing."""
+    from browser import Browser  # websocket-client: only where a page is looked at
+
+    started = Browser(tmp_path_factory.mktemp("chromium"))
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def browser(chromium) -> Iterator:
+    """The worker's chromium, its page left blank and its window 1280x720 after the test."""
+    chromium.size(1280, 720)
+    yield chromium
+    chromium.open("about:blank")  # the page of a gateway that is gone would ask for it every second

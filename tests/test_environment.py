@@ -28,6 +28,7 @@ SCRIPTS = [
     VIDEO / "camera.py",
     VIDEO / "wall.py",
     ROOT / "relay.py",
+    ROOT / "web.py",
     ROOT / "demo.py",
 ]
 

@@ -29,6 +29,7 @@ import pytest
 import zmq
 
 from conftest import ROOT, TIMEOUT, Script
+from test_web import shown_frame
 
 LESSON = ROOT / "docs" / "lesson.md"
 LESSON_RU = ROOT / "docs" / "lesson.ru.md"
@@ -141,7 +142,9 @@ class Lesson:
             }.get(path.parent.name, options.RELAY_ADDRESS)
             assert "--bind" not in args
             args += ["--bind", self.addresses.get(bind_default, "tcp://127.0.0.1:*")]
-        if name.startswith("client") or name in ("relay.py", "camera.py"):
+        if name == "web.py":  # the gateway: browsers come to a port the system picks
+            args += ["--http", "127.0.0.1:0"]
+        if name.startswith("client") or name in ("relay.py", "camera.py", "web.py"):
             connect_default = {
                 "random_numbers_transmission": options.NUMBERS_ADDRESS,
                 "camera.py": options.WALL_ADDRESS,
@@ -155,6 +158,8 @@ class Lesson:
         self.scripts.append(script)
         if bind_default is not None:
             self.addresses[bind_default] = script.expect(r"^(?:Publishing|Receiving) on ([^;, ]+)")[1]
+        if name == "web.py":
+            self.addresses[f"http://{options.WEB_ADDRESS}/"] = script.expect(r"^Serving (http://\S+/) to browsers")[1]
         return script
 
     def once(self, command: str) -> None:
@@ -277,7 +282,7 @@ def consecutive(numbers: list[int]) -> bool:
 def test_the_russian_lesson_has_the_same_commands_and_transcripts():
     english, russian = LESSON.read_text(), LESSON_RU.read_text()
     assert FENCE.findall(russian) == FENCE.findall(english)
-    assert sorted(sections(russian)) == sorted(sections(english)) == [1, 2, 3, 4, 5, 6, 7]
+    assert sorted(sections(russian)) == sorted(sections(english)) == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_1_the_slow_joiner(lesson, tmp_path: Path):
@@ -550,3 +555,32 @@ def test_7_many_cameras_one_wall_and_a_camera_left_out_sends_nothing(lesson):
     assert all(float(fps) >= 13 and mbps == "0.00" for _, fps, mbps in left_out)  # made, not sent
     assert not any(line.startswith(("camera bob", "bob:")) for line in only.stdout)
     lesson.check_quoted(7)
+
+
+@pytest.mark.xdist_group("browser")  # one chromium at a time (see test_web.py)
+def test_8_a_browser_beside_a_python_client_on_the_same_frames(lesson, browser):
+    server_block, web_block, client_block = blocks(8)
+    server = lesson.start(server_block)
+    gateway = lesson.start(web_block)
+    client = lesson.start(client_block, "--print-frames")
+    page = lesson.addresses[f"http://{options.WEB_ADDRESS}/"]
+    browser.open(page)
+    browser.wait_for("window.shown.frames > 3")
+    gateway.expect(r"^viewer 127\.0\.0\.1:\d+ joined \(/stream\.mjpg; 1 watching\)$")
+    client.expect(r"^frame \d+: ")
+
+    def newest_in_client_1() -> int:
+        return max(int(m[1]) for line in list(client.stdout) if (m := re.match(r"^frame (\d+): ", line)))
+
+    before = newest_in_client_1()
+    shown, age = shown_frame(browser), browser.evaluate("window.shown.age")
+    after = newest_in_client_1()
+    # The same frames: the page's is the one Client 1 showed about then (a second's frames of slack).
+    assert shown is not None and before - 30 <= shown <= after + 30 and age < 500, (before, shown, after, age)
+    assert server.interrupt() == 0  # Ctrl+C in Terminal 1: the page says what the client says
+    browser.wait_for("/no data from tcp:|nothing listens at tcp:/.test(document.getElementById('news').textContent)")
+    joins = [line for line in server.stdout if "joined" in line]  # the gateway and Client 1, whatever the browsers
+    assert joins == ["client 127.0.0.1 joined (1 connected)", "client 127.0.0.1 joined (2 connected)"]
+    for script in (client, gateway):
+        assert script.interrupt() == 0
+    lesson.check_quoted(8, compared_elsewhere=("viewer",))

@@ -15,6 +15,7 @@ from conftest import ROOT
         ("random_numbers_transmission/client3.py", "--connect", "tcp://127.0.0.1:5687"),
         ("relay.py", "--connect", "tcp://127.0.0.1:5688"),
         ("relay.py", "--bind", "tcp://127.0.0.1:5689"),
+        ("web.py", "--connect", "tcp://127.0.0.1:5688"),
     ],
 )
 def test_a_bad_address_is_shown_the_scripts_own_address_as_an_example(run, script, option, example):

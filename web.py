@@ -1,0 +1,49 @@
+"""Web gateway: shows a server's messages in any browser, a phone's too, with nothing to install.
+
+Sockets: SUB, connects to a server (default tcp://127.0.0.1:5688, the video server; the numbers
+         server's tcp://127.0.0.1:5687 works too). For the browsers, HTTP (not ZeroMQ) on
+         http://127.0.0.1:8080/ (--share: on every address of this computer, for the students).
+Run:     python web.py [--connect ADDR] [--share] [--http HOST:PORT]   (--help lists all options)
+
+A gateway is one more pattern: a SUB socket on one side, another protocol on the other. Browsers
+do not speak ZeroMQ, so the gateway subscribes once, as any client does, and serves what comes
+over HTTP: frames as MJPEG (a JPEG image each, made once for all the browsers), arrays as
+Server-Sent Events. As the video client keeps only the newest frame, each browser gets the newest
+once it has taken the one before: a slow phone skips frames and never falls behind.
+"""
+
+from pubsub_demo import lifetime
+
+lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+
+from pubsub_demo import diagnosis, logs, options, receiving, security, transport
+from pubsub_demo.web import content, gateway, sharing
+from pubsub_demo.wire import VIDEO_MAX_BYTES
+
+import zmq
+
+
+def main() -> None:
+    args = options.web(__doc__)
+    logs.setup(args.log_file, "GATEWAY")
+    (host, port), keys = args.http, args.curve  # keys: a client's --curve folder, or None
+
+    with (
+        zmq.Context() as context,
+        context.socket(zmq.SUB) as subscriber,
+        diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=bool(keys)) as status,
+        # The browsers' side: an HTTP server in a thread of its own, which never touches the socket.
+        gateway.serve(host, port, status, args.max_viewers, share=args.share) as (browsers, web),
+    ):
+        print(sharing.announce(web, args.connect))
+        security.use_client_keys(subscriber, keys)  # with --curve only
+        subscriber.rcvhwm = 2  # messages waiting, at most (browsers get the newest); before connect
+        transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # no bigger message
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
+        decode = content.decoder(pickle=args.pickle)  # frames as JPEG, made once for all
+        for message in receiving.receive(subscriber, status, decode=decode):  # None: a quiet moment
+            browsers.show(message, status.news)  # the newest, for each browser as it is ready
+
+
+if __name__ == "__main__":
+    lifetime.run(main)
