@@ -24,6 +24,14 @@ from . import byte_counts
 # macOS gives up on a connection whose data goes unacknowledged only after minutes; libzmq's
 # ZMQ_TCP_MAXRT sets Linux's TCP_USER_TIMEOUT and Windows' TCP_MAXRT, but nothing there.
 TCP_RXT_CONNDROPTIME = 0x80  # macOS (netinet/tcp.h): seconds of retransmission before the drop
+# The most the kernel may hold unsent on a connection: Linux's and macOS's option (Python's socket
+# module names it only from 3.12 on, on some systems); Windows has none.
+if sys.platform == "linux":
+    TCP_NOTSENT_LOWAT: int | None = 25
+elif sys.platform == "darwin":
+    TCP_NOTSENT_LOWAT = 0x201
+else:
+    TCP_NOTSENT_LOWAT = None
 POLL_INTERVAL = 0.1  # s between looks at each connection's count where no epoll wakes the watch
 
 
@@ -83,6 +91,17 @@ def give_up_after(fd: int, milliseconds: int) -> None:
     if sys.platform == "darwin":
         with contextlib.suppress(OSError), borrowed(fd) as connection:
             connection.setsockopt(socket.IPPROTO_TCP, TCP_RXT_CONNDROPTIME, max(1, milliseconds // 1000))
+
+
+def hold_little_unsent(connection: socket.socket, unsent: int, send_buffer: int | None = None) -> None:
+    """Let the kernel hold at most `unsent` bytes not yet sent on `connection` (where the system
+    has the option), and with `send_buffer`, at most that much sent or not; an old kernel, or
+    another system's, keeps its defaults."""
+    with contextlib.suppress(OSError):
+        if TCP_NOTSENT_LOWAT is not None:
+            connection.setsockopt(socket.IPPROTO_TCP, TCP_NOTSENT_LOWAT, unsent)
+        if send_buffer is not None:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
 
 
 class Followed:

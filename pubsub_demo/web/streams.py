@@ -10,13 +10,12 @@ after STALL_LIMIT seconds. The kernel is kept from queueing for it too (see `kee
 from __future__ import annotations
 
 import asyncio
-import socket
-import sys
 import time
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from .. import endpoints
+from ..system import connections
 from .channel import Channel
 from .viewers import Viewer
 
@@ -29,8 +28,6 @@ UNSENT_MOST = 16 * 1024  # bytes the kernel may hold unsent for a viewer (TCP_NO
 # worse). On this computer the default
 # stays: a small buffer over loopback only costs wake-ups (see monitoring.REMOTE_SEND_BUFFER).
 REMOTE_SEND_BUFFER = 16 * 1024
-# Linux's number for the option (Python's socket module names it only from 3.12 on, on some systems).
-TCP_NOTSENT_LOWAT = getattr(socket, "TCP_NOTSENT_LOWAT", 25 if sys.platform == "linux" else None)
 
 T = TypeVar("T")
 
@@ -46,7 +43,7 @@ class Frame(NamedTuple):
 
 def keep_little_unsent(writer: asyncio.StreamWriter) -> None:
     """Let `writer` hold nothing beyond what the kernel takes, and the kernel hold at most
-    UNSENT_MOST bytes not yet sent (Linux): so the next item is chosen when the last has nearly
+    UNSENT_MOST bytes not yet sent (Linux, macOS): so the next item is chosen when the last has nearly
     gone, not seconds of frames earlier (a kernel's send buffer grows to megabytes by default); and
     for a viewer on another computer, keep what is on its way small too (REMOTE_SEND_BUFFER)."""
     writer.transport.set_write_buffer_limits(high=0)  # drain() waits until the kernel took it all
@@ -54,13 +51,8 @@ def keep_little_unsent(writer: asyncio.StreamWriter) -> None:
     peer = writer.get_extra_info("peername")
     if sock is None or not peer:
         return
-    try:
-        if TCP_NOTSENT_LOWAT is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, TCP_NOTSENT_LOWAT, UNSENT_MOST)
-        if not endpoints.is_loopback(endpoints.plain_ip(peer[0])):  # ::ffff:127.0.0.1 too
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, REMOTE_SEND_BUFFER)
-    except OSError:  # an old kernel, or another system's: its defaults then
-        pass
+    remote = not endpoints.is_loopback(endpoints.plain_ip(peer[0]))  # ::ffff:127.0.0.1 is loopback too
+    connections.hold_little_unsent(sock, UNSENT_MOST, REMOTE_SEND_BUFFER if remote else None)
 
 
 def frame_parts(frame: Frame) -> list[bytes]:
