@@ -62,11 +62,11 @@ else:
     sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
     runpy.run_path(sys.argv[0], run_name="__main__")
 """
-SYSTEMS = ["linux", "windows"]
+SYSTEMS = ["this system", "windows"]  # the script run as it is, or as on Windows
 
 
 def run_with(
-    python: Path, script: Path | str, *args: str, system: str = "linux", **environment: str
+    python: Path, script: Path | str, *args: str, system: str = "this system", **environment: str
 ) -> subprocess.CompletedProcess[str]:
     """Run `script` (a path, or "-m" and a module in `args`) with `python`, from the project's folder,
     as on `system` ("windows": as Windows' Python, AS_ON_WINDOWS)."""
@@ -83,12 +83,14 @@ def run_with(
     )
 
 
-def assert_says_what_to_do(result: subprocess.CompletedProcess[str], system: str = "linux") -> None:
+def assert_says_what_to_do(result: subprocess.CompletedProcess[str], system: str = "this system") -> None:
     lines = result.stderr.splitlines()
     assert result.returncode == 1, result.stderr
     assert len(lines) == 1, f"not one line: {lines}"
     assert "Traceback" not in result.stderr and result.stdout == ""
-    if system == "windows":  # cmd's and PowerShell's commands: no `&&` (PowerShell 5 has none), no `. `
+    # Windows' commands, for cmd and PowerShell alike (no `&&`: PowerShell 5 has none), where the script
+    # runs as on Windows, or on Windows itself (the hosted CI's runner: .github/workflows/ci.yml).
+    if system == "windows" or sys.platform == "win32":
         assert ".venv\\Scripts\\activate" in lines[0] and "py -m venv .venv" in lines[0], lines[0]
         assert ".venv\\Scripts\\pip install -r requirements.txt" in lines[0], lines[0]
         assert ".venv/bin" not in lines[0] and "&&" not in lines[0], lines[0]
