@@ -50,3 +50,9 @@ def test_the_projects_dependencies_are_requirements_txt():
     assert {name: str(r.specifier) for name, r in declared.items()} == {
         name: str(r.specifier) for name, r in requirements("requirements.txt").items()
     }
+
+
+def test_ci_runs_the_tests_on_the_oldest_versions():
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".venv-oldest/bin/pip install -q -c requirements-oldest.txt -r requirements-test.txt\n" in run
+    assert re.search(r"^\.venv-oldest/bin/python -m pytest\b", run, re.M)
