@@ -51,10 +51,11 @@ class Target:
     platforms: tuple[str, ...]
 
 
-# Per system, the kinds of computer: macOS 12 (2021) and later, on Apple and Intel chips.
+# Per system, the kinds of computer. macOS: 13 (2022) and later on Apple chips, 14 (2023) and later
+# on Intel ones, the oldest that OpenCV 5 (requirements.txt) has wheels for.
 SYSTEMS = {
     "linux": [Target("linux", "x86_64", ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"))],
-    "macos": [Target("macos", "arm64", ("macosx_12_0_arm64",)), Target("macos", "x86_64", ("macosx_12_0_x86_64",))],
+    "macos": [Target("macos", "arm64", ("macosx_13_0_arm64",)), Target("macos", "x86_64", ("macosx_14_0_x86_64",))],
     "windows": [Target("windows", "AMD64", ("win_amd64",))],
 }
 # What installs the project in place (requirements.txt's `-e .`, see pyproject.toml), offline too.
