@@ -27,8 +27,10 @@ import pytest
 from pip._vendor.packaging.markers import Marker, default_environment
 
 SCREENINFO = importlib.metadata.requires("screeninfo") or []
-# What pip's markers read on a computer other than this one, as each system's CPython says it.
+# What pip's markers read on each system, as its CPython says it (sys.platform, platform.system(),
+# os.name, and platform.machine() on a computer of the kind the tests pretend to be).
 LOOKS_LIKE = {
+    "linux": {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "x86_64"},
     "macos": {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix", "platform_machine": "arm64"},
     "windows": {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt", "platform_machine": "AMD64"},
 }
@@ -45,6 +47,8 @@ def test_each_targets_markers_leave_nothing_to_the_computer_that_downloads(targe
     environment = wheelhouse.marker_environment(target, "3.10")
     assert set(environment) == set(default_environment())  # every marker variable pip knows is the target's
     assert environment["python_version"] == "3.10" and environment["platform_machine"] == target.machine
+    for name in ("sys_platform", "platform_system", "os_name"):
+        assert environment[name] == LOOKS_LIKE[target.system][name], name
     needed = sorted(
         line.split(";")[0].strip() for line in SCREENINFO if Marker(line.split(";")[1]).evaluate(environment)
     )
