@@ -43,8 +43,12 @@ REQUIREMENTS = {
     "psutil": "psutil",
     "screeninfo": "screeninfo",
 }
+# What to type, in the commands of the system the script runs on (Windows': cmd's and PowerShell's alike).
 WHAT_TO_DO = (
-    "run . .venv/bin/activate first (Windows: .venv\\Scripts\\activate), or make the environment: "
+    r"run .venv\Scripts\activate first, or make the environment: "
+    r"py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    if sys.platform == "win32"
+    else "run . .venv/bin/activate first, or make the environment: "
     "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
 )
 

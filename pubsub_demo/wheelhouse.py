@@ -10,6 +10,7 @@ Then each student, in the project's folder, with the folder `wheels` in it:
 
     python3 -m venv .venv && .venv/bin/pip install --no-index --find-links wheels -r requirements.txt
 
+(Windows: py -m venv .venv, then .venv\\Scripts\\pip install --no-index --find-links wheels -r requirements.txt)
 or, with the folder served from the teacher's computer (python -m http.server 8000 --directory wheels),
 with the project from http://TEACHER:8000/pubsub-demo.zip (TEACHER: the teacher's address):
 
@@ -26,9 +27,11 @@ keys/clientN.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import console, lifetime
@@ -36,18 +39,50 @@ from .logs import Fatal
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_ZIP = "pubsub-demo.zip"
-# The platform tags pip downloads for, per system: each list is one download (pip takes the
-# newest wheel that fits any of its tags). macOS 12 (2021) and later, on Apple and Intel chips.
+
+
+@dataclass(frozen=True)
+class Target:
+    """One kind of student computer: its system, its processor (as platform.machine() names it
+    there) and the platform tags pip downloads for (pip takes the newest wheel that fits any)."""
+
+    system: str
+    machine: str
+    platforms: tuple[str, ...]
+
+
+# Per system, the kinds of computer. macOS: 13 (2022) and later on Apple chips, 14 (2023) and later
+# on Intel ones, the oldest that OpenCV 5 (requirements.txt) has wheels for.
 SYSTEMS = {
-    "linux": [["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]],
-    "macos": [["macosx_12_0_arm64"], ["macosx_12_0_x86_64"]],
-    "windows": [["win_amd64"]],
+    "linux": [Target("linux", "x86_64", ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"))],
+    "macos": [Target("macos", "arm64", ("macosx_13_0_arm64",)), Target("macos", "x86_64", ("macosx_14_0_x86_64",))],
+    "windows": [Target("windows", "AMD64", ("win_amd64",))],
 }
 # What installs the project in place (requirements.txt's `-e .`, see pyproject.toml), offline too.
 BUILD_TOOLS = ["setuptools>=64", "wheel"]
-# What a requirement needs on one system only: pip downloads for another system, but decides
-# which requirements apply on this one (screeninfo needs these two on macOS only).
-SYSTEM_ONLY = {"macos": ["pyobjc-framework-Cocoa", "Cython"]}
+# The values of a requirement's environment markers on each system (PEP 508): sys_platform,
+# platform_system, os_name.
+MARKER_SYSTEMS = {
+    "linux": ("linux", "Linux", "posix"),
+    "macos": ("darwin", "Darwin", "posix"),
+    "windows": ("win32", "Windows", "nt"),
+}
+# `pip download --platform` takes the target's wheels, but decides which dependencies apply with
+# the markers of the computer it runs on: on a Mac, screeninfo's `pyobjc-framework-Cocoa;
+# sys_platform == "darwin"` would be fetched for Linux and Windows too (and fail: it has only
+# macOS wheels), and on Linux or Windows it would be missing from the macOS wheels. pip has no
+# option for another computer's markers, so the tool runs pip with the target's values in
+# place of this computer's (pip's own packaging.markers.default_environment, which every marker
+# pip evaluates reads), and lets pip resolve as usual.
+PIP_WITH_MARKERS = """\
+import json, sys
+from pip._vendor.packaging import markers
+from pip._internal.cli.main import main
+target = json.loads(sys.argv[1])
+markers.default_environment = lambda: dict(target)
+sys.exit(main(sys.argv[2:]))
+"""
+
 # What a student needs of the project: no keys, no environment, no wheels, no logs.
 PROJECT_FILES = [
     "README.md",
@@ -74,24 +109,41 @@ def requirements(path: Path = ROOT / "requirements.txt") -> list[str]:
     return found
 
 
-def download(folder: Path, platforms: list[str] | None, python: str | None, extra: list[str] | None = None) -> None:
-    """Download into `folder` the wheels of the requirements, the build tools and `extra`, for
-    `platforms` (pip's platform tags) and `python` ("3.11"); for this computer with None."""
-    command = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", str(folder)]
-    for platform in platforms or []:
-        command += ["--platform", platform]
-    if python is not None:
+def marker_environment(target: Target, python: str) -> dict[str, str]:
+    """The values of the environment markers (PEP 508) on a computer of `target` with CPython
+    `python` ("3.11"), whatever computer asks: what pip must judge a dependency's marker by.
+    The patch level and the system's release are not known: X.Y.0, and empty."""
+    sys_platform, platform_system, os_name = MARKER_SYSTEMS[target.system]
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": f"{python}.0",
+        "os_name": os_name,
+        "platform_machine": target.machine,
+        "platform_release": "",
+        "platform_system": platform_system,
+        "platform_version": "",
+        "python_full_version": f"{python}.0",
+        "platform_python_implementation": "CPython",
+        "python_version": python,
+        "sys_platform": sys_platform,
+    }
+
+
+def download(folder: Path, wanted: list[str], target: Target | None = None, python: str | None = None) -> None:
+    """Download into `folder` the wheels of the requirements `wanted` and of what they depend on,
+    for a computer of `target` with CPython `python` ("3.11"); for this computer with None."""
+    options = ["download", "--only-binary=:all:", "--dest", str(folder)]
+    if target is None or python is None:
+        command = [sys.executable, "-m", "pip", *options]
+    else:
+        command = [sys.executable, "-c", PIP_WITH_MARKERS, json.dumps(marker_environment(target, python)), *options]
+        command += [option for platform in target.platforms for option in ("--platform", platform)]
         command += ["--python-version", python, "--implementation", "cp"]
-    result = subprocess.run(
-        [*command, *requirements(), *BUILD_TOOLS, *(extra or [])],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    result = subprocess.run([*command, *wanted], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         said = [line for line in result.stderr.splitlines() if line.startswith("ERROR")] or ["(pip said nothing)"]
-        target = f"{', '.join(platforms)}, Python {python}" if platforms else "this computer"
-        raise Fatal(f"pip could not download the wheels for {target}: {said[-1]}")
+        where = f"{target.platforms[0]}, Python {python}" if target else "this computer"
+        raise Fatal(f"pip could not download the wheels for {where}: {said[-1]}")
 
 
 def pack_project(folder: Path, root: Path = ROOT) -> Path:
@@ -133,12 +185,12 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     if args.this_computer:
         console.inform("downloading the wheels for this computer...")
-        download(args.folder, None, None)
+        download(args.folder, [*requirements(), *BUILD_TOOLS])
     for python in [] if args.this_computer else args.python:
         for system in args.system:
-            for platforms in SYSTEMS[system]:
-                console.inform(f"downloading the wheels for {system} ({platforms[0]}), Python {python}...")
-                download(args.folder, platforms, python, SYSTEM_ONLY.get(system))
+            for target in SYSTEMS[system]:
+                console.inform(f"downloading the wheels for {system} ({target.platforms[0]}), Python {python}...")
+                download(args.folder, [*requirements(), *BUILD_TOOLS], target, python)
     pack_project(args.folder)
     files = [path for path in args.folder.iterdir() if path.is_file()]
     size = sum(path.stat().st_size for path in files)
@@ -146,6 +198,10 @@ def main() -> None:
         f"{args.folder}: {len(files)} files, {size / 1e6:.0f} MB. Give it to the students with the project "
         f"(it holds {PROJECT_ZIP}); each installs, in the project's folder with {args.folder.name} in it: "
         f"python3 -m venv .venv && .venv/bin/pip install --no-index --find-links {args.folder.name} -r requirements.txt"
+    )
+    console.inform(  # a Windows command has no `&&` (Windows PowerShell 5 knows none)
+        f"on Windows: py -m venv .venv, then .venv\\Scripts\\pip install --no-index --find-links {args.folder.name} "
+        "-r requirements.txt"
     )
 
 

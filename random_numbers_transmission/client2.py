@@ -9,13 +9,14 @@ the server is there, and again after it restarts. A client gets only what is pub
 after it has connected and subscribed; what came before is gone (the "slow joiner").
 """
 
+import sys
+
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    raise SystemExit(
-        "client2.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    ) from None
-
+    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    raise SystemExit(f"client2.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import diagnosis, logs, options, receiving, security, transport

@@ -3,7 +3,10 @@
 A lesson needs three or four terminals, and a new one does not have `.venv` active: its
 `python3` has none of the requirements, and the scripts in the parts' folders cannot even
 import the package (it is installed in `.venv`, in place). Each script then says what to do
-(activate `.venv`, or install), in one line, and exits with code 1: no traceback.
+(activate `.venv`, or install), in one line, and exits with code 1: no traceback. The commands
+are those of the system it runs on: Windows' there (`.venv\\Scripts\\activate`, `py -m venv`),
+Linux's and macOS's elsewhere. The tests check Windows' by running the script in a Python whose
+`sys.platform` says "win32" (AS_ON_WINDOWS).
 """
 
 from __future__ import annotations
@@ -44,12 +47,34 @@ def bare_python(tmp_path_factory) -> Path:
     return python
 
 
-def run_with(python: Path, script: Path | str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    """Run `script` (a path, or "-m" and a module in `args`) with `python`, from the project's folder."""
+# A Python that says it is Windows' to the script it runs (`python -c AS_ON_WINDOWS SCRIPT ARGS...`, or
+# `... -m MODULE ARGS...`): sys.platform reads "win32", and the script's folder comes first on sys.path
+# as when Python runs it. The standard library's modules that choose their implementation by
+# sys.platform as they load (subprocess: _winapi) are loaded first, as this system's.
+AS_ON_WINDOWS = """\
+import os, runpy, sys
+import importlib.util, selectors, signal, socket, subprocess, threading
+sys.platform = "win32"
+del sys.argv[0]
+if sys.argv[0] == "-m":
+    del sys.argv[0]
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+else:
+    sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+    runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+SYSTEMS = ["this system", "windows"]  # the script run as it is, or as on Windows
+
+
+def run_with(
+    python: Path, script: Path | str, *args: str, system: str = "this system", **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` (a path, or "-m" and a module in `args`) with `python`, from the project's folder,
+    as on `system` ("windows": as Windows' Python, AS_ON_WINDOWS)."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update(environment)
     return subprocess.run(
-        [str(python), str(script), *args],
+        [str(python), *(["-c", AS_ON_WINDOWS] if system == "windows" else []), str(script), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -59,33 +84,45 @@ def run_with(python: Path, script: Path | str, *args: str, **environment: str) -
     )
 
 
-def assert_says_what_to_do(result: subprocess.CompletedProcess[str]) -> None:
+def assert_says_what_to_do(result: subprocess.CompletedProcess[str], system: str = "this system") -> None:
     lines = result.stderr.splitlines()
     assert result.returncode == 1, result.stderr
     assert len(lines) == 1, f"not one line: {lines}"
     assert "Traceback" not in result.stderr and result.stdout == ""
-    assert ". .venv/bin/activate" in lines[0] and "pip install -r requirements.txt" in lines[0], lines[0]
+    # Windows' commands, for cmd and PowerShell alike (no `&&`: PowerShell 5 has none), where the script
+    # runs as on Windows, or on Windows itself (the hosted CI's runner: .github/workflows/ci.yml).
+    if system == "windows" or sys.platform == "win32":
+        assert ".venv\\Scripts\\activate" in lines[0] and "py -m venv .venv" in lines[0], lines[0]
+        assert ".venv\\Scripts\\pip install -r requirements.txt" in lines[0], lines[0]
+        assert ".venv/bin" not in lines[0] and "&&" not in lines[0], lines[0]
+    else:
+        assert ". .venv/bin/activate" in lines[0], lines[0]
+        assert "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt" in lines[0], lines[0]
+        assert "Scripts" not in lines[0], lines[0]
 
 
+@pytest.mark.parametrize("system", SYSTEMS)
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: str(path.relative_to(ROOT)))
-def test_each_script_says_what_to_do_in_a_terminal_without_the_environment(bare_python, script):
-    result = run_with(bare_python, script, *(["video"] if script.name == "demo.py" else []))
-    assert_says_what_to_do(result)
+def test_each_script_says_what_to_do_in_a_terminal_without_the_environment(bare_python, script, system):
+    result = run_with(bare_python, script, *(["video"] if script.name == "demo.py" else []), system=system)
+    assert_says_what_to_do(result, system)
     assert result.stderr.startswith(f"{script.name}: "), "the line does not say which script it is"
     print(f"{script.relative_to(ROOT)}: {result.stderr.strip()}")
 
 
-def test_the_key_tool_says_what_to_do_in_a_terminal_without_the_environment(bare_python, tmp_path):
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_the_key_tool_says_what_to_do_in_a_terminal_without_the_environment(bare_python, tmp_path, system):
     # Run from the project's folder, it finds the package, but not zmq.
-    result = run_with(bare_python, "-m", "pubsub_demo.keys", "generate", str(tmp_path / "keys"))
-    assert_says_what_to_do(result)
+    result = run_with(bare_python, "-m", "pubsub_demo.keys", "generate", str(tmp_path / "keys"), system=system)
+    assert_says_what_to_do(result, system)
     assert result.stderr.startswith("keys.py: ") and not (tmp_path / "keys").exists()
 
 
-def test_a_script_that_finds_the_package_but_not_numpy_names_what_is_missing(bare_python):
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_a_script_that_finds_the_package_but_not_numpy_names_what_is_missing(bare_python, system):
     # A Python that finds the package (from the project's folder) but none of the requirements.
-    result = run_with(bare_python, NUMBERS / "client1.py", PYTHONPATH=str(ROOT))
-    assert_says_what_to_do(result)
+    result = run_with(bare_python, NUMBERS / "client1.py", system=system, PYTHONPATH=str(ROOT))
+    assert_says_what_to_do(result, system)
     assert result.stderr.startswith("client1.py: numpy, pyzmq, opencv-python, psutil, screeninfo are not installed")
 
 

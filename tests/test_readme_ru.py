@@ -40,7 +40,10 @@ def describe(block: tuple[str, str, str], readme: Path) -> str:
 
 
 def test_every_fenced_block_is_the_same_in_both_readmes():
-    english, russian = fenced_blocks(ENGLISH.read_text()), fenced_blocks(RUSSIAN.read_text())
+    english, russian = (
+        fenced_blocks(ENGLISH.read_text(encoding="utf-8")),
+        fenced_blocks(RUSSIAN.read_text(encoding="utf-8")),
+    )
     for number, (ours, theirs) in enumerate(zip(english, russian), start=1):
         assert ours[:2] == theirs[:2], (
             f"fenced block #{number} differs: copy it from one README to the other, byte for byte\n"
@@ -54,7 +57,7 @@ def test_every_fenced_block_is_the_same_in_both_readmes():
 def test_code_spans_are_the_same_in_both_readmes():
     def spans(readme: Path) -> Counter[str]:
         # A span may be wrapped over two lines; Markdown shows the line break as a space.
-        found = re.findall(r"`([^`]+)`", prose(readme.read_text()))
+        found = re.findall(r"`([^`]+)`", prose(readme.read_text(encoding="utf-8")))
         return Counter(" ".join(span.split()) for span in found)
 
     english, russian = spans(ENGLISH), spans(RUSSIAN)
@@ -66,7 +69,7 @@ def test_code_spans_are_the_same_in_both_readmes():
 
 @pytest.mark.parametrize("readme, other", [(ENGLISH, RUSSIAN), (RUSSIAN, ENGLISH)], ids=["en", "ru"])
 def test_each_readme_links_to_the_other_near_the_top(readme: Path, other: Path):
-    top = readme.read_text().splitlines()[:5]
+    top = readme.read_text(encoding="utf-8").splitlines()[:5]
     assert any(f"]({other.name})" in line for line in top), (
         f"{readme.name} has no link to {other.name} in its first 5 lines"
     )
@@ -75,7 +78,7 @@ def test_each_readme_links_to_the_other_near_the_top(readme: Path, other: Path):
 def test_same_sections_and_table_rows():
     def outline(readme: Path) -> list[tuple[int, int]]:
         """For each `## ` section, in order: its number and the table rows in it."""
-        sections = re.split(r"^## ", prose(readme.read_text()), flags=re.MULTILINE)[1:]
+        sections = re.split(r"^## ", prose(readme.read_text(encoding="utf-8")), flags=re.MULTILINE)[1:]
         return [
             (number, len(re.findall(r"^\|", section, re.MULTILINE))) for number, section in enumerate(sections, start=1)
         ]
@@ -86,7 +89,7 @@ def test_same_sections_and_table_rows():
 
 
 def test_russian_readme_links_resolve():
-    targets = re.findall(r"\]\(([^)#]+)\)", prose(RUSSIAN.read_text()))
+    targets = re.findall(r"\]\(([^)#]+)\)", prose(RUSSIAN.read_text(encoding="utf-8")))
     local = [target for target in targets if "://" not in target]
     assert local, "README.ru.md links to no file"
     assert [target for target in local if not (ROOT / target).exists()] == []

@@ -53,9 +53,12 @@ def wheelhouse(tmp_path_factory) -> Path:
     )
     assert made.returncode == 0, made.stderr
     print(made.stdout)
-    assert made.stdout.splitlines()[-1].endswith(
+    *_, elsewhere, windows = made.stdout.splitlines()
+    assert elsewhere.endswith(
         "python3 -m venv .venv && .venv/bin/pip install --no-index --find-links wheels -r requirements.txt"
     )
+    windows_install = r".venv\Scripts\pip install --no-index --find-links wheels -r requirements.txt"
+    assert windows == f"on Windows: py -m venv .venv, then {windows_install}"
     names = [path.name for path in folder.iterdir()]
     for package in ("numpy", "pyzmq", "opencv_python", "psutil", "screeninfo", "setuptools", "wheel"):
         assert any(name.startswith(f"{package}-") and name.endswith(".whl") for name in names), (package, names)

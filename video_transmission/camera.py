@@ -10,16 +10,16 @@ name. The wall's subscriptions travel to every camera, and a PUB socket sends on
 subscriber asked for: a camera that the wall leaves out (its --only) sends nothing at all.
 """
 
+import contextlib
+import itertools
+import sys
+
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    raise SystemExit(
-        "camera.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    ) from None
-
-import contextlib
-import itertools
-
+    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    raise SystemExit(f"camera.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import camera_messages, logs, options, security, sources, transport, wire

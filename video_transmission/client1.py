@@ -9,15 +9,15 @@ arrives, keeping only the newest. A client too slow for the frame rate (try --de
 frames instead of lagging. The server binds and the clients connect: either may start first.
 """
 
+import sys
+import time
+
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    raise SystemExit(
-        "client1.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    ) from None
-
-import time
-
+    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    raise SystemExit(f"client1.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import diagnosis, logs, options, receiving, security, transport

@@ -9,16 +9,16 @@ each client (its high-water mark), then drops the new ones: for video, seconds o
 Here CONFLATE keeps one frame for each client, the newest: a slow client gets fewer, never old ones.
 """
 
+import contextlib
+import itertools
+import sys
+
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    raise SystemExit(
-        "server.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    ) from None
-
-import contextlib
-import itertools
-
+    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    raise SystemExit(f"server.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import logs, monitoring, network, options, security, sources, transport, wire

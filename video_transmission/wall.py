@@ -3,20 +3,20 @@
 Socket: SUB, binds tcp://127.0.0.1:5690 (every camera connects there).
 Run:    python video_transmission/wall.py [--share] [--only NAME,NAME] [--curve KEYDIR] ...
 
-Many publishers, one subscriber: the subscriber binds, the stable end whose address all
-cameras know, and any number of them connect. A camera's frames come under its name, the
-topic; the wall subscribes to b"" (every camera) or, with --only, to some names, and each
-camera sends only what the wall asked for. Each camera's connection holds 2 frames at most,
-and a thread keeps each camera's newest: a slow wall skips frames, per camera, but never lags.
+Many publishers, one subscriber: the subscriber binds, the stable end whose address all cameras know, and any number
+of them connect. A camera's frames come under its name, the topic; the wall subscribes to b"" (every camera) or,
+with --only, to some names, and each camera sends only what the wall asked for. Each camera's connection holds 2
+frames at most, and a thread keeps each camera's newest: a slow wall skips frames, per camera, but never lags.
 """
+
+import sys
 
 try:
     from pubsub_demo import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    raise SystemExit(
-        "wall.py: run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    ) from None
-
+    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+    raise SystemExit(f"wall.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
 from pubsub_demo import camera_messages, camera_watch, logs, network, options, security, transport
