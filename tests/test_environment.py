@@ -5,8 +5,8 @@ A lesson needs three or four terminals, and a new one does not have `.venv` acti
 import the package (it is installed in `.venv`, in place). Each script then says what to do
 (activate `.venv`, or install), in one line, and exits with code 1: no traceback. The commands
 are those of the system it runs on: Windows' there (`.venv\\Scripts\\activate`, `py -m venv`),
-Linux's and macOS's elsewhere. The tests check Windows' by running the script in a Python whose
-`sys.platform` says "win32" (AS_ON_WINDOWS).
+Linux's and macOS's elsewhere. The tests check Windows' by running the script with its code shown
+Windows' standard library (tests/emulation).
 """
 
 from __future__ import annotations
@@ -47,34 +47,22 @@ def bare_python(tmp_path_factory) -> Path:
     return python
 
 
-# A Python that says it is Windows' to the script it runs (`python -c AS_ON_WINDOWS SCRIPT ARGS...`, or
-# `... -m MODULE ARGS...`): sys.platform reads "win32", and the script's folder comes first on sys.path
-# as when Python runs it. The standard library's modules that choose their implementation by
-# sys.platform as they load (subprocess: _winapi) are loaded first, as this system's.
-AS_ON_WINDOWS = """\
-import os, runpy, sys
-import importlib.util, selectors, signal, socket, subprocess, threading
-sys.platform = "win32"
-del sys.argv[0]
-if sys.argv[0] == "-m":
-    del sys.argv[0]
-    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-else:
-    sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
-    runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-SYSTEMS = ["this system", "windows"]  # the script run as it is, or as on Windows
+SYSTEMS = ["this system", "windows"]  # the script run as it is, or as on Windows (tests/emulation)
+AS_ON_WINDOWS = {"PYTHONPATH": str(ROOT / "tests" / "emulation"), "PUBSUB_DEMO_AS": "win32"}
 
 
 def run_with(
     python: Path, script: Path | str, *args: str, system: str = "this system", **environment: str
 ) -> subprocess.CompletedProcess[str]:
     """Run `script` (a path, or "-m" and a module in `args`) with `python`, from the project's folder,
-    as on `system` ("windows": as Windows' Python, AS_ON_WINDOWS)."""
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    as on `system` ("windows": the script's code shown Windows' standard library, AS_ON_WINDOWS)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PUBSUB_DEMO_AS")}
     env.update(environment)
+    if system == "windows":  # the emulation's folder first on the path, then any asked for
+        paths = [AS_ON_WINDOWS["PYTHONPATH"], *([env["PYTHONPATH"]] if "PYTHONPATH" in env else [])]
+        env.update(AS_ON_WINDOWS, PYTHONPATH=os.pathsep.join(paths))
     return subprocess.run(
-        [str(python), *(["-c", AS_ON_WINDOWS] if system == "windows" else []), str(script), *args],
+        [str(python), str(script), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
