@@ -203,6 +203,9 @@ def _why_not(spec: str) -> str:
     return "OpenCV cannot read it as a video or a picture"
 
 
+LOG_LEVEL_SILENT = 0  # OpenCV's cv::utils::logging::LOG_LEVEL_SILENT
+
+
 @contextlib.contextmanager
 def _quiet_libraries() -> Iterator[None]:
     """While a source opens, keep OpenCV's and FFmpeg's own messages off the terminal (with no
@@ -214,13 +217,15 @@ def _quiet_libraries() -> Iterator[None]:
     set by the user (OPENCV_LOG_LEVEL=DEBUG, say), is left alone.
     """
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", FFMPEG_QUIET)
-    level = cv2.utils.logging.getLogLevel()
+    # OpenCV 5 has them in cv2.utils.logging; 4.x (the newest for macOS 12: 4.10) as cv2's own
+    logging = getattr(cv2.utils, "logging", cv2)
+    level = logging.getLogLevel()
     if "OPENCV_LOG_LEVEL" not in os.environ:
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        logging.setLogLevel(LOG_LEVEL_SILENT)
     try:
         yield
     finally:
-        cv2.utils.logging.setLogLevel(level)
+        logging.setLogLevel(level)
 
 
 @contextlib.contextmanager

@@ -365,7 +365,9 @@ def test_curve_keys_as_a_clients(run, tmp_path):
     without, bare_page = start_gateway(run, address)
     assert newest_frame(page)[:2] == b"\xff\xd8"
     without.expect(r"the server at \S+ requires CURVE keys: start with --curve KEYDIR", stream="stderr")
-    state = status(bare_page)
+    deadline = time.monotonic() + TIMEOUT
+    while "requires CURVE keys" not in (state := status(bare_page))["news"] and time.monotonic() < deadline:
+        time.sleep(0.1)  # the page's news is the gateway's, from another thread: polled, with a deadline
     assert "requires CURVE keys" in state["news"] and state["kind"] is None
     code, body = get(bare_page + "frame.jpg")
     assert code == 503 and b"requires CURVE keys" in body

@@ -94,13 +94,17 @@ def give_up_after(fd: int, milliseconds: int) -> None:
 
 
 def hold_little_unsent(connection: socket.socket, unsent: int, send_buffer: int | None = None) -> None:
-    """Let the kernel hold at most `unsent` bytes not yet sent on `connection` (where the system
-    has the option), and with `send_buffer`, at most that much sent or not; an old kernel, or
-    another system's, keeps its defaults."""
-    with contextlib.suppress(OSError):
-        if TCP_NOTSENT_LOWAT is not None:
-            connection.setsockopt(socket.IPPROTO_TCP, TCP_NOTSENT_LOWAT, unsent)
-        if send_buffer is not None:
+    """Let the kernel hold at most `unsent` bytes not yet sent on `connection`, and with
+    `send_buffer`, at most that much sent or not. Where the system has no option for the unsent
+    bytes alone (Windows), or refuses it, the whole send buffer is held to `unsent`."""
+    try:
+        if TCP_NOTSENT_LOWAT is None:
+            raise OSError("no TCP_NOTSENT_LOWAT here")
+        connection.setsockopt(socket.IPPROTO_TCP, TCP_NOTSENT_LOWAT, unsent)
+    except OSError:
+        send_buffer = min(send_buffer or unsent, unsent)
+    if send_buffer is not None:
+        with contextlib.suppress(OSError):  # closed meanwhile
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
 
 
