@@ -178,13 +178,13 @@ class Gateway:
         self, path: str, viewer: Viewer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         """A viewer's stream, until it leaves (or stops reading, or sends what no viewer sends)."""
-        streams.keep_little_unsent(writer)
+        in_flight = streams.keep_little_unsent(writer)
         if path == "/stream.mjpg":
             writer.write(replies.stream_head(replies.MJPEG))
-            feed = streams.feed(writer, self.frames, viewer, streams.frame_parts)
+            feed = streams.feed(writer, self.frames, viewer, streams.frame_parts, in_flight)
         else:
             writer.write(replies.stream_head(replies.EVENTS) + replies.EVENTS_START)
-            feed = streams.feed(writer, self.arrays, viewer, streams.event_parts)
+            feed = streams.feed(writer, self.arrays, viewer, streams.event_parts, in_flight)
         feeding, gone = asyncio.ensure_future(feed), asyncio.ensure_future(_until_closed(reader, request.HEADERS_MAX))
         why = ""
         try:
