@@ -9,8 +9,9 @@ import time
 import numpy as np
 
 from .captions import draw_text
+from .outflow import Connections, Outflow
 from .pattern import PATTERN_SIZE
-from .stats import Connections, Outflow, Stats, describe_frame
+from .stats import Stats, describe_frame
 from .window import Window
 from .wire import Message
 

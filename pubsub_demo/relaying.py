@@ -21,7 +21,7 @@ from zmq.utils.monitor import recv_monitor_message
 from . import console, endpoints, lifetime, logs
 from .diagnosis import ConnectionStatus
 from .options import NUMBERS_ADDRESS, VIDEO_ADDRESS
-from .stats import Connections, Outflow
+from .outflow import Connections, Outflow
 from .system import signals
 
 QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most

@@ -1,6 +1,6 @@
 """The figures a video script prints: frames per second, megabytes per second, latency and frames
-dropped, once a second (`Stats`); what went out to a server's clients, as the kernel counts it
-(`Outflow`); and one line per frame, for --print-frames (`describe_frame`).
+dropped, once a second (`Stats`; what went out to a server's clients: outflow.py); and one line
+per frame, for --print-frames (`describe_frame`).
 """
 
 from __future__ import annotations
@@ -8,23 +8,12 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Mapping
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import numpy as np
 
 from .pattern import pattern_number
-from .system import byte_counts, connections
 from .wire import Message
-
-
-class Connections(Protocol):
-    """A bound socket's connections, by file descriptor: the Audience of monitoring.watch_subscribers."""
-
-    @property
-    def count(self) -> int: ...
-    @property
-    def peers(self) -> Mapping[int, object]: ...  # only read here: an Audience's dict[int, Peer] will do
 
 
 class Figures(NamedTuple):
@@ -88,33 +77,6 @@ class Stats:
         figures = Figures(self.frames / elapsed, megabytes, latency, self.dropped)
         self.start, self.frames, self.dropped, self.bytes, self.latencies = time.monotonic(), 0, 0, 0, []
         return figures
-
-
-class Outflow:
-    """The bytes that went out to a server's clients: those the kernel saw them acknowledge on
-    each TCP connection of `connections` (system/byte_counts.py). A frame handed to ZeroMQ is not a
-    frame sent: for a stalled client, the video server replaces the frame that waits (CONFLATE)."""
-
-    def __init__(self, connections: Connections) -> None:
-        self._connections = connections
-        self._before: dict[object, int] = {}  # bytes acknowledged by each connection (its Peer), at the last look
-
-    def since_last(self) -> int | None:
-        """The bytes that went out since the last call; None where they cannot be counted (a
-        system that does not count, or ipc://: then there is no figure but the frames handed over)."""
-        if not byte_counts.available():
-            return None
-        counts = {}
-        for fd, peer in list(self._connections.peers.items()):
-            try:
-                counts[peer] = connections.counts(fd).sent
-            except OSError:  # closed meanwhile, or not TCP
-                continue
-        if self._connections.count and not counts:
-            return None
-        sent = sum(max(0, count - self._before.get(peer, 0)) for peer, count in counts.items())
-        self._before = counts
-        return sent
 
 
 def describe_frame(message: Message) -> str:
