@@ -7,6 +7,7 @@ or ipc:///tmp/demo.sock (a socket file on this computer).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -72,6 +73,7 @@ def with_host(host: str, port: int | str) -> str:
     return f"tcp://[{host}]:{port}" if ":" in host else f"tcp://{host}:{port}"
 
 
+@functools.lru_cache(maxsize=4096)  # a server names the same few addresses again and again
 def plain_ip(address: str) -> str:
     """An IP address as people write it: 10.0.0.7, not ::ffff:10.0.0.7 (how an IPv4 client
     looks to a server listening on IPv4 and IPv6). Anything else is returned as it is."""

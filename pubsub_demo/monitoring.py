@@ -27,6 +27,7 @@ from .security import Doorman
 from .system import connections, memory
 from .system.closed_here import ClosedHere
 
+BATCH = 0.01  # seconds a look waits after the last, so that a flood's events are taken together
 TICK = 0.1  # seconds between looks at the doorman's news and the Audience's clock, if nothing wakes the watch
 GIVE_BACK_AFTER = 64  # connections closed, after which their memory is given back to the system
 # What the kernel may hold for a subscriber on another computer of a publisher that keeps only
@@ -111,6 +112,8 @@ class _Watch:
                 try:
                     quiet = not poller.poll(int(1000 * TICK))
                     self._look()
+                    if not quiet:  # what comes close behind is taken in the next look: a flood costs fewer looks
+                        self.stop.wait(BATCH)
                     if quiet and self.closed >= GIVE_BACK_AFTER:  # a crowd has gone, and libzmq freed what it held
                         memory.give_back()
                         self.closed = 0
@@ -149,7 +152,7 @@ class _Watch:
         if event == zmq.EVENT_ACCEPTED:
             self.followed.follow(fd)
             connections.give_up_after(fd, transport.UNANSWERED_LIMIT)
-            address = connections.peer_address(fd)
+            address = self.followed.peer_address(fd)
             if self.small_buffers and address not in ("?", "this computer") and not endpoints.is_loopback(address):
                 connections.shrink_send_buffer(fd, REMOTE_SEND_BUFFER)
             self.audience.event(event, fd, address, welcome=self.allowance.opened(fd))

@@ -9,11 +9,13 @@ connections that no process holds: there, such a client stays unnamed ("a client
 
 Reading a table costs time in proportion to its size, thousands of entries after a flood of
 refused handshakes, so `ClosedHere` reads it at most READS_PER_SECOND times a second (after
-a first few at once): what a refusal costs stays the same however many came before.
+a first few at once), and an entry read before is not decoded again: what a refusal costs stays
+the same however many came before.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import sys
 import time
@@ -25,7 +27,7 @@ import psutil
 from .. import endpoints
 from ..endpoints import plain_ip
 
-READS_PER_SECOND = 2.0
+READS_PER_SECOND = 1.0
 READS_AT_ONCE = 4  # a few refusals in a row are each named at once
 
 # Connection states of one that this end closed first: FIN_WAIT1, FIN_WAIT2, CLOSING, TIME_WAIT,
@@ -46,16 +48,16 @@ def closed_here(port: int) -> set[tuple[str, int]]:
 
 def _from_proc(port: int) -> set[tuple[str, int]]:
     found = set()
+    ours = f":{port:04X}"  # the local port as the table writes it
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
         except OSError:  # no IPv6
             continue
         for line in lines:
-            fields = line.split()
-            local, remote, state = fields[1], fields[2], fields[3]
-            if state in _CLOSED_HERE and int(local.rsplit(":", 1)[1], 16) == port:
-                found.add(peer_of(remote))
+            fields = line.split(None, 4)
+            if fields[3] in _CLOSED_HERE and fields[1].endswith(ours):
+                found.add(peer_of(fields[2]))
     return found
 
 
@@ -72,6 +74,7 @@ def _from_psutil(port: int) -> set[tuple[str, int]]:
     }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a connection stays a minute in the table: read again and again
 def peer_of(field: str) -> tuple[str, int]:
     """An address of /proc/net/tcp (hex, in the kernel's byte order: 0100007F:1F90) as (IP, port)."""
     address, port = field.rsplit(":", 1)

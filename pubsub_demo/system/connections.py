@@ -51,9 +51,13 @@ def peer_address(fd: int) -> str:
     "?" if it is gone already)."""
     try:
         with borrowed(fd) as connection:
-            peer = connection.getpeername()
+            return _address_of(connection)
     except OSError:
         return "?"
+
+
+def _address_of(connection: socket.socket) -> str:
+    peer = connection.getpeername()
     if not (isinstance(peer, tuple) and peer[0]):
         return "this computer"
     return plain_ip(peer[0])
@@ -166,6 +170,17 @@ class Followed:
             return []
         self._looked_at = now
         return list(self._connections)
+
+    def peer_address(self, fd: int) -> str:
+        """peer_address, asked of our duplicate if we follow the connection on `fd` (it stays open
+        while we hold it: a connection libzmq closed at once is still named)."""
+        connection = self._connections.get(fd)
+        if connection is None:
+            return peer_address(fd)
+        try:
+            return _address_of(connection)
+        except OSError:
+            return "?"
 
     def bytes_received(self, fd: int) -> int:
         """The bytes that came in on the connection on `fd` so far (OSError if not followed, not
