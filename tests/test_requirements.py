@@ -55,4 +55,4 @@ def test_the_projects_dependencies_are_requirements_txt():
 def test_ci_runs_the_tests_on_the_oldest_versions():
     run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ".venv-oldest/bin/pip install -q -c requirements-oldest.txt -r requirements-test.txt\n" in run
-    assert re.search(r"^\.venv-oldest/bin/python -m pytest\b", run, re.M)
+    assert re.search(r"^(again_if_failed )?\.venv-oldest/bin/python -m pytest\b", run, re.M)
