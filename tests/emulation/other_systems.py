@@ -29,11 +29,18 @@ import signal
 import stat
 import subprocess
 import sys
+import sysconfig
 import types
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
-_NOT_PROJECT = (PROJECT / ".venv", PROJECT / "tests", PROJECT / "benchmarks")  # benchmarks: Linux tools
+_NOT_PROJECT = (  # the libraries (wherever this Python's environment is: .venv, .venv-oldest), the tests, and
+    # the benchmarks, which are Linux tools
+    *{Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")},
+    PROJECT / ".venv",
+    PROJECT / "tests",
+    PROJECT / "benchmarks",
+)
 
 SOCKET_LINUX_ONLY = {
     "TCP_INFO", "TCP_USER_TIMEOUT", "TCP_CONGESTION", "TCP_QUICKACK", "TCP_CORK", "TCP_DEFER_ACCEPT",
