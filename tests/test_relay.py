@@ -107,6 +107,7 @@ def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
     assert 1.7 <= megabytes_out / megabytes_in <= 2.3  # one copy for each client, as their kernels acknowledged
 
 
+@pytest.mark.xdist_group("timing")  # how soon, counting the relays' Python starting: what the cores give it
 def test_clients_resume_within_2_s_of_a_killed_relay_starting_again(run):
     server, address = start_server(run, "--interval", "0.05")
     relay, relay_address = start_relay(run, address)
