@@ -16,6 +16,7 @@ import socket
 from collections.abc import Iterator
 
 import zmq
+import zmq.utils.garbage  # noqa: F401  (see below)
 
 from . import endpoints
 from .logs import Fatal
@@ -129,6 +130,12 @@ def reconnect(sock: zmq.Socket, address: str) -> None:
     with contextlib.suppress(zmq.ZMQError):  # not connected at the moment: nothing to drop
         sock.disconnect(address)
     sock.connect(address)
+
+
+# pyzmq loads its zero-copy garbage collector (zmq.utils.garbage) at the first zero-copy send: a
+# Ctrl+C landing in that import left it half made, and Python printed its AttributeError at exit
+# (once in 100 stops of a busy video server). Imported above, it loads as the script starts, where
+# lifetime.begin ends a Ctrl+C quietly.
 
 
 def send(sock: zmq.Socket, parts: list) -> None:
