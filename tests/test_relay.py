@@ -49,6 +49,7 @@ def assert_in_order_and_hardly_any_skipped(lines: list[str], arrays: list[list[f
     assert passed[-1] - passed[0] + 1 - count <= SKIPPED_AT_MOST, f"skipped more than {SKIPPED_AT_MOST}: {passed}"
 
 
+@pytest.mark.xdist_group("timing")  # what a relay skips on a machine the other tests keep busy
 def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_numbers_sent(run):
     """Unchanged and in order. A relay holds 2 messages per client (a slow video client gets the
     newest frames): a machine so busy that the relay cannot send for two arrays' time (100 ms
@@ -71,6 +72,7 @@ def test_numbers_through_one_relay_and_through_two_chained_relays_are_the_number
         assert_in_order_and_hardly_any_skipped(client.stdout, arrays, count)
 
 
+@pytest.mark.xdist_group("timing")  # what a relay skips on a machine the other tests keep busy
 def test_frames_through_a_relay_arrive_unchanged_and_in_order(run):
     server, address = start_video_server(run, "--width", "320", "--height", "180")  # raw: 173 kB a frame
     relay, relay_address = start_relay(run, address)
