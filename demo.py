@@ -13,7 +13,7 @@ To see the parts side by side, run the scripts yourself, each in its own termina
 
 from __future__ import annotations
 
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 import re
 import select
@@ -27,8 +27,10 @@ from typing import IO
 
 lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo quietly
 
-from pubsub_demo import console, option_groups, option_values, options, screen
+from pubsub_demo.cli import groups, options, value_types
+from pubsub_demo.process import console
 from pubsub_demo.system import processes
+from pubsub_demo.video import screen
 
 import psutil
 
@@ -56,11 +58,11 @@ TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
 
 
 def main() -> None:
-    parser = option_groups.common(__doc__, prog="demo.py")
+    parser = groups.common(__doc__, prog="demo.py")
     parser.add_argument("part", choices=PARTS, help="which part to run")
     parser.add_argument(
         "--address",
-        type=option_values.connect_address,
+        type=value_types.connect_address,
         metavar="ADDR",
         help="address the server binds and the clients connect to (default: the part's own)",
     )
@@ -74,11 +76,11 @@ def main() -> None:
         help="encrypt, with the keys of `python -m pubsub_demo.keys generate KEYDIR`: "
         "KEYDIR/server for the server, KEYDIR/client1, client2... for the clients",
     )
-    option_groups.video_source(
+    groups.video_source(
         parser.add_argument_group("video", "passed on to video_transmission/server.py (with wall: to the cameras)")
     )
     windows = parser.add_argument_group("windows", "passed on to the video part's three scripts (with wall: the wall)")
-    option_groups.window(windows, position=False)
+    groups.window(windows, position=False)
     args = parser.parse_args()
     folder, server, clients, default_address = PARTS[args.part]
     if args.part != "numbers" and args.window:
@@ -101,7 +103,7 @@ def main() -> None:
             "--video, --fps, --width, --height, --jpeg, --raw, --frames, --no-window and --print-frames "
             "are for the video part"
         )
-    option_groups.check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
+    groups.check_video_source(parser, jpeg=args.jpeg, raw=args.raw, width=args.width, height=args.height)
     keys = ["server"] + [f"client{number}" for number in range(1, len(clients) + 1)]
     if args.curve and not all((args.curve / key).is_dir() for key in keys):
         folder = f"{args.curve}-{args.part}" if args.curve.exists() else args.curve  # the tool makes new ones only

@@ -17,11 +17,15 @@ them costs the server nothing. The relay holds at most 2 messages for each clien
 client gets the newest frames (or arrays), never an ever longer queue.
 """
 
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
-from pubsub_demo import logs, monitoring, network, options, relaying, security, transport
+from pubsub_demo import relaying
+from pubsub_demo.cli import options
+from pubsub_demo.net import curve, reach, transport
+from pubsub_demo.process import logs
+from pubsub_demo.server import monitoring
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 
 import zmq
@@ -35,18 +39,18 @@ def main() -> None:
         downstream.sndhwm = relaying.QUEUE - 1  # before bind; libzmq holds one more (the one it writes)
         upstream.rcvhwm = relaying.QUEUE  # before connect: the connection's queue is made then
         with (
-            security.allow_only_authorized(context, downstream, args.curve) as doorman,  # with --curve only
+            curve.allow_only_authorized(context, downstream, args.curve) as doorman,  # with --curve only
             # Towards its clients the relay is a server: it watches who joins, and binds.
             monitoring.watch_subscribers(downstream, doorman) as clients,
             transport.bind(downstream, args.bind),
             relaying.Watch(upstream, args.connect, clients, curve=args.upstream_curve is not None) as watch,
         ):
             # Towards the server it is a client: it connects, and ZeroMQ connects again if the server goes.
-            security.use_client_keys(upstream, args.upstream_curve)  # with --upstream-curve only
+            curve.use_client_keys(upstream, args.upstream_curve)  # with --upstream-curve only
             transport.connect(upstream, args.connect, max_bytes=VIDEO_MAX_BYTES)
             upstream.subscribe(b"")  # everything, once, for all the clients
             client = relaying.client_command(args.connect)  # the client script its students run
-            print(network.announce(downstream, client, args.curve, details=f", relaying {args.connect}"))
+            print(reach.announce(downstream, client, args.curve, details=f", relaying {args.connect}"))
 
             while True:
                 # libzmq forwards each message from upstream to downstream, in C, until the watch stops it.

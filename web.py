@@ -12,11 +12,14 @@ Server-Sent Events. As the video client keeps only the newest frame, each browse
 once it has taken the one before: a slow phone skips frames and never falls behind.
 """
 
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
-from pubsub_demo import diagnosis, logs, options, receiving, security, transport
+from pubsub_demo.cli import options
+from pubsub_demo.client import diagnosis, receiving
+from pubsub_demo.net import curve, transport
+from pubsub_demo.process import logs
 from pubsub_demo.web import content, gateway, sharing
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 
@@ -36,7 +39,7 @@ def main() -> None:
         gateway.serve(host, port, status, args.max_viewers, share=args.share) as (browsers, web),
     ):
         print(sharing.announce(web, args.connect))
-        security.use_client_keys(subscriber, keys)  # with --curve only
+        curve.use_client_keys(subscriber, keys)  # with --curve only
         subscriber.rcvhwm = 2  # messages waiting, at most (browsers get the newest); before connect
         transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # no bigger message
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all

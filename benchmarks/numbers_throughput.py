@@ -7,7 +7,7 @@ Run: python benchmarks/numbers_throughput.py [--rounds 3] [--seconds 2]
 from __future__ import annotations
 
 from pubsub_demo import wire
-from pubsub_demo.transport import receive_parts, send
+from pubsub_demo.net.transport import receive_parts, send
 
 import argparse
 import statistics

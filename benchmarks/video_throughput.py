@@ -17,8 +17,9 @@ Run: python benchmarks/video_throughput.py [--rounds 3] [--slow-seconds 20] [--s
 
 from __future__ import annotations
 
-from pubsub_demo import pattern, wire
-from pubsub_demo.transport import receive_parts, send
+from pubsub_demo import wire
+from pubsub_demo.net.transport import receive_parts, send
+from pubsub_demo.video import test_card
 
 import argparse
 import multiprocessing as mp
@@ -67,7 +68,7 @@ def receive_plain(subscriber: zmq.Socket) -> zmq.Frame:
 
 def make_frame() -> np.ndarray:
     """A test-pattern frame, as the video server makes them."""
-    return pattern.TestPattern(WIDTH, HEIGHT).read()
+    return test_card.TestCard(WIDTH, HEIGHT).read()
 
 
 FORMATS = [
@@ -86,7 +87,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
 
 def original_publisher(port_queue, stop) -> None:
     """The original scripts' way: send_pyobj at 30 frames/s, default queue (1000 messages)."""
-    source = pattern.TestPattern(WIDTH, HEIGHT)
+    source = test_card.TestCard(WIDTH, HEIGHT)
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
         publisher.linger = 0
         port_queue.put(publisher.bind_to_random_port("tcp://127.0.0.1"))

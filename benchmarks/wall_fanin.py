@@ -114,9 +114,9 @@ def measure(receiver: Process, senders: list[Process], seconds: float, warm_up: 
 def pattern_costs(args: argparse.Namespace, count: int = 300) -> tuple[float, float]:
     """Milliseconds to draw a camera's test pattern, and to encode it as JPEG, each alone in a loop."""
     from pubsub_demo import wire
-    from pubsub_demo.pattern import NamedPattern
+    from pubsub_demo.video.test_card import NamedTestCard
 
-    pattern = NamedPattern("cam000", args.width, args.height, args.fps)
+    pattern = NamedTestCard("cam000", args.width, args.height, args.fps)
     started = time.perf_counter()
     for _ in range(count):
         frame = pattern.read()

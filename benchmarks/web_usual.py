@@ -11,7 +11,10 @@ Run: python benchmarks/web_usual.py --connect tcp://127.0.0.1:5688 --http 127.0.
 
 from __future__ import annotations
 
-from pubsub_demo import diagnosis, lifetime, options, receiving, transport
+from pubsub_demo.cli import options
+from pubsub_demo.client import diagnosis, receiving
+from pubsub_demo.net import transport
+from pubsub_demo.process import lifetime
 from pubsub_demo.web import content
 
 import threading
@@ -20,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import zmq
 
 
-class Newest:
+class Latest:
     """The newest frame's part of the stream, and a condition to wait for the next."""
 
     def __init__(self) -> None:
@@ -39,7 +42,7 @@ class Newest:
             return self.number, self.part
 
 
-NEWEST = Newest()
+NEWEST = Latest()
 
 
 class Handler(BaseHTTPRequestHandler):

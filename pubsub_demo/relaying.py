@@ -10,6 +10,13 @@ proxy ("TERMINATE") when it is time to connect to the server again.
 
 from __future__ import annotations
 
+from pubsub_demo.client.diagnosis import ConnectionStatus
+from pubsub_demo.net import endpoints
+from pubsub_demo.net.endpoints import NUMBERS_ADDRESS, VIDEO_ADDRESS
+from pubsub_demo.process import console, lifetime, logs
+from pubsub_demo.server.outflow import Connections, Outflow
+from pubsub_demo.system import signals
+
 import struct
 import threading
 import time
@@ -17,12 +24,6 @@ from typing import NamedTuple
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
-
-from . import console, endpoints, lifetime, logs
-from .diagnosis import ConnectionStatus
-from .options import NUMBERS_ADDRESS, VIDEO_ADDRESS
-from .outflow import Connections, Outflow
-from .system import signals
 
 QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most
 SILENCE = 3.0  # seconds without a message from the server after which the relay says so
@@ -42,7 +43,7 @@ class Counters(NamedTuple):
 
 class Watch:
     """Runs beside the proxy between `upstream` (the SUB socket, connected to `address`) and the
-    clients' socket, whose connections `clients` counts (the Audience of monitoring.watch_subscribers).
+    clients' socket, whose connections `clients` counts (the Attendance of monitoring.watch_subscribers).
 
     Use as a context manager, before `upstream` connects (its socket monitor must see the first
     events); pass `control` to zmq.proxy_steerable. `curve` says whether the relay uses CURVE

@@ -55,6 +55,9 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # What the clients accept, and so what the servers may send (their options are checked against it).
 NUMBERS_MAX_BYTES = 16 * 1024 * 1024  # 2 million float64 values: far more than a numbers server sends
 VIDEO_MAX_BYTES = DEFAULT_MAX_BYTES  # a raw 4K frame is 24 MiB
+# The largest frame the wall takes, as pixels and as a message part: a raw 1920x1080 frame (6.2 MB).
+# Each camera's connection holds at most 2 frames at the wall, and the wall keeps one more.
+WALL_MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 16384  # pixels: a frame wider or taller than any screen or camera is no video
 MAX_PARTS = 2  # a message is [header + payload] or [header, payload]
 # Payloads up to this size are copied next to the header in one part; larger ones get a part

@@ -12,14 +12,17 @@ after it has connected and subscribed; what came before is gone (the "slow joine
 import sys
 
 try:
-    from pubsub_demo import lifetime
+    from pubsub_demo.process import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
     elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     raise SystemExit(f"client2.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
-from pubsub_demo import diagnosis, logs, options, receiving, security, transport
+from pubsub_demo.cli import options
+from pubsub_demo.client import diagnosis, receiving
+from pubsub_demo.net import curve, transport
+from pubsub_demo.process import logs
 from pubsub_demo.wire import NUMBERS_MAX_BYTES
 
 import zmq
@@ -34,7 +37,7 @@ def main() -> None:
         context.socket(zmq.SUB) as subscriber,
         diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
     ):
-        security.use_client_keys(subscriber, args.curve)  # with --curve only
+        curve.use_client_keys(subscriber, args.curve)  # with --curve only
         transport.connect(subscriber, args.connect, max_bytes=NUMBERS_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
         # Each array decoded and checked, bad ones skipped; `status` says why nothing comes, if nothing does.

@@ -15,15 +15,19 @@ import itertools
 import sys
 
 try:
-    from pubsub_demo import lifetime
+    from pubsub_demo.process import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
     elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     raise SystemExit(f"server.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
-from pubsub_demo import logs, monitoring, network, options, security, transport, wire
-from pubsub_demo.pacing import Pacer
+from pubsub_demo import wire
+from pubsub_demo.cli import options
+from pubsub_demo.net import curve, reach, transport
+from pubsub_demo.process import logs
+from pubsub_demo.process.pacing import Pacer
+from pubsub_demo.server import monitoring
 
 import numpy
 import zmq
@@ -38,12 +42,12 @@ def main() -> None:
     with (
         zmq.Context() as context,
         context.socket(zmq.PUB) as publisher,
-        security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
+        curve.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
         monitoring.watch_subscribers(publisher, doorman),  # says who joins and leaves, cuts off who sends too much
         # The server binds: it is the stable end, whose address all know; clients come and go.
         transport.bind(publisher, args.bind),
     ):
-        print(network.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
+        print(reach.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
 
         pacer = Pacer(args.interval)
         for seq in itertools.islice(itertools.count(), args.messages):

@@ -1,13 +1,13 @@
-"""The decisions about what a server's connections may send, and how many it keeps (allowance.py),
-and what the server says of them (audience.py): in-process, connection by connection; and how
-the kernel names a connection that was closed before its address was read (system/closed_here.py)."""
+"""The decisions about what a server's connections may send, and how many it keeps (server/limits.py),
+and what the server says of them (server/attendance.py): in-process, connection by connection; and how
+the kernel names a connection that was closed before its address was read (system/closed_connections.py)."""
 
 from __future__ import annotations
 
-from pubsub_demo import zmtp
-from pubsub_demo.allowance import GOODBYE, SUBSCRIBER_BYTES, Allowance
-from pubsub_demo.audience import Audience
-from pubsub_demo.system.closed_here import ClosedHere
+from pubsub_demo.net import zmtp
+from pubsub_demo.server.attendance import Attendance
+from pubsub_demo.server.limits import GOODBYE, SUBSCRIBER_BYTES, ConnectionLimits
+from pubsub_demo.system.closed_connections import ClosedConnections
 
 import socket
 
@@ -17,9 +17,9 @@ import zmq
 NEED = SUBSCRIBER_BYTES[False]
 
 
-def allowance_with(sent: list[int], **limits: int) -> Allowance:
-    """An Allowance whose connections 0, 1, 2, ... (oldest first) sent `sent` bytes each."""
-    allowance = Allowance(NEED, **limits)
+def allowance_with(sent: list[int], **limits: int) -> ConnectionLimits:
+    """A ConnectionLimits whose connections 0, 1, 2, ... (oldest first) sent `sent` bytes each."""
+    allowance = ConnectionLimits(NEED, **limits)
     for fd, count in enumerate(sent):
         assert allowance.opened(fd)
         allowance.counted(fd, count)
@@ -58,7 +58,7 @@ def test_a_connection_being_cut_off_is_not_counted_again_nor_cut_twice():
 
 
 def test_connections_past_the_most_a_server_keeps_are_turned_away_newest_first_and_once():
-    allowance = Allowance(NEED, max_connections=3)
+    allowance = ConnectionLimits(NEED, max_connections=3)
     assert [allowance.opened(fd) for fd in range(5)] == [True, True, True, False, False]
     assert allowance.crowding() == [3, 4]
     allowance.close(3)
@@ -79,7 +79,7 @@ def test_a_descriptor_used_again_starts_from_nothing():
 
 def test_the_server_says_once_that_it_cut_off_or_turned_away_a_connection_and_logs_each():
     said, logged, informed = [], [], []
-    audience = Audience(curve=False, say=said.append, log=logged.append, inform=informed.append)
+    audience = Attendance(curve=False, say=said.append, log=logged.append, inform=informed.append)
     for port in (1, 2):
         audience.cut_off(f"10.0.0.7 port {port}", 9000, NEED)
         audience.turned_away(f"10.0.0.8 port {port}", 500)
@@ -93,7 +93,7 @@ def test_the_server_says_once_that_it_cut_off_or_turned_away_a_connection_and_lo
 def test_a_connection_turned_away_neither_joins_nor_leaves_nor_is_said_refused():
     said, informed = [], []
     for curve in (False, True):
-        audience = Audience(curve=curve, say=said.append, log=lambda line: None, inform=informed.append)
+        audience = Attendance(curve=curve, say=said.append, log=lambda line: None, inform=informed.append)
         audience.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.9", welcome=False)
         audience.event(zmq.EVENT_DISCONNECTED, 7)
         audience.tick()
@@ -103,7 +103,7 @@ def test_a_connection_turned_away_neither_joins_nor_leaves_nor_is_said_refused()
 
 def test_a_refused_client_gone_before_its_address_was_read_is_named_once_found():
     said = []
-    audience = Audience(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
+    audience = Attendance(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
     audience.event(zmq.EVENT_ACCEPTED, 9)  # its address could not be read: "?"
     assert not audience.unnamed_refusal(9)  # no failure yet
     audience.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
@@ -126,7 +126,7 @@ def test_the_kernel_names_the_connections_a_server_closed_since_it_last_looked()
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
         close_first(listener, "127.0.0.2")  # before the first look: not news
-        closed = ClosedHere(port)
+        closed = ClosedConnections(port)
         assert closed.newest() == "?"
         close_first(listener, "127.0.0.3")
         assert closed.newest() == "127.0.0.3"

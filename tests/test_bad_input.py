@@ -3,8 +3,9 @@ messages of too many parts, option values past the limits."""
 
 from __future__ import annotations
 
-from pubsub_demo import options, wire
-from pubsub_demo import pattern as video
+from pubsub_demo import wire
+from pubsub_demo.cli import options
+from pubsub_demo.video import test_card as video
 from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 
 import re

@@ -3,8 +3,9 @@ oversized and fuzzed messages."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire, zmtp
-from pubsub_demo.receiving import NUMBERS_MAX_BYTES, numbers_only
+from pubsub_demo import wire
+from pubsub_demo.client.receiving import NUMBERS_MAX_BYTES, numbers_only
+from pubsub_demo.net import zmtp
 from pubsub_demo.wire import WireError
 
 import os

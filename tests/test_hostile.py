@@ -8,7 +8,7 @@ everyone else, and stop on Ctrl+C.
 
 from __future__ import annotations
 
-from pubsub_demo import allowance
+from pubsub_demo.server import limits
 
 import contextlib
 import os
@@ -56,9 +56,9 @@ def subscription(topic: bytes, *, as_command: bool) -> bytes:
 READY = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
 # What a real client sends: a greeting, READY and one subscription, to b"" (a ZMTP 3.1 command).
 HANDSHAKE_BYTES = len(greeting(1) + READY)
-assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == allowance.SUBSCRIBER_BYTES[False]
+assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == limits.SUBSCRIBER_BYTES[False]
 # The longest topic a subscription may have in those bytes (a ZMTP 3.0 message: 3 bytes and the topic).
-TOPIC_A_CLIENT_COULD_SEND = allowance.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
+TOPIC_A_CLIENT_COULD_SEND = limits.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
 
 
 class HandMadeSubscriber:
@@ -318,7 +318,7 @@ def test_a_server_keeps_500_connections_and_turns_away_the_next_one(run):
     port = int(address.rsplit(":", 1)[1])
     client = run(NUMBERS / "client3.py", "--connect", address)
     client.expect(r"^\S")
-    most = allowance.MAX_CONNECTIONS
+    most = limits.MAX_CONNECTIONS
     crowd = [HandMadeSubscriber(port) for _ in range(most - 1)]  # with the client: as many as a server keeps
     server.expect(rf"^client 127\.0\.0\.1 joined \({most} connected\)$")
     try:
@@ -352,7 +352,7 @@ def test_a_real_client_sends_what_a_subscriber_needs_once_and_nothing_while_it_s
     client = run(NUMBERS / "client3.py", "--connect", address)
     client.expect(r"^\S")
     time.sleep(STAYS)  # a measuring window: a client that stays, receiving
-    assert bytes_from_clients(int(address.rsplit(":", 1)[1])) == [allowance.SUBSCRIBER_BYTES[False]]
+    assert bytes_from_clients(int(address.rsplit(":", 1)[1])) == [limits.SUBSCRIBER_BYTES[False]]
     assert client.interrupt() == 0 and server.interrupt() == 0
 
 

@@ -11,8 +11,9 @@ on. Every ```text line the lesson quotes must be printed by one of the experimen
 
 from __future__ import annotations
 
-from pubsub_demo import options, wire
-from pubsub_demo.pattern import PATTERN_SIZE, pattern_number
+from pubsub_demo import wire
+from pubsub_demo.cli import options
+from pubsub_demo.video.test_card import CARD_SIZE, card_number
 
 import re
 import shlex
@@ -519,8 +520,8 @@ def test_6_clients_of_a_relay_get_the_server_s_frames_and_the_server_sends_one_c
     for lines in client_lines:
         for _, fps, _, latency, _ in lines:
             assert float(fps) >= 20 and float(latency) < 200
-    assert all(pattern_number(frame.array) == frame.seq for frame in frames)
-    assert all(frame.array.shape[1::-1] == PATTERN_SIZE for frame in frames)
+    assert all(card_number(frame.array) == frame.seq for frame in frames)
+    assert all(frame.array.shape[1::-1] == CARD_SIZE for frame in frames)
     lesson.check_quoted(6)
 
 

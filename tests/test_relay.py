@@ -3,7 +3,7 @@ killed and restarted; slow, stopped and hostile clients behind a relay; CURVE on
 
 from __future__ import annotations
 
-from pubsub_demo import monitoring
+from pubsub_demo.server import monitoring
 
 import ctypes
 import re

@@ -3,7 +3,7 @@ be opened, and frames too large for the clients. The real server and client run 
 
 from __future__ import annotations
 
-from pubsub_demo import pattern, sources
+from pubsub_demo.video import sources, test_card
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 
 import os
@@ -24,8 +24,8 @@ PICTURE_NUMBER = 4242  # written into the test pictures' row of cells, read back
 def make_picture(path: Path, size: tuple[int, int] = (320, 240)) -> np.ndarray:
     """A test-pattern picture numbered PICTURE_NUMBER, saved as `path` (a .png, .jpg, .avi or
     .mp4 of one frame); the picture as OpenCV reads it back from the file, if it is an image."""
-    frame = pattern.TestPattern(*size).read()
-    pattern.draw_number(frame, PICTURE_NUMBER)
+    frame = test_card.TestCard(*size).read()
+    test_card.draw_number(frame, PICTURE_NUMBER)
     if path.suffix in (".png", ".jpg"):
         assert cv2.imwrite(str(path), frame)
         return cv2.imread(str(path))
@@ -64,7 +64,7 @@ def test_a_picture_or_one_frame_video_is_served_as_a_still_video(run, tmp_path, 
     picture = make_picture(tmp_path / name)
     asked = ["--fps", str(fps)] if fps else []
     server, address = start_video_server(run, "--video", str(tmp_path / name), *asked)
-    expected_fps = fps or pattern.DEFAULT_FPS
+    expected_fps = fps or test_card.DEFAULT_FPS
     assert f" at {expected_fps:g} frames/s" in server.stdout[0]
     received, rate = receive(run, address, frames=int(1.5 * expected_fps))  # 1.5 s of frames
     stats = server.expect(r"^Server: ([\d.]+) frames/s")[1]
@@ -107,7 +107,7 @@ def test_a_two_frame_video_still_plays_in_a_loop(run, tmp_path):
     frames = []
     for number in (7, 8):
         frame = np.full((120, 160, 3), 60 * number % 256, np.uint8)
-        pattern.draw_number(frame, number)
+        test_card.draw_number(frame, number)
         frames.append(frame)
     write_video(clip, frames, fps=40)
     server, _ = start_video_server(run, "--video", str(clip), "--frames", "9")
@@ -178,8 +178,8 @@ def test_a_source_that_cannot_be_read_is_our_one_line_only(run, tmp_path, log_fi
 
 @pytest.mark.parametrize("name", ["huge.png", "huge.avi"])
 def test_frames_over_the_clients_limit_stop_the_server_unless_resized(run, tmp_path, log_file, name):
-    small = pattern.TestPattern(640, 360).read()
-    pattern.draw_number(small, PICTURE_NUMBER)
+    small = test_card.TestCard(640, 360).read()
+    test_card.draw_number(small, PICTURE_NUMBER)
     huge = cv2.resize(small, (6400, 3600), interpolation=cv2.INTER_NEAREST)  # 69 MB a frame
     assert huge.nbytes > VIDEO_MAX_BYTES
     path = tmp_path / name

@@ -300,7 +300,7 @@ def _read(path: Path) -> str:
 
 LOST_AT_START = """
 import os, signal, weakref
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 lifetime.begin()
 
@@ -359,7 +359,7 @@ def run_source(script: Path, source: str) -> subprocess.CompletedProcess[str]:
 
 
 LOCK_LOSES_THE_STOP = """
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 lifetime.begin()
 
@@ -399,7 +399,7 @@ def test_a_runtime_error_that_no_stop_caused_is_shown_with_its_traceback(tmp_pat
 
 
 STOP_WHILE_MAKING_A_SOCKET = """
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 lifetime.begin()
 
@@ -446,7 +446,7 @@ def test_a_stop_while_pyzmq_makes_a_socket_ends_the_script_at_once(tmp_path):
 
 
 CTRL_C_SHOWN_AND_GONE_ON = """
-from pubsub_demo import lifetime
+from pubsub_demo.process import lifetime
 
 lifetime.begin()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pubsub_demo import pattern as video
-from pubsub_demo import transport, wire
+from pubsub_demo import wire
+from pubsub_demo.net import transport
 from pubsub_demo.system import byte_counts
+from pubsub_demo.video import test_card as video
 
 import re
 import signal
@@ -69,7 +70,7 @@ def test_jpeg_frames_carry_the_right_frame_numbers(run):
     received = frame_lines(client)
     assert len(received) == 20
     assert all(frame["pattern"] == frame["seq"] for frame in received)
-    assert all(frame["size"] == video.PATTERN_SIZE for frame in received)
+    assert all(frame["size"] == video.CARD_SIZE for frame in received)
 
 
 @pytest.mark.xdist_group("timing")  # frames skipped, and how late: what the cores give its scripts

@@ -8,9 +8,11 @@ As the other window tests, these fail rather than skip in CI (CI=true) when they
 
 from __future__ import annotations
 
-from pubsub_demo import camera_messages, layout, tiles, wire
-from pubsub_demo.pattern import NamedPattern, pattern_number, split_code
-from pubsub_demo.screen import Area
+from pubsub_demo import wire
+from pubsub_demo.video import layout
+from pubsub_demo.video.screen import Area
+from pubsub_demo.video.test_card import NamedTestCard, card_number, split_code
+from pubsub_demo.wall import tiles, topics
 
 import os
 import signal
@@ -46,7 +48,7 @@ class CheapCameras:
             publisher.linger = 0
             publisher.sndhwm = 2
             publisher.connect(address)
-            self.sockets.append((publisher, camera_messages.topic(name), NamedPattern(name, *FRAME, fps)))
+            self.sockets.append((publisher, topics.topic(name), NamedTestCard(name, *FRAME, fps)))
         self.interval, self.stop = 1 / fps, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -77,7 +79,7 @@ def tile_codes(shot: np.ndarray, window, count: int) -> list[tuple[int, int] | N
     for tile in layout.tile_grid((window.width, window.height), count):
         place = tiles.fitted(FRAME, tile)
         picture = content[place.y : place.y + place.height, place.x : place.x + place.width]
-        code = pattern_number(cv2.resize(picture, FRAME, interpolation=cv2.INTER_AREA))
+        code = card_number(cv2.resize(picture, FRAME, interpolation=cv2.INTER_AREA))
         found.append(None if code is None else split_code(code))
     return found
 

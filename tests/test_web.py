@@ -4,7 +4,7 @@ recovery), and its HTTP port as a classroom's hostile network would try it, with
 
 from __future__ import annotations
 
-from pubsub_demo.pattern import pattern_number
+from pubsub_demo.video.test_card import card_number
 
 import base64
 import json
@@ -69,7 +69,7 @@ def shown_frame(browser: Browser) -> int | None:
     """The test pattern's number of the frame on the page's canvas, read from its pixels."""
     data = browser.evaluate("document.getElementById('frame').toDataURL('image/png')")
     picture = cv2.imdecode(np.frombuffer(base64.b64decode(data.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
-    return pattern_number(picture)
+    return card_number(picture)
 
 
 @BROWSER

@@ -7,9 +7,9 @@ they fail in CI (where CI=true), which installs them: a window test that cannot 
 
 from __future__ import annotations
 
-from pubsub_demo import captions, display, layout
-from pubsub_demo import pattern as video
-from pubsub_demo.screen import Area
+from pubsub_demo.video import captions, display, layout
+from pubsub_demo.video import test_card as video
+from pubsub_demo.video.screen import Area
 
 import os
 import signal
@@ -31,7 +31,7 @@ TITLES = ("Server", "Client 1", "Client 2")
 SCREENS = [(1366, 768), (1920, 1080)]  # the smallest screen the windows are made for, and a common one
 VIDEO_SIZE = (1280, 720)  # the kind of video file a teacher brings
 VIDEO_FRAMES = 90  # frames in the test's video file: 3 s, then it plays again from frame 0
-PATTERN_SIZE = (480, 270)  # the built-in test pattern, for the tests of keys and closing
+CARD_SIZE = (480, 270)  # the built-in test pattern, for the tests of keys and closing
 TEXT_LEVEL = 150  # text is drawn white; whatever is behind it is dimmed to 85 or less
 
 
@@ -40,7 +40,7 @@ def video_file(tmp_path_factory) -> Path:
     """A 1280x720 video file made from the test pattern: each frame carries its number in its pixels."""
     path = tmp_path_factory.mktemp("video") / "pattern.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), video.DEFAULT_FPS, VIDEO_SIZE)
-    pattern = video.TestPattern(*VIDEO_SIZE)
+    pattern = video.TestCard(*VIDEO_SIZE)
     for _ in range(VIDEO_FRAMES):
         writer.write(pattern.read())
     writer.release()
@@ -54,7 +54,7 @@ def crop(shot: np.ndarray, window: Window) -> np.ndarray:
 
 def frame_number(picture: np.ndarray, size: tuple[int, int]) -> int | None:
     """The test pattern's frame number in a window's picture, scaled back to the video's size."""
-    return video.pattern_number(cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR))
+    return video.card_number(cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR))
 
 
 def wait_for_screen(
@@ -256,7 +256,7 @@ def said_on_stderr_now(client) -> str:
 
 def start_broadcast(run, screen_name, *client_args: str):
     env = dict(os.environ, DISPLAY=screen_name)
-    width, height = (str(size) for size in PATTERN_SIZE)
+    width, height = (str(size) for size in CARD_SIZE)
     server = run(
         VIDEO / "server.py",
         "--bind",
@@ -279,7 +279,7 @@ def start_broadcast(run, screen_name, *client_args: str):
 
 
 def showing_the_pattern(window: Window, picture: np.ndarray) -> bool:
-    return video.pattern_number(picture) is not None
+    return video.card_number(picture) is not None
 
 
 def test_closing_a_window_or_pressing_q_or_esc_stops_that_script(run, screen_of):
@@ -287,7 +287,7 @@ def test_closing_a_window_or_pressing_q_or_esc_stops_that_script(run, screen_of)
     server, (client1, client2) = start_broadcast(run, name, "--stats")
     windows, _, _ = wait_for_screen(screen, TITLES, showing_the_pattern)
     for title, window in windows.items():  # a video that fits its third of the screen is shown at its own size
-        assert (window.width, window.height) == PATTERN_SIZE, title
+        assert (window.width, window.height) == CARD_SIZE, title
     screen.ask_to_close(windows["Client 2"])
     assert client2.wait() == 0, "\n".join(client2.stderr)
     screen.press(windows["Client 1"], "q")
@@ -325,7 +325,7 @@ def test_a_client_window_survives_arrays_it_cannot_show(run, screen_of, context)
         while True:  # the next good frame is shown in the window: read its number back from the screen
             publisher.send_multipart(wire.encode(pattern_frame(2, (320, 180)), seq=2), copy=False)
             window = screen.window("Client 1")
-            shown = window and video.pattern_number(crop(screen.screenshot(), window))
+            shown = window and video.card_number(crop(screen.screenshot(), window))
             if shown == 2 or time.monotonic() > deadline:
                 break
             time.sleep(0.1)  # polling the screen, with a deadline

@@ -13,16 +13,19 @@ import sys
 import time
 
 try:
-    from pubsub_demo import lifetime
+    from pubsub_demo.process import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
     elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     raise SystemExit(f"client2.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
-from pubsub_demo import diagnosis, logs, options, receiving, security, transport
-from pubsub_demo.display import ClientWindow, Display
-from pubsub_demo.newest import Newest
+from pubsub_demo.cli import options
+from pubsub_demo.client import diagnosis, receiving
+from pubsub_demo.client.latest import Latest
+from pubsub_demo.net import curve, transport
+from pubsub_demo.process import logs
+from pubsub_demo.video.display import ClientWindow, Display
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 
 import zmq
@@ -42,13 +45,13 @@ def main() -> None:
         diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
         window,
     ):
-        security.use_client_keys(subscriber, args.curve)  # with --curve only
+        curve.use_client_keys(subscriber, args.curve)  # with --curve only
         subscriber.rcvhwm = 2  # frames waiting, at most (more would only be older); before connect
         transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
         subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
         # A thread takes each frame off the socket as soon as it arrives and keeps only the newest.
         # (A ZeroMQ socket is not thread-safe: from here on, only that thread uses it.)
-        with Newest(receiving.frames(subscriber, status, pickle=args.pickle)) as newest:
+        with Latest(receiving.frames(subscriber, status, pickle=args.pickle)) as newest:
             for frame in newest:  # the newest frame, or None if none came for a moment
                 if not window.show(frame, status.news):  # with None: what it waits for, if anything
                     break  # q, Esc, the window closed, or --frames shown

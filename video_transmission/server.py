@@ -14,16 +14,21 @@ import itertools
 import sys
 
 try:
-    from pubsub_demo import lifetime
+    from pubsub_demo.process import lifetime
 except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
     windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
     elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
     raise SystemExit(f"server.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
 lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
 
-from pubsub_demo import logs, monitoring, network, options, security, sources, transport, wire
-from pubsub_demo.display import Display
-from pubsub_demo.pacing import Pacer
+from pubsub_demo import wire
+from pubsub_demo.cli import options
+from pubsub_demo.net import curve, reach, transport
+from pubsub_demo.process import logs
+from pubsub_demo.process.pacing import Pacer
+from pubsub_demo.server import monitoring
+from pubsub_demo.video import sources
+from pubsub_demo.video.display import Display
 
 import zmq
 
@@ -41,12 +46,12 @@ def main() -> None:
         # (a high-water mark would drop the new one). A frame is one part: CONFLATE keeps only the last.
         publisher.conflate = True
         with (
-            security.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
+            curve.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
             monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins and leaves, how many
             transport.bind(publisher, args.bind),  # the server binds: the stable end, whose address all know
         ):
             client = "video_transmission/client1.py"  # in the command students run, with --share
-            print(network.announce(publisher, client, args.curve, fps=fps, jpeg=args.jpeg, window=args.window))
+            print(reach.announce(publisher, client, args.curve, fps=fps, jpeg=args.jpeg, window=args.window))
             pacer = Pacer(1 / fps if fps else 0)
             for seq, frame in enumerate(itertools.islice(sources.frames(source, args.width, args.height), args.frames)):
                 message = encode(frame, seq)

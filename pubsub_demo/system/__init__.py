@@ -5,7 +5,7 @@ branches for Linux, macOS and Windows that the rest of the package leaves alone.
 - `processes`: starting a script that can be asked to stop, and asking it;
 - `connections`: the TCP connections libzmq holds: peer, shutdown, send buffer, time-out;
 - `byte_counts`: the kernel's count of the bytes in and out on a connection;
-- `closed_here`: who the connections this end closed came from;
+- `closed_connections`: who the connections this end closed came from;
 - `files`: a log file opened and written without waiting;
 - `memory`: freed memory given back.
 

@@ -4,7 +4,7 @@ a connection down, its send buffer, its time-out, and following many at once.
 libzmq has no call for any of that on one connection of a bound socket, but its socket monitor
 reports each connection's descriptor: a file descriptor on Linux and macOS, a SOCKET handle on
 Windows. Both are wrapped the same way, by the socket module (`borrowed`: libzmq's own, for a
-moment, never closed here; `Followed`: a duplicate of our own, socket.dup, which Windows makes
+moment, never closed here; `WatchedConnections`: a duplicate of our own, socket.dup, which Windows makes
 with WSADuplicateSocket where os.dup would refuse a SOCKET), so that every system runs the same
 code, and libzmq keeps, and closes, its own descriptor.
 """
@@ -12,13 +12,13 @@ code, and libzmq keeps, and closes, its own descriptor.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import select
 import socket
 import sys
 import time
 from collections.abc import Iterator
 
-from ..endpoints import plain_ip
 from . import byte_counts
 
 # macOS gives up on a connection whose data goes unacknowledged only after minutes; libzmq's
@@ -44,6 +44,16 @@ def borrowed(fd: int) -> Iterator[socket.socket]:
         yield connection
     finally:
         connection.detach()
+
+
+def plain_ip(address: str) -> str:
+    """An IP address as people write it: 10.0.0.7, not ::ffff:10.0.0.7 (how an IPv4 client
+    looks to a server listening on IPv4 and IPv6). Anything else is returned as it is."""
+    try:
+        mapped = getattr(ipaddress.ip_address(address), "ipv4_mapped", None)  # IPv6 addresses have it
+    except ValueError:
+        return address
+    return str(mapped) if mapped else address
 
 
 def peer_address(fd: int) -> str:
@@ -112,7 +122,7 @@ def hold_little_unsent(connection: socket.socket, unsent: int, send_buffer: int 
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
 
 
-class Followed:
+class WatchedConnections:
     """The connections a watch follows, each by a duplicate of its own, and which of them
     received bytes lately (`arrived`, where the system counts bytes).
 

@@ -7,13 +7,15 @@ arrives, and every viewer is sent the same bytes.
 
 from __future__ import annotations
 
+from pubsub_demo import wire
+from pubsub_demo.client import receiving
+
 import json
 import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .. import receiving, wire
 from ..wire import VIDEO_MAX_BYTES, Message, WireError
 
 JPEG_QUALITY = 80  # for raw frames: what the video server sends with --share

@@ -14,6 +14,11 @@ message over with `show`; the loop never touches the socket.
 
 from __future__ import annotations
 
+from pubsub_demo.client.diagnosis import ConnectionStatus
+from pubsub_demo.net import endpoints
+from pubsub_demo.process import logs
+from pubsub_demo.video.stats import Figures, Stats
+
 import asyncio
 import contextlib
 import json
@@ -23,9 +28,6 @@ import time
 from collections.abc import Iterator
 from importlib import resources
 
-from .. import endpoints, logs
-from ..diagnosis import ConnectionStatus
-from ..stats import Figures, Stats
 from ..wire import Message
 from . import content, replies, request, sharing, streams
 from .channel import Channel

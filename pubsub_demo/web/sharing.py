@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
+from pubsub_demo.net import reach
+from pubsub_demo.process.logs import Fatal
+
 import errno
 import io
 import ipaddress
 import os
 import socket
 from types import ModuleType
-
-from .. import network
-from ..logs import Fatal
 
 
 def listening_socket(host: str, port: int, *, share: bool) -> socket.socket:
@@ -48,7 +48,7 @@ def student_url(listener: socket.socket) -> str | None:
     ip = ipaddress.ip_address(host.split("%")[0])
     if ip.is_loopback:
         return None
-    hosts = network.addresses() if ip.is_unspecified else [host]
+    hosts = reach.addresses() if ip.is_unspecified else [host]
     return url(hosts[0], port) if hosts else None
 
 
@@ -61,7 +61,7 @@ def announce(listener: socket.socket, upstream: str) -> str:
     shared = student_url(listener)
     if shared is None:
         return f"{serving}; this computer has no network address yet; Ctrl+C stops."
-    addresses = ", ".join(network.addresses())
+    addresses = ", ".join(reach.addresses())
     return (
         f"{serving}; this computer's addresses: {addresses}; Ctrl+C stops.\nstudents open: {shared}\n{qr_text(shared)}"
     )

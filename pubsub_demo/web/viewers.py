@@ -1,5 +1,5 @@
 """Who watches through the gateway, and who is refused: the decisions and the words, as a server's
-Audience says its clients (audience.py), fed by the gateway with plain calls and a clock.
+Attendance says its clients (server/attendance.py), fed by the gateway with plain calls and a clock.
 
 A viewer is a connection that stays: /stream.mjpg or /events (a page keeps one open). Joins and
 leaves go to stdout with the address and the count; a refusal goes to the log each time and to
@@ -8,11 +8,11 @@ stderr once for each address and kind, so that a flood costs a line, not a scree
 
 from __future__ import annotations
 
+from pubsub_demo.process import console, logs
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from .. import console, logs
 
 MAX_SAID = 1000  # addresses and kinds remembered as said: beyond that, refusals go to the log only
 

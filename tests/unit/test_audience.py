@@ -1,22 +1,23 @@
-"""audience.Audience's decisions, event by event, in-process: what a server says of its connections."""
+"""audience.Attendance's decisions, event by event, in-process: what a server says of its connections."""
 
 from __future__ import annotations
 
-from pubsub_demo import zmtp
-from pubsub_demo.audience import CURVE_CLIENT, HUNG_UP_WAIT, JOIN_WAIT, NO_KEYS, UNNAMED_WAIT, Audience
+from pubsub_demo.net import zmtp
+from pubsub_demo.net.refusals import HUNG_UP_WAIT, NO_KEYS, UNNAMED_WAIT
+from pubsub_demo.server.attendance import CURVE_CLIENT, JOIN_WAIT, Attendance
 
 import zmq
 
 
 class Heard:
-    """An Audience with a clock the test turns, and the lines it said."""
+    """An Attendance with a clock the test turns, and the lines it said."""
 
     def __init__(self, *, curve: bool) -> None:
         self.now = 0.0
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.log: list[str] = []
-        self.audience = Audience(
+        self.audience = Attendance(
             curve=curve, clock=lambda: self.now, inform=self.stdout.append, say=self.stderr.append, log=self.log.append
         )
 

@@ -1,9 +1,10 @@
-"""audience.Audience on its own, more: refusals that wait for a clearer word, greedy connections."""
+"""attendance.Attendance on its own, more: refusals that wait for a clearer word, greedy connections."""
 
 from __future__ import annotations
 
-from pubsub_demo import audience, zmtp
-from pubsub_demo.audience import Audience
+from pubsub_demo.net import refusals, zmtp
+from pubsub_demo.server import attendance
+from pubsub_demo.server.attendance import Attendance
 
 import zmq
 
@@ -16,10 +17,10 @@ class Clock:
         return self.now
 
 
-def make(curve: bool = False) -> tuple[Audience, Clock, dict[str, list[str]]]:
+def make(curve: bool = False) -> tuple[Attendance, Clock, dict[str, list[str]]]:
     clock = Clock()
     said: dict[str, list[str]] = {"inform": [], "say": [], "log": []}
-    crowd = Audience(
+    crowd = Attendance(
         curve=curve, clock=clock, inform=said["inform"].append, say=said["say"].append, log=said["log"].append
     )
     return crowd, clock, said
@@ -65,8 +66,8 @@ def test_a_refusal_with_a_reason_is_said_once_per_address_and_logged_each_time()
     crowd.event(zmq.EVENT_DISCONNECTED, 11)
     assert said["say"] == [
         "refused 10.0.0.2: key not authorized",
-        f"refused 10.0.0.3: {audience.NO_KEYS}",
-        f"refused 10.0.0.4: {audience.OTHER_SERVERS_KEY}",
+        f"refused 10.0.0.3: {refusals.NO_KEYS}",
+        f"refused 10.0.0.4: {attendance.OTHER_SERVERS_KEY}",
     ]
     assert said["log"].count("refused 10.0.0.2: key not authorized") == 3
     assert crowd.count == 0 and said["inform"] == []
@@ -78,18 +79,18 @@ def test_a_client_that_hung_up_is_said_to_have_no_keys_only_if_no_clearer_reason
     crowd.event(zmq.EVENT_DISCONNECTED, 7)  # no reason given
     crowd.tick()
     assert said["say"] == []  # it waits for a clearer word...
-    clock.now += audience.HUNG_UP_WAIT
+    clock.now += refusals.HUNG_UP_WAIT
     crowd.tick()
-    assert said["say"] == [f"refused 10.0.0.2: {audience.NO_KEYS}"]  # ...and none came
+    assert said["say"] == [f"refused 10.0.0.2: {refusals.NO_KEYS}"]  # ...and none came
 
     crowd.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.5")
     crowd.event(zmq.EVENT_DISCONNECTED, 8)  # hung up: maybe a keyless client, maybe another class's
     crowd.event(zmq.EVENT_ACCEPTED, 9, "10.0.0.5")
     crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, 0x11000001)
     crowd.event(zmq.EVENT_DISCONNECTED, 9)  # the clearer word, within the wait
-    clock.now += audience.HUNG_UP_WAIT
+    clock.now += refusals.HUNG_UP_WAIT
     crowd.tick()
-    assert said["say"][1:] == [f"refused 10.0.0.5: {audience.OTHER_SERVERS_KEY}"]
+    assert said["say"][1:] == [f"refused 10.0.0.5: {attendance.OTHER_SERVERS_KEY}"]
 
 
 def test_a_client_gone_before_its_address_was_read_waits_for_a_named_refusal():
@@ -97,12 +98,12 @@ def test_a_client_gone_before_its_address_was_read_waits_for_a_named_refusal():
     crowd.event(zmq.EVENT_ACCEPTED, 7, "?")
     crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
     crowd.event(zmq.EVENT_DISCONNECTED, 7)
-    clock.now += audience.UNNAMED_WAIT - 0.1
+    clock.now += refusals.UNNAMED_WAIT - 0.1
     crowd.tick()
     assert said["say"] == []
     clock.now += 0.1
     crowd.tick()
-    assert said["say"] == [f"refused a client: {audience.NO_KEYS}"]
+    assert said["say"] == [f"refused a client: {refusals.NO_KEYS}"]
 
     crowd, clock, said = make(curve=True)
     crowd.event(zmq.EVENT_ACCEPTED, 7, "?")
@@ -111,9 +112,9 @@ def test_a_client_gone_before_its_address_was_read_waits_for_a_named_refusal():
     crowd.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.2")
     crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
     crowd.event(zmq.EVENT_DISCONNECTED, 8)
-    clock.now += audience.UNNAMED_WAIT
+    clock.now += refusals.UNNAMED_WAIT
     crowd.tick()
-    assert said["say"] == [f"refused 10.0.0.2: {audience.NO_KEYS}"]  # the named one says it all
+    assert said["say"] == [f"refused 10.0.0.2: {refusals.NO_KEYS}"]  # the named one says it all
 
 
 def test_an_unnamed_hang_up_beside_a_client_refused_for_its_keys_is_that_client_s_look():
@@ -127,13 +128,13 @@ def test_an_unnamed_hang_up_beside_a_client_refused_for_its_keys_is_that_client_
     clock.now += 0.5
     crowd.event(zmq.EVENT_ACCEPTED, 9, "?")
     crowd.event(zmq.EVENT_DISCONNECTED, 9)  # hung up, unnamed
-    clock.now += audience.UNNAMED_WAIT
+    clock.now += refusals.UNNAMED_WAIT
     crowd.tick()
-    assert said["say"] == [f"refused 127.0.0.1: {audience.OTHER_SERVERS_KEY}"]
+    assert said["say"] == [f"refused 127.0.0.1: {attendance.OTHER_SERVERS_KEY}"]
 
     crowd, clock, said = make(curve=True)  # alone, it is said: most likely a client without keys
     crowd.event(zmq.EVENT_ACCEPTED, 9, "?")
     crowd.event(zmq.EVENT_DISCONNECTED, 9)
-    clock.now += audience.UNNAMED_WAIT
+    clock.now += refusals.UNNAMED_WAIT
     crowd.tick()
-    assert said["say"] == [f"refused a client: {audience.NO_KEYS}"]
+    assert said["say"] == [f"refused a client: {refusals.NO_KEYS}"]

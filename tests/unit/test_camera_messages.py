@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pubsub_demo import camera_messages, wire
-from pubsub_demo.camera_messages import WALL_MAX_BYTES, read, subscriptions, topic
-from pubsub_demo.wire import WireError
+from pubsub_demo import wire
+from pubsub_demo.wall import topics
+from pubsub_demo.wall.topics import read, subscriptions, topic
+from pubsub_demo.wire import WALL_MAX_BYTES, WireError
 
 import re
 from pathlib import Path
@@ -31,18 +32,18 @@ def test_no_name_s_topic_is_a_prefix_of_another_s():
 
 @pytest.mark.parametrize("name", ["ann", "Student-7", "host.local", "a_b", "x" * 32])
 def test_good_names(name):
-    assert camera_messages.name_problem(name) is None
+    assert topics.name_problem(name) is None
 
 
 @pytest.mark.parametrize("name", ["", "x" * 33, "ann bob", "Анна", "a,b", "a\0b", "a/b"])
 def test_bad_names_are_said_why(name):
-    assert "not a camera name" in camera_messages.name_problem(name)
+    assert "not a camera name" in topics.name_problem(name)
 
 
 def test_a_camera_s_default_name_is_its_key_folder_s_or_a_valid_host_name():
-    assert camera_messages.default_name(Path("keys/client7")) == "client7"
-    name = camera_messages.default_name(None)
-    assert camera_messages.name_problem(name) is None
+    assert topics.default_name(Path("keys/client7")) == "client7"
+    name = topics.default_name(None)
+    assert topics.name_problem(name) is None
 
 
 def test_a_good_message_is_read_without_decoding_its_picture():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pubsub_demo import captions
+from pubsub_demo.video import captions
 
 import numpy as np
 import pytest

@@ -1,10 +1,10 @@
 """Who the connections this end closed came from: read at most a few times a second, so that a
-flood of refusals costs the same for each, however many came before (system/closed_here.py)."""
+flood of refusals costs the same for each, however many came before (system/closed_connections.py)."""
 
 from __future__ import annotations
 
-from pubsub_demo.system import closed_here
-from pubsub_demo.system.closed_here import READS_AT_ONCE, READS_PER_SECOND, ClosedHere
+from pubsub_demo.system import closed_connections
+from pubsub_demo.system.closed_connections import READS_AT_ONCE, READS_PER_SECOND, ClosedConnections
 
 import socket
 
@@ -25,7 +25,7 @@ class Kernel:
 
 def test_a_few_refusals_in_a_row_are_each_named_at_once():
     now, kernel = [0.0], Kernel()
-    closed = ClosedHere(5687, clock=lambda: now[0], read=kernel.read)
+    closed = ClosedConnections(5687, clock=lambda: now[0], read=kernel.read)
     for number in range(READS_AT_ONCE):
         kernel.table.add((f"10.0.0.{number}", 40000 + number))
         assert closed.newest() == f"10.0.0.{number}"
@@ -33,7 +33,7 @@ def test_a_few_refusals_in_a_row_are_each_named_at_once():
 
 def test_a_flood_reads_the_table_a_few_times_a_second_whatever_its_rate():
     now, kernel = [0.0], Kernel()
-    closed = ClosedHere(5687, clock=lambda: now[0], read=kernel.read)
+    closed = ClosedConnections(5687, clock=lambda: now[0], read=kernel.read)
     reads_before = kernel.reads
     for number in range(185 * 10):  # 185 refusals a second for 10 s, from one address
         now[0] = number / 185
@@ -59,5 +59,5 @@ def test_the_table_windows_gives_through_psutil_names_the_same_connections_as_li
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
         source = close_first(listener, "127.0.0.7")
-        assert ("127.0.0.7", source) in closed_here._from_psutil(port)
-        assert ("127.0.0.7", source) in closed_here._from_proc(port)
+        assert ("127.0.0.7", source) in closed_connections._from_psutil(port)
+        assert ("127.0.0.7", source) in closed_connections._from_proc(port)

@@ -3,8 +3,9 @@ with what arrives, on a clock the test turns by hand; no sockets, no network."""
 
 from __future__ import annotations
 
-from pubsub_demo import client_news, zmtp
-from pubsub_demo.diagnosis import ConnectionStatus, World
+from pubsub_demo.client import words
+from pubsub_demo.client.diagnosis import ConnectionStatus, DiagnosisTools
+from pubsub_demo.net import zmtp
 
 import zmq
 
@@ -26,7 +27,9 @@ def make(*, curve: bool = False, silence: float = 3.0, resolves: bool = True, pr
         looked.append(address)
         return probe
 
-    world = World(tell=told.append, clock=clock, probe=look, resolves=lambda _: resolves, local=lambda _: local)
+    world = DiagnosisTools(
+        tell=told.append, clock=clock, probe=look, resolves=lambda _: resolves, local=lambda _: local
+    )
     status = ConnectionStatus(ADDRESS, silence, curve=curve, world=world)
     return status, clock, told, looked
 
@@ -37,7 +40,7 @@ def test_a_refused_connection_says_nothing_listens_once_and_asks_about_share_for
         for _ in range(5):
             status.event(zmq.EVENT_CONNECT_DELAYED, 0)
             status.event(zmq.EVENT_CONNECT_RETRIED, 100)
-        assert told == [client_news.unreachable(ADDRESS, local=local)]
+        assert told == [words.unreachable(ADDRESS, local=local)]
         assert status.state == "unreachable" and status.news == told[0]
         assert ("--share" in told[0]) is (not local)
 
@@ -45,7 +48,7 @@ def test_a_refused_connection_says_nothing_listens_once_and_asks_about_share_for
 def test_a_name_that_does_not_resolve_is_said_so():
     status, _, told, _ = make(resolves=False)
     status.event(zmq.EVENT_CONNECT_RETRIED, 100)  # retried without ever starting a TCP connection
-    assert told == [client_news.unresolved(ADDRESS)]
+    assert told == [words.unresolved(ADDRESS)]
 
 
 def test_the_first_data_is_quiet_and_data_after_trouble_flows_again():
@@ -59,13 +62,13 @@ def test_the_first_data_is_quiet_and_data_after_trouble_flows_again():
         status.event(zmq.EVENT_CONNECT_DELAYED, 0)
         status.event(zmq.EVENT_CONNECT_RETRIED, 100)
     status.heard()
-    assert told == [client_news.unreachable(ADDRESS, local=False), f"data flows again from {ADDRESS}"]
+    assert told == [words.unreachable(ADDRESS, local=False), f"data flows again from {ADDRESS}"]
 
 
 def test_mechanism_mismatch_tells_each_side_what_to_do():
     keyless, _, told, _ = make()
     keyless.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
-    assert told == [client_news.needs_curve(ADDRESS)]
+    assert told == [words.needs_curve(ADDRESS)]
     keyed, _, told, _ = make(curve=True)
     keyed.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
     assert told == [f"the server at {ADDRESS} does not use CURVE: start without --curve"]
@@ -74,7 +77,7 @@ def test_mechanism_mismatch_tells_each_side_what_to_do():
 def test_a_refused_key_is_a_failed_curve_handshake():
     status, _, told, _ = make(curve=True)
     status.event(zmq.EVENT_HANDSHAKE_FAILED_AUTH, 400)
-    assert told == [client_news.curve_failed(ADDRESS)]
+    assert told == [words.curve_failed(ADDRESS)]
 
 
 def test_silence_while_connected_and_while_waiting():
@@ -119,7 +122,7 @@ def test_messages_it_cannot_read_are_named_once_the_silence_is_over():
 def test_a_handshake_cut_short_looks_at_what_listens_and_says_what_it_found():
     cases = {
         "": (False, f"something at {ADDRESS} answers, but it is not a ZeroMQ server: is the port right?"),
-        "CURVE": (False, client_news.needs_curve(ADDRESS)),
+        "CURVE": (False, words.needs_curve(ADDRESS)),
         "NULL": (True, f"the server at {ADDRESS} does not use CURVE: start without --curve"),
     }
     for found, (curve, expected) in cases.items():
@@ -151,10 +154,10 @@ def test_a_connection_that_waits_for_its_handshake_is_not_zeromq_once_the_silenc
     clock.now += 2.9
     assert not status.handshake_stalled() and told == []
     clock.now += 0.1
-    assert status.handshake_stalled() and told == [client_news.not_zeromq(ADDRESS)]
+    assert status.handshake_stalled() and told == [words.not_zeromq(ADDRESS)]
     clock.now += 3.0
     status.check()  # the client's own look, a silence later: nothing new to say
-    assert told == [client_news.not_zeromq(ADDRESS)]
+    assert told == [words.not_zeromq(ADDRESS)]
 
     status, clock, told, _ = make(silence=3.0)  # a handshake that succeeds in time: nothing to say
     status.event(zmq.EVENT_CONNECTED, 5)

@@ -22,7 +22,7 @@ def a_connection() -> Iterator[tuple[socket.socket, socket.socket]]:
                 yield ours, peer
 
 
-def closed_by_libzmq(followed: connections.Followed, end: socket.socket) -> int:
+def closed_by_libzmq(followed: connections.WatchedConnections, end: socket.socket) -> int:
     """Follow `end` as a watch does, then close it as libzmq would; its descriptor."""
     fd = end.fileno()
     followed.follow(fd)
@@ -30,7 +30,7 @@ def closed_by_libzmq(followed: connections.Followed, end: socket.socket) -> int:
     return fd
 
 
-def wait_for_data_on(followed: connections.Followed, fd: int) -> None:
+def wait_for_data_on(followed: connections.WatchedConnections, fd: int) -> None:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
@@ -49,7 +49,7 @@ def test_borrowing_a_descriptor_neither_copies_nor_closes_it():
 
 
 def test_a_peer_that_left_was_not_dropped():
-    followed = connections.Followed()
+    followed = connections.WatchedConnections()
     with a_connection() as (ours, peer):
         peer.close()  # its end: a FIN
         fd = closed_by_libzmq(followed, ours)
@@ -59,7 +59,7 @@ def test_a_peer_that_left_was_not_dropped():
 
 
 def test_a_peer_still_sending_was_dropped_by_libzmq():
-    followed = connections.Followed()
+    followed = connections.WatchedConnections()
     with a_connection() as (ours, peer):
         fd = closed_by_libzmq(followed, ours)
         peer.sendall(b"more than it may")
@@ -68,7 +68,7 @@ def test_a_peer_still_sending_was_dropped_by_libzmq():
 
 
 def test_a_quiet_peer_with_its_end_open_was_dropped_by_libzmq():
-    followed = connections.Followed()
+    followed = connections.WatchedConnections()
     with a_connection() as (ours, _peer):
         assert followed.kept_open_by_peer(closed_by_libzmq(followed, ours))
 
@@ -80,7 +80,7 @@ def test_a_connection_shut_down_is_seen_closed_by_its_peer():
 
 
 def test_a_descriptor_already_closed_is_not_followed():
-    followed = connections.Followed()
+    followed = connections.WatchedConnections()
     gone = socket.socket()
     fd = gone.fileno()
     gone.close()

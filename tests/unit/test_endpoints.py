@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pubsub_demo import endpoints
+from pubsub_demo.net import endpoints
 
 import pytest
 

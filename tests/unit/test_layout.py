@@ -3,9 +3,9 @@ any number of windows."""
 
 from __future__ import annotations
 
-from pubsub_demo import layout
-from pubsub_demo.layout import window_place
-from pubsub_demo.screen import Area
+from pubsub_demo.video import layout
+from pubsub_demo.video.layout import window_place
+from pubsub_demo.video.screen import Area
 from pubsub_demo.wire import MAX_SIDE
 
 from hypothesis import given, settings

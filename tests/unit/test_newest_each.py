@@ -1,15 +1,15 @@
-"""NewestEach on its own: the newest item of each key, taken by another thread."""
+"""LatestOfEach on its own: the newest item of each key, taken by another thread."""
 
 from __future__ import annotations
 
-from pubsub_demo.newest import NewestEach
+from pubsub_demo.client.latest import LatestOfEach
 
 import threading
 import time
 
 
 def test_a_taker_gets_the_newest_item_of_each_key_once():
-    newest: NewestEach[str, int] = NewestEach()
+    newest: LatestOfEach[str, int] = LatestOfEach()
     for number in range(5):
         newest.put("ann", number)
     newest.put("bob", 10)
@@ -20,7 +20,7 @@ def test_a_taker_gets_the_newest_item_of_each_key_once():
 
 
 def test_take_waits_for_an_item_from_another_thread_and_no_longer():
-    newest: NewestEach[str, int] = NewestEach()
+    newest: LatestOfEach[str, int] = LatestOfEach()
     started = time.monotonic()
     assert newest.take(timeout=0.01) == {}
     assert time.monotonic() - started < 1

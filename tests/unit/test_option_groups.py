@@ -3,7 +3,7 @@ what is typed."""
 
 from __future__ import annotations
 
-from pubsub_demo import option_groups, options
+from pubsub_demo.cli import groups, options
 
 import pytest
 
@@ -13,14 +13,14 @@ def flags(parser) -> set[str]:
 
 
 def test_each_group_adds_its_options():
-    parser = option_groups.common("doc", prog="x.py")
+    parser = groups.common("doc", prog="x.py")
     assert flags(parser) == {"-h", "--help", "--log-file"}
-    option_groups.server(parser, "tcp://127.0.0.1:5687")
+    groups.server(parser, "tcp://127.0.0.1:5687")
     assert flags(parser) >= {"--bind", "--share", "--pickle", "--curve"}
-    parser = option_groups.common("doc", prog="x.py")
-    option_groups.client(parser, "tcp://127.0.0.1:5687")
-    option_groups.video_source(parser)
-    option_groups.window(parser, position=False)
+    parser = groups.common("doc", prog="x.py")
+    groups.client(parser, "tcp://127.0.0.1:5687")
+    groups.video_source(parser)
+    groups.window(parser, position=False)
     assert flags(parser) == {
         "-h", "--help", "--log-file", "--connect", "--pickle", "--curve", "--silence",
         "--video", "--fps", "--width", "--height", "--jpeg", "--raw", "--frames", "--no-window", "--print-frames",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pubsub_demo import logs, options
+from pubsub_demo.cli import options
+from pubsub_demo.process import logs
 
 from pathlib import Path
 

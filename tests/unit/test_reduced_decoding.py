@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pubsub_demo import tiles, wire
-from pubsub_demo.layout import Place
-from pubsub_demo.pattern import NamedPattern, camera_code, pattern_number, split_code
+from pubsub_demo import wire
+from pubsub_demo.video.layout import Place
+from pubsub_demo.video.test_card import NamedTestCard, camera_code, card_number, split_code
+from pubsub_demo.wall import tiles
 from pubsub_demo.wire import WireError
 
 import cv2
@@ -39,7 +40,7 @@ def test_a_tile_decodes_as_small_as_it_shows_and_never_smaller():
 
 
 def test_a_tile_keeps_the_camera_s_code_readable_under_its_label():
-    pattern = NamedPattern("ann", 640, 360, fps=15)
+    pattern = NamedTestCard("ann", 640, 360, fps=15)
     for _ in range(7):
         picture = pattern.read()
     canvas = np.zeros((400, 700, 3), np.uint8)
@@ -49,11 +50,11 @@ def test_a_tile_keeps_the_camera_s_code_readable_under_its_label():
     tiles.draw_picture(canvas, tile, small)
     tiles.draw_label(canvas, tile, "ann, 15.0 frames/s, 12 ms old")
     shown = canvas[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width]
-    code = pattern_number(cv2.resize(shown, (640, 360)))
+    code = card_number(cv2.resize(shown, (640, 360)))
     assert code == camera_code("ann", 6) and split_code(code)[1] == 6
     assert (shown[:25].max(axis=2) > 200).any()  # the label's white text along the top
     tiles.dim(canvas, tile)
-    assert pattern_number(cv2.resize(canvas[5:179, 5:315], (640, 360))) is None  # a dimmed tile shows no code
+    assert card_number(cv2.resize(canvas[5:179, 5:315], (640, 360))) is None  # a dimmed tile shows no code
 
 
 def test_a_label_too_long_for_its_tile_is_cut_short_inside_it():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pubsub_demo.roster import DRAIN, LEAVE_WAIT, Roster
+from pubsub_demo.wall.roster import DRAIN, LEAVE_WAIT, Roster
 
 
 class Clock:

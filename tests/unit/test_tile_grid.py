@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pubsub_demo import layout
-from pubsub_demo.screen import Area
+from pubsub_demo.video import layout
+from pubsub_demo.video.screen import Area
 
 import itertools
 

@@ -1,0 +1,116 @@
+"""CURVE encryption and authentication (ZeroMQ's "Ironhouse" pattern), turned on by --curve.
+
+With --curve, traffic is encrypted, the server lets in only clients whose public keys are in
+its `authorized` folder, and a client talks only to the server whose public key it holds.
+`python -m pubsub_demo.keys generate KEYDIR` makes the folders:
+
+    KEYDIR/server/   server.key, server.key_secret, authorized/client1.key, ...   (--curve KEYDIR/server)
+    KEYDIR/client1/  client.key, client.key_secret, server.key                    (--curve KEYDIR/client1)
+
+If a key is missing or unreadable, the script refuses to start: it never falls back to
+plain text.
+"""
+
+from __future__ import annotations
+
+from pubsub_demo.process.logs import Fatal
+
+import contextlib
+import queue
+from collections.abc import Iterator
+from pathlib import Path
+
+import zmq
+import zmq.auth
+from zmq.auth.thread import ThreadAuthenticator
+from zmq.utils import z85
+
+
+@contextlib.contextmanager
+def allow_only_authorized(
+    context: zmq.Context, sock: zmq.Socket, keydir: Path | None
+) -> Iterator[NamingAuthenticator | None]:
+    """With a key folder: make `sock` (a server's PUB, a wall's SUB) a CURVE server that lets in only the authorized
+    clients, for as long as the `with` block lasts, and give the authenticator (a NamingAuthenticator,
+    which tells whom it let in). Without one: do nothing, and give None. Call before bind."""
+    if keydir is None:
+        yield None
+        return
+    public, secret = _load_pair(keydir / "server.key_secret")
+    authorized = keydir / "authorized"
+    if not authorized.is_dir() or not any(authorized.glob("*.key")):
+        raise Fatal(f"no authorized client keys (*.key) in {authorized}: refusing to start")
+    authenticator = NamingAuthenticator(context, _key_names(authorized))
+    authenticator.start()
+    try:
+        authenticator.configure_curve(domain="*", location=str(authorized))
+        sock.curve_secretkey, sock.curve_publickey = secret, public
+        sock.curve_server = True
+        yield authenticator
+    finally:
+        authenticator.stop()
+
+
+def use_client_keys(subscriber: zmq.Socket, keydir: Path | None) -> None:
+    """With a key folder: make `subscriber` a CURVE client with its own key pair that accepts
+    only the server whose public key is in the folder. Without one: do nothing. Call before connect."""
+    if keydir is None:
+        return
+    if keydir.name.endswith("clientN") and not keydir.exists():  # the server's printed command, pasted as it is
+        raise Fatal(
+            f"there is no key folder {keydir}: put your student number for N "
+            f"(--curve {keydir.with_name(keydir.name[:-1] + '7')} for student 7)"
+        )
+    if not keydir.is_dir():
+        raise Fatal(
+            f"there is no key folder {keydir}: refusing to start (is the path right? ask the teacher for yours)"
+        )
+    public, secret = _load_pair(keydir / "client.key_secret")
+    server_public, _ = _load(keydir / "server.key")
+    subscriber.curve_secretkey, subscriber.curve_publickey = secret, public
+    subscriber.curve_serverkey = server_public
+
+
+def _load_pair(path: Path) -> tuple[bytes, bytes]:
+    public, secret = _load(path)
+    if secret is None:
+        raise Fatal(f"{path} holds no secret key: refusing to start")
+    return public, secret
+
+
+def _load(path: Path) -> tuple[bytes, bytes | None]:
+    try:
+        return zmq.auth.load_certificate(path)
+    except (OSError, ValueError) as error:
+        raise Fatal(f"cannot read the key {path}: refusing to start", error) from error
+
+
+class NamingAuthenticator(ThreadAuthenticator):
+    """pyzmq's authenticator, which also names each client by its key file (client7.key:
+    "client7"; ZeroMQ hands the name on with each message, as its User-Id) and notes each one
+    it lets in, as (IP address, name), in `admissions` (for the server's watch, monitoring.py)."""
+
+    def __init__(self, context: zmq.Context, names: dict[bytes, str]) -> None:
+        super().__init__(context)
+        self.names = names
+        self.knocking = ""
+        self.admissions: queue.Queue[tuple[str, str]] = queue.Queue()
+
+    async def handle_zap_message(self, msg: list[bytes]) -> None:
+        self.knocking = msg[3].decode("ascii", "replace") if len(msg) > 3 else "?"  # the client's IP address
+        await super().handle_zap_message(msg)
+
+    def curve_user_id(self, client_public_key: bytes) -> str:
+        return self.names.get(z85.encode(client_public_key), "an authorized key")
+
+    def _send_zap_reply(
+        self, request_id: bytes, status_code: bytes, status_text: bytes, user_id: str = "anonymous"
+    ) -> None:
+        if status_code == b"200":
+            self.admissions.put((self.knocking, user_id))
+        super()._send_zap_reply(request_id, status_code, status_text, user_id)
+
+
+def _key_names(authorized: Path) -> dict[bytes, str]:
+    """Each authorized public key (Z85) and the name of its file, without .key."""
+    return {_load(path)[0]: path.stem for path in sorted(authorized.glob("*.key"))}

@@ -1,0 +1,1 @@
+"""A script's life (start, run, stop), the error log, the terminal, and a steady clock."""
