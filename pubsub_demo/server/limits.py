@@ -1,9 +1,7 @@
 """What a server lets its connections send, and how many it keeps: the decisions only.
 
-libzmq keeps whatever a subscriber sends as subscriptions, until it leaves, in a tree of some 50
-bytes of memory a byte, and walks the whole tree each time a connection closes: 480 connections
-that had sent 300 bytes of subscriptions each froze a server for 6 s as they left, and 300 that
-had sent 60 kB each made it 800 MB larger for good (measured). So a server keeps from each
+libzmq keeps whatever a subscriber sends as subscriptions, until it leaves, in a tree that costs
+memory and time for each byte (docs/performance.md, "Figures behind the code's limits"). So a server keeps from each
 connection what a subscriber needs to send, once, and `spare` bytes more from all of them
 together; past that, it cuts off the connection that sent the most. A subscriber sends nothing
 after its subscription (TCP, not ZeroMQ's heartbeats, finds a peer that is gone:
@@ -15,14 +13,11 @@ monitoring.py, which counts them in the kernel), and says which to cut off or tu
 
 from __future__ import annotations
 
-# What a subscriber sends: a greeting, a handshake and its subscription. Our clients subscribe
-# to everything (b""): 103 bytes in all, 596 with CURVE (measured, libzmq 4.3).
+# What a subscriber sends: a greeting, a handshake and its subscription to everything (b"").
 SUBSCRIBER_BYTES = {False: 103, True: 596}  # by whether the server uses CURVE
 SPARE_BYTES = 256  # all the connections together, beyond what each needs: a few topics of a few bytes
 GOODBYE = 1  # the kernel counts a peer's goodbye (TCP's FIN) as a byte
-# libzmq spends some 25 kB on a connection, whatever it sends (measured): a server keeps this
-# many, and turns away the ones that come after.
-MAX_CONNECTIONS = 500
+MAX_CONNECTIONS = 500  # kept, the ones after turned away: libzmq spends some 25 kB on each
 
 
 class ConnectionLimits:

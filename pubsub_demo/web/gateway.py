@@ -2,10 +2,9 @@
 what the script's receive loop `show`s it.
 
 Why asyncio (the standard library's, no new dependency) rather than a thread per viewer (the
-standard library's ThreadingHTTPServer, the usual way): measured beside it (benchmarks/
-web_viewers.py, docs/performance.md), 100 viewers of 15 frames a second got 14.3 to 14.8 each from
-the one loop, against 11.5 to 15.0 from 106 threads, which share the interpreter unevenly; the CPU
-was the same. And a viewer that stopped reading then costs nothing but its one frame, not a
+standard library's ThreadingHTTPServer, the usual way): at 100 viewers the one loop gives each the
+same rate where threads share the interpreter unevenly, for the same CPU (benchmarks/
+web_viewers.py, docs/performance.md). And a viewer that stopped reading then costs nothing but its one frame, not a
 thread held in a write; a connection that never finishes its request is a timer.
 
 The script's main thread keeps its ZeroMQ socket (a socket is not thread-safe) and hands each

@@ -25,12 +25,9 @@ from .viewers import Viewer
 
 STALL_LIMIT = 10.0  # seconds a viewer may take nothing before it is dropped
 UNSENT_MOST = 16 * 1024  # bytes the kernel may hold unsent for a viewer (TCP_NOTSENT_LOWAT)
-# The kernel's whole send buffer for a viewer on another computer (unsent and unacknowledged: what
-# waits in the network's queues too). On a 2 Mbit/s link, a slow phone's frames were 0.41 s old
-# at the median, 0.90 s at worst with the default buffer; 0.35 and 0.60 s with this one (measured,
-# benchmarks/web_viewers.py, a run each on a busy machine; 4 and 8 KiB did no better, 32 KiB
-# worse). On this computer the default
-# stays: a small buffer over loopback only costs wake-ups (see monitoring.REMOTE_SEND_BUFFER).
+# The kernel's whole send buffer for a viewer on another computer, so that a slow link holds few
+# frames (the sizes tried: docs/performance.md); on this computer the default stays, as a small
+# buffer over loopback only costs wake-ups.
 REMOTE_SEND_BUFFER = 16 * 1024
 IN_FLIGHT_MOST = 2 * 1024  # bytes of the last item a viewer on another computer may still be owed
 IN_FLIGHT_LOOK = 0.005  # s between looks at what it acknowledged
