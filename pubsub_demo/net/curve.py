@@ -51,8 +51,8 @@ def allow_only_authorized(
         authenticator.stop()
 
 
-def use_client_keys(subscriber: zmq.Socket, keydir: Path | None) -> None:
-    """With a key folder: make `subscriber` a CURVE client with its own key pair that accepts
+def use_client_keys(sock: zmq.Socket, keydir: Path | None) -> None:
+    """With a key folder: make `sock` (a client's SUB, a camera's PUB) a CURVE client with its own key pair that accepts
     only the server whose public key is in the folder. Without one: do nothing. Call before connect."""
     if keydir is None:
         return
@@ -67,8 +67,8 @@ def use_client_keys(subscriber: zmq.Socket, keydir: Path | None) -> None:
         )
     public, secret = _load_pair(keydir / "client.key_secret")
     server_public, _ = _load(keydir / "server.key")
-    subscriber.curve_secretkey, subscriber.curve_publickey = secret, public
-    subscriber.curve_serverkey = server_public
+    sock.curve_secretkey, sock.curve_publickey = secret, public
+    sock.curve_serverkey = server_public
 
 
 def _load_pair(path: Path) -> tuple[bytes, bytes]:

@@ -39,7 +39,7 @@ def is_this_computer(address: str) -> bool | None:
 
 
 def announce(
-    publisher: zmq.Socket,
+    sock: zmq.Socket,
     client: str,
     keydir: Path | None,
     *,
@@ -59,7 +59,7 @@ def announce(
     stops = "q, Esc or Ctrl+C stops" if window else "Ctrl+C stops"
     details = (f", JPEG quality {jpeg}" if jpeg else "") + details
     details = details if fps is None else f" at {fps:g} frames/s{details}"
-    endpoint = publisher.get_string(zmq.LAST_ENDPOINT)
+    endpoint = sock.get_string(zmq.LAST_ENDPOINT)
     parts = endpoints.tcp(endpoint)
     if parts is None:
         return f"{verb} on {endpoint}{details}; only programs on this computer can connect; {stops}."
@@ -80,11 +80,9 @@ def announce(
     )
 
 
-def announce_wall(subscriber: zmq.Socket, keydir: Path | None, *, window: bool) -> str:
+def announce_wall(sock: zmq.Socket, keydir: Path | None, *, window: bool) -> str:
     """What a wall says when it starts (`announce`, for a socket that receives): where it
     receives, who can connect, and the command a student's camera runs (`keydir`: the wall's
     --curve folder; with keys, a camera is named after its key, and needs no --name)."""
     name = "" if keydir else f" --name {NAME_PLACEHOLDER}"
-    return announce(
-        subscriber, "video_transmission/camera.py", keydir, verb="Receiving", window=window, student_options=name
-    )
+    return announce(sock, "video_transmission/camera.py", keydir, verb="Receiving", window=window, student_options=name)
