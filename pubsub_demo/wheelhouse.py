@@ -2,7 +2,7 @@
 internet: the requirements' wheels for Linux, macOS and Windows, the tools that install the
 project in place (setuptools, wheel), and the project itself as a zip (pubsub-demo.zip).
 
-Run, where the internet is fast (some 320 MB for one Python version and the three systems):
+Run, where the internet is fast (some 410 MB for one Python version and the three systems):
 
     python -m pubsub_demo.wheelhouse wheels [--python 3.10 3.12 ...] [--system linux macos windows]
 
@@ -44,18 +44,27 @@ PROJECT_ZIP = "pubsub-demo.zip"
 @dataclass(frozen=True)
 class Target:
     """One kind of student computer: its system, its processor (as platform.machine() names it
-    there) and the platform tags pip downloads for (pip takes the newest wheel that fits any)."""
+    there), the platform tags pip downloads for (pip takes the newest wheel that fits any) and the
+    system's release where requirements.txt's markers read it (platform.release(): on a Mac,
+    Darwin's version, 21.x on macOS 12)."""
 
     system: str
     machine: str
     platforms: tuple[str, ...]
+    release: str = ""
 
 
-# Per system, the kinds of computer. macOS: 13 (2022) and later on Apple chips, 14 (2023) and later
-# on Intel ones, the oldest that OpenCV 5 (requirements.txt) has wheels for.
+# Per system, the kinds of computer. macOS: 12 (2021) and later, as requirements.txt's OpenCV lines
+# part them: OpenCV 4.10 on macOS 12 (and on Intel 13), 5.0 from 13 on Apple chips and from 14 on
+# Intel ones. A later macOS installs what was fetched for the latest of these it is.
 SYSTEMS = {
     "linux": [Target("linux", "x86_64", ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"))],
-    "macos": [Target("macos", "arm64", ("macosx_13_0_arm64",)), Target("macos", "x86_64", ("macosx_14_0_x86_64",))],
+    "macos": [
+        Target("macos", "arm64", ("macosx_12_0_arm64",), "21.6.0"),
+        Target("macos", "x86_64", ("macosx_12_0_x86_64",), "21.6.0"),
+        Target("macos", "arm64", ("macosx_13_0_arm64",), "22.6.0"),
+        Target("macos", "x86_64", ("macosx_14_0_x86_64",), "23.6.0"),
+    ],
     "windows": [Target("windows", "AMD64", ("win_amd64",))],
 }
 # What installs the project in place (requirements.txt's `-e .`, see pyproject.toml), offline too.
@@ -112,14 +121,14 @@ def requirements(path: Path = ROOT / "requirements.txt") -> list[str]:
 def marker_environment(target: Target, python: str) -> dict[str, str]:
     """The values of the environment markers (PEP 508) on a computer of `target` with CPython
     `python` ("3.11"), whatever computer asks: what pip must judge a dependency's marker by.
-    The patch level and the system's release are not known: X.Y.0, and empty."""
+    The patch level is not known: X.Y.0; the system's release is the target's (empty if none)."""
     sys_platform, platform_system, os_name = MARKER_SYSTEMS[target.system]
     return {
         "implementation_name": "cpython",
         "implementation_version": f"{python}.0",
         "os_name": os_name,
         "platform_machine": target.machine,
-        "platform_release": "",
+        "platform_release": target.release,
         "platform_system": platform_system,
         "platform_version": "",
         "python_full_version": f"{python}.0",

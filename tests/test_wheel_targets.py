@@ -55,6 +55,44 @@ def test_each_targets_markers_leave_nothing_to_the_computer_that_downloads(targe
     assert needed == (["Cython", "pyobjc-framework-Cocoa"] if target.system == "macos" else [])
 
 
+# Darwin's version (platform.release()) on each macOS from the oldest the README asks for: 21.x is macOS 12.
+MACS = {12: "21.6.0", 13: "22.6.0", 14: "23.6.0", 15: "24.6.0"}
+
+
+def macos_of(target: wheelhouse.Target) -> int:
+    """The oldest macOS whose wheels the target takes: 12 for macosx_12_0_arm64."""
+    return int(target.platforms[0].split("_")[1])
+
+
+def asked_for(environment: dict[str, str]) -> list[str]:
+    """requirements.txt's lines that apply on a computer of these marker values."""
+    lines = wheelhouse.requirements()
+    return [line for line in lines if ";" not in line or Marker(line.split(";", 1)[1]).evaluate(environment)]
+
+
+def test_each_macos_target_says_its_macos_to_the_markers():
+    for target in wheelhouse.SYSTEMS["macos"]:
+        assert target.release.split(".")[0] == str(macos_of(target) + 9), target  # Darwin 21: macOS 12
+
+
+@pytest.mark.parametrize("machine", ["arm64", "x86_64"])
+@pytest.mark.parametrize("macos", MACS)
+def test_every_mac_from_macos_12_on_finds_what_it_asks_for_in_the_folder(macos, machine):
+    # A student's Mac takes, from the folder, the wheels of a target of its processor and of its
+    # macOS or an older one, if that target was downloaded for the same lines of requirements.txt
+    # (OpenCV 4.10 on macOS 12, 5.0 later: see requirements.txt).
+    mac = wheelhouse.SYSTEMS["macos"][0]
+    student = dict(wheelhouse.marker_environment(mac, "3.11"), platform_machine=machine, platform_release=MACS[macos])
+    fits = [
+        target
+        for target in wheelhouse.SYSTEMS["macos"]
+        if target.machine == machine
+        and macos_of(target) <= macos
+        and asked_for(wheelhouse.marker_environment(target, "3.11")) == asked_for(student)
+    ]
+    assert fits, asked_for(student)
+
+
 def stand_in_wheel(folder: Path, name: str, requires: list[str]) -> None:
     """A wheel of `name` 1.0, for any system, that needs `requires`: all pip reads of it."""
     distribution = f"{name.replace('-', '_')}-1.0"

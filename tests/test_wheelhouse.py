@@ -2,7 +2,7 @@
 and each student installs from it with no internet, from a copy (a USB stick, a shared drive) or
 served from the teacher's computer.
 
-The teacher's command downloads wheels for Linux, macOS and Windows (some 280 MB a Python
+The teacher's command downloads wheels for Linux, macOS and Windows (some 410 MB a Python
 version): too much for every test run. The tests fill the folder for this computer only
 (--this-computer: the same command, one platform; pip takes the files from its index or cache,
 some 100 MB, a few seconds), then install from it as a student does, in a new environment with
