@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from conftest import ROOT
+from support.paths import ROOT
 
 
 def requirements(name: str) -> dict[str, Requirement]:

@@ -1,10 +1,13 @@
-"""audience.Attendance's decisions, event by event, in-process: what a server says of its connections."""
+"""attendance.Attendance's decisions, event by event, in-process: what a server says of its connections
+(who joined and left, who was refused and why, who was cut off or turned away)."""
 
 from __future__ import annotations
 
-from pubsub_demo.net import zmtp
+from pubsub_demo.net import refusals, zmtp
 from pubsub_demo.net.refusals import HUNG_UP_WAIT, NO_KEYS, UNNAMED_WAIT
+from pubsub_demo.server import attendance
 from pubsub_demo.server.attendance import CURVE_CLIENT, JOIN_WAIT, Attendance
+from pubsub_demo.server.limits import SUBSCRIBER_BYTES
 
 import zmq
 
@@ -29,6 +32,7 @@ class Heard:
         self.audience.event(zmq.EVENT_DISCONNECTED, fd)
 
 
+NEED = SUBSCRIBER_BYTES[False]
 MISMATCH = (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
 
 
@@ -114,3 +118,170 @@ def test_with_curve_a_client_joins_when_admitted_and_is_named_after_its_key():
     heard.audience.admitted("10.0.0.5", "client7")
     heard.audience.event(zmq.EVENT_DISCONNECTED, 3)
     assert heard.stdout == ["client7 (10.0.0.5) joined (1 connected)", "client7 (10.0.0.5) left (0 connected)"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make(curve: bool = False) -> tuple[Attendance, Clock, dict[str, list[str]]]:
+    clock = Clock()
+    said: dict[str, list[str]] = {"inform": [], "say": [], "log": []}
+    crowd = Attendance(
+        curve=curve, clock=clock, inform=said["inform"].append, say=said["say"].append, log=said["log"].append
+    )
+    return crowd, clock, said
+
+
+def test_clients_join_and_leave_with_a_count():
+    crowd, _, said = make()
+    crowd.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
+    crowd.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 0)
+    crowd.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.3")
+    crowd.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 0)
+    crowd.event(zmq.EVENT_DISCONNECTED, 7)
+    assert said["inform"] == [
+        "client 10.0.0.2 joined (1 connected)",
+        "client 10.0.0.3 joined (2 connected)",
+        "client 10.0.0.2 left (1 connected)",
+    ]
+    assert crowd.count == 1 and list(crowd.peers) == [8]
+    assert said["say"] == said["log"] == []
+
+
+def test_with_curve_a_client_joins_only_once_its_key_is_let_in_and_is_named_after_it():
+    crowd, _, said = make(curve=True)
+    crowd.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
+    assert said["inform"] == [] and crowd.count == 0
+    crowd.admitted("10.0.0.9", "client3")  # nobody waiting from there: nothing
+    crowd.admitted("10.0.0.2", "client7")
+    crowd.event(zmq.EVENT_DISCONNECTED, 7)
+    assert said["inform"] == ["client7 (10.0.0.2) joined (1 connected)", "client7 (10.0.0.2) left (0 connected)"]
+
+
+def test_a_refusal_with_a_reason_is_said_once_per_address_and_logged_each_time():
+    crowd, _, said = make(curve=True)
+    for fd in (7, 8, 9):
+        crowd.event(zmq.EVENT_ACCEPTED, fd, "10.0.0.2")
+        crowd.event(zmq.EVENT_HANDSHAKE_FAILED_AUTH, fd)
+        crowd.event(zmq.EVENT_DISCONNECTED, fd)
+    crowd.event(zmq.EVENT_ACCEPTED, 10, "10.0.0.3")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    crowd.event(zmq.EVENT_DISCONNECTED, 10)
+    crowd.event(zmq.EVENT_ACCEPTED, 11, "10.0.0.4")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, 0x11000001)  # another protocol error
+    crowd.event(zmq.EVENT_DISCONNECTED, 11)
+    assert said["say"] == [
+        "refused 10.0.0.2: key not authorized",
+        f"refused 10.0.0.3: {refusals.NO_KEYS}",
+        f"refused 10.0.0.4: {attendance.OTHER_SERVERS_KEY}",
+    ]
+    assert said["log"].count("refused 10.0.0.2: key not authorized") == 3
+    assert crowd.count == 0 and said["inform"] == []
+
+
+def test_a_client_that_hung_up_is_said_to_have_no_keys_only_if_no_clearer_reason_comes():
+    crowd, clock, said = make(curve=True)
+    crowd.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
+    crowd.event(zmq.EVENT_DISCONNECTED, 7)  # no reason given
+    crowd.tick()
+    assert said["say"] == []  # it waits for a clearer word...
+    clock.now += refusals.HUNG_UP_WAIT
+    crowd.tick()
+    assert said["say"] == [f"refused 10.0.0.2: {refusals.NO_KEYS}"]  # ...and none came
+
+    crowd.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.5")
+    crowd.event(zmq.EVENT_DISCONNECTED, 8)  # hung up: maybe a keyless client, maybe another class's
+    crowd.event(zmq.EVENT_ACCEPTED, 9, "10.0.0.5")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, 0x11000001)
+    crowd.event(zmq.EVENT_DISCONNECTED, 9)  # the clearer word, within the wait
+    clock.now += refusals.HUNG_UP_WAIT
+    crowd.tick()
+    assert said["say"][1:] == [f"refused 10.0.0.5: {attendance.OTHER_SERVERS_KEY}"]
+
+
+def test_a_client_gone_before_its_address_was_read_waits_for_a_named_refusal():
+    crowd, clock, said = make(curve=True)
+    crowd.event(zmq.EVENT_ACCEPTED, 7, "?")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    crowd.event(zmq.EVENT_DISCONNECTED, 7)
+    clock.now += refusals.UNNAMED_WAIT - 0.1
+    crowd.tick()
+    assert said["say"] == []
+    clock.now += 0.1
+    crowd.tick()
+    assert said["say"] == [f"refused a client: {refusals.NO_KEYS}"]
+
+    crowd, clock, said = make(curve=True)
+    crowd.event(zmq.EVENT_ACCEPTED, 7, "?")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    crowd.event(zmq.EVENT_DISCONNECTED, 7)
+    crowd.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.2")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    crowd.event(zmq.EVENT_DISCONNECTED, 8)
+    clock.now += refusals.UNNAMED_WAIT
+    crowd.tick()
+    assert said["say"] == [f"refused 10.0.0.2: {refusals.NO_KEYS}"]  # the named one says it all
+
+
+def test_an_unnamed_hang_up_beside_a_client_refused_for_its_keys_is_that_client_s_look():
+    """A client with another class's keys is refused by address; then it looks at what listens
+    (a connection that hangs up), gone before the watch could read its address: that is not a
+    client without keys."""
+    crowd, clock, said = make(curve=True)
+    crowd.event(zmq.EVENT_ACCEPTED, 8, "127.0.0.1")
+    crowd.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, 0x11000001)
+    crowd.event(zmq.EVENT_DISCONNECTED, 8)
+    clock.now += 0.5
+    crowd.event(zmq.EVENT_ACCEPTED, 9, "?")
+    crowd.event(zmq.EVENT_DISCONNECTED, 9)  # hung up, unnamed
+    clock.now += refusals.UNNAMED_WAIT
+    crowd.tick()
+    assert said["say"] == [f"refused 127.0.0.1: {attendance.OTHER_SERVERS_KEY}"]
+
+    crowd, clock, said = make(curve=True)  # alone, it is said: most likely a client without keys
+    crowd.event(zmq.EVENT_ACCEPTED, 9, "?")
+    crowd.event(zmq.EVENT_DISCONNECTED, 9)
+    clock.now += refusals.UNNAMED_WAIT
+    crowd.tick()
+    assert said["say"] == [f"refused a client: {refusals.NO_KEYS}"]
+
+
+def test_the_server_says_once_that_it_cut_off_or_turned_away_a_connection_and_logs_each():
+    said, logged, informed = [], [], []
+    audience = Attendance(curve=False, say=said.append, log=logged.append, inform=informed.append)
+    for port in (1, 2):
+        audience.cut_off(f"10.0.0.7 port {port}", 9000, NEED)
+        audience.turned_away(f"10.0.0.8 port {port}", 500)
+    assert said == [
+        "cut off a subscriber at 10.0.0.7 port 1: it sent 9000 bytes, and a subscriber needs 103",
+        "turned away a connection from 10.0.0.8 port 1: 500 are open, the most this server keeps",
+    ]
+    assert len(logged) == 4
+
+
+def test_a_connection_turned_away_neither_joins_nor_leaves_nor_is_said_refused():
+    said, informed = [], []
+    for curve in (False, True):
+        audience = Attendance(curve=curve, say=said.append, log=lambda line: None, inform=informed.append)
+        audience.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.9", welcome=False)
+        audience.event(zmq.EVENT_DISCONNECTED, 7)
+        audience.tick()
+        assert audience.count == 0
+    assert informed == [] and said == []
+
+
+def test_a_refused_client_gone_before_its_address_was_read_is_named_once_found():
+    said = []
+    audience = Attendance(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
+    audience.event(zmq.EVENT_ACCEPTED, 9)  # its address could not be read: "?"
+    assert not audience.unnamed_refusal(9)  # no failure yet
+    audience.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    assert audience.unnamed_refusal(9)
+    audience.named(9, "10.0.0.5")
+    audience.event(zmq.EVENT_DISCONNECTED, 9)
+    assert said == ["refused 10.0.0.5: it has no CURVE keys"]

@@ -1,18 +1,9 @@
-"""The decisions about what a server's connections may send, and how many it keeps (server/limits.py),
-and what the server says of them (server/attendance.py): in-process, connection by connection; and how
-the kernel names a connection that was closed before its address was read (system/closed_connections.py)."""
+"""The decisions about what a server's connections may send, and how many it keeps (server/limits.py):
+in-process, connection by connection."""
 
 from __future__ import annotations
 
-from pubsub_demo.net import zmtp
-from pubsub_demo.server.attendance import Attendance
 from pubsub_demo.server.limits import GOODBYE, SUBSCRIBER_BYTES, ConnectionLimits
-from pubsub_demo.system.closed_connections import ClosedConnections
-
-import socket
-
-import pytest
-import zmq
 
 NEED = SUBSCRIBER_BYTES[False]
 
@@ -75,64 +66,3 @@ def test_a_descriptor_used_again_starts_from_nothing():
     allowance.close(0)
     allowance.closed(0)
     assert allowance.opened(0) and not allowance.closing(0) and allowance.greedy() == []
-
-
-def test_the_server_says_once_that_it_cut_off_or_turned_away_a_connection_and_logs_each():
-    said, logged, informed = [], [], []
-    audience = Attendance(curve=False, say=said.append, log=logged.append, inform=informed.append)
-    for port in (1, 2):
-        audience.cut_off(f"10.0.0.7 port {port}", 9000, NEED)
-        audience.turned_away(f"10.0.0.8 port {port}", 500)
-    assert said == [
-        "cut off a subscriber at 10.0.0.7 port 1: it sent 9000 bytes, and a subscriber needs 103",
-        "turned away a connection from 10.0.0.8 port 1: 500 are open, the most this server keeps",
-    ]
-    assert len(logged) == 4
-
-
-def test_a_connection_turned_away_neither_joins_nor_leaves_nor_is_said_refused():
-    said, informed = [], []
-    for curve in (False, True):
-        audience = Attendance(curve=curve, say=said.append, log=lambda line: None, inform=informed.append)
-        audience.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.9", welcome=False)
-        audience.event(zmq.EVENT_DISCONNECTED, 7)
-        audience.tick()
-        assert audience.count == 0
-    assert informed == [] and said == []
-
-
-def test_a_refused_client_gone_before_its_address_was_read_is_named_once_found():
-    said = []
-    audience = Attendance(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
-    audience.event(zmq.EVENT_ACCEPTED, 9)  # its address could not be read: "?"
-    assert not audience.unnamed_refusal(9)  # no failure yet
-    audience.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
-    assert audience.unnamed_refusal(9)
-    audience.named(9, "10.0.0.5")
-    audience.event(zmq.EVENT_DISCONNECTED, 9)
-    assert said == ["refused 10.0.0.5: it has no CURVE keys"]
-
-
-def close_first(listener: socket.socket, source: str) -> None:
-    """A connection to `listener` from the address `source`, closed by the listener's end first."""
-    with socket.create_connection(listener.getsockname(), source_address=(source, 0)) as client:
-        accepted, _ = listener.accept()
-        accepted.close()
-        client.recv(1)  # its end of the connection, once the listener's end has closed
-
-
-@pytest.mark.only_on("linux", "win32")  # macOS shows only root the connections no process holds
-def test_the_kernel_names_the_connections_a_server_closed_since_it_last_looked():
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        port = listener.getsockname()[1]
-        close_first(listener, "127.0.0.2")  # before the first look: not news
-        closed = ClosedConnections(port)
-        assert closed.newest() == "?"
-        close_first(listener, "127.0.0.3")
-        assert closed.newest() == "127.0.0.3"
-        close_first(listener, "127.0.0.4")
-        close_first(listener, "127.0.0.4")
-        assert closed.newest() == "127.0.0.4"  # two connections, one address
-        close_first(listener, "127.0.0.5")
-        close_first(listener, "127.0.0.6")
-        assert closed.newest() == "?"  # which one? It cannot tell
