@@ -1,6 +1,6 @@
 """Benchmark: students straight to a teacher on a slow link, against students behind a relay.
 
-On Linux network namespaces (as the classroom tests make them, see tests/netns.py): a teacher's
+On Linux network namespaces (as the classroom tests make them, see tests/support/namespaces.py): a teacher's
 host whose link sends at most 20 Mbit/s (`tc qdisc … tbf rate 20mbit burst 32kbit latency
 50ms`, as a Wi-Fi laptop might), a relay's host and 10 students' hosts, all on one switch. The
 teacher runs the video server (the test pattern, 640x360, JPEG quality 80, 30 frames/s: some
@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from netns import Host, Network  # noqa: E402  (the classroom tests' namespaces)
+from support.namespaces import Host, Network  # noqa: E402  (the classroom tests' namespaces)
 
 FRAME_LINE = re.compile(r"^frame (\d+): .* latency ([\d.]+) ms")
 START_TIMEOUT = 60.0  # seconds for a script to start: 12 Pythons starting at once on 2 cores take a while

@@ -34,7 +34,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from xscreen import start_desktop  # noqa: E402  (the window tests' virtual desktop)
+from support.desktop import start_desktop  # noqa: E402  (the window tests' virtual desktop)
 
 FRAME_LINE = re.compile(r"^frame (\d+) of ([\w.-]+): \S+, latency ([\d.]+) ms$")
 START_TIMEOUT = 120.0  # seconds for every camera to join: 100 Pythons starting on 2 cores take a while

@@ -5,7 +5,7 @@ same run, from the same video server.
 Three scenes, each measured on one gateway after the other:
   1. `--viewers` (30) viewers of 1280x720 JPEG quality 80 at 30 frames/s;
   2. the same, and one viewer on a slow link (a phone on a busy Wi-Fi): on a computer of its own,
-     a Linux network namespace (tests/netns.py), whose link from the teacher's sends `--slow-rate`
+     a Linux network namespace (tests/support/namespaces.py), whose link from the teacher's sends `--slow-rate`
      (2 Mbit/s: `tc qdisc … tbf rate 2mbit burst 32kbit latency 50ms`, as relay_fanout.py's);
   3. `--many` (100) viewers of 640x360 at 15 frames/s.
 A viewer is a connection to /stream.mjpg read as fast as it comes (viewers.py's processes, two of
@@ -37,7 +37,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
-from netns import Network  # noqa: E402  (the classroom tests' namespaces)
+from support.namespaces import Network  # noqa: E402  (the classroom tests' namespaces)
 
 START_TIMEOUT = 60.0  # seconds: Pythons starting on a busy 2-core machine
 

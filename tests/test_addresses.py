@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import zmq
 
-from conftest import NUMBERS, VIDEO, start_server
-from test_numbers import LOG_LINE, send_until_printed
+from support.logs import LOG_LINE
+from support.numbers import send_until_printed, start_server
+from support.paths import NUMBERS, VIDEO
 
 SERVERS = {
     "numbers": (NUMBERS / "server.py", ["--interval", "0.05"]),

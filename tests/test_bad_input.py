@@ -4,8 +4,6 @@ messages of too many parts, option values past the limits."""
 from __future__ import annotations
 
 from pubsub_demo import wire
-from pubsub_demo.cli import options
-from pubsub_demo.video import test_card as video
 from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 
 import re
@@ -15,43 +13,11 @@ import numpy as np
 import pytest
 import zmq
 
-from conftest import NUMBERS, TIMEOUT, VIDEO, start_server
-from test_faults import rss_mb
-from test_logs import logged
-from test_numbers import send_until_printed
-from test_video import start_video_server
-
-# Well-formed arrays that no video client can show: each once crashed it inside OpenCV.
-NOT_VIDEO = {
-    "float64 (6,)": np.arange(6.0),
-    "0x0x3": np.zeros((0, 0, 3), np.uint8),
-    "4-D": np.zeros((4, 4, 3, 1), np.uint8),
-    "int64": np.zeros((8, 8, 3), np.int64),
-    "uint32": np.zeros((8, 8, 3), np.uint32),
-    "2 channels": np.zeros((8, 8, 2), np.uint8),
-    "5 channels": np.zeros((8, 8, 5), np.uint8),
-    "float32 frame": np.zeros((8, 8, 3), np.float32),
-    "1-D uint8": np.zeros(10, np.uint8),
-    "too wide": np.zeros((1, 20000), np.uint8),
-}
-
-
-def pattern_frame(number: int, size: tuple[int, int] = (160, 90)) -> np.ndarray:
-    frame = np.full((size[1], size[0], 3), 128, np.uint8)
-    video.draw_number(frame, number)
-    return frame
-
-
-def send_frame_until_shown(publisher: zmq.Socket, client, number: int) -> None:
-    """Send a test-pattern frame until the client prints it (the slow joiner, as send_until_printed)."""
-    for _ in range(int(TIMEOUT / 0.2)):
-        publisher.send_multipart(wire.encode(pattern_frame(number), seq=number), copy=False)
-        try:
-            client.expect(rf"^frame {number}: .* pattern {number}$", timeout=0.2)
-            return
-        except AssertionError:
-            pass
-    raise AssertionError(f"the client never showed frame {number}")
+from support.logs import logged
+from support.memory import rss_mb
+from support.numbers import send_until_printed, start_server
+from support.paths import NUMBERS, VIDEO
+from support.video import NOT_VIDEO, pattern_frame, send_frame_until_shown, start_video_server
 
 
 def test_a_video_client_skips_every_array_it_cannot_show_and_shows_the_next_frame(run, context, log_file):
@@ -205,79 +171,3 @@ def test_option_values_past_the_limits_are_usage_errors(run, script, args, says)
     process = run(script, *args)
     assert process.wait() == 2
     assert len(process.stderr) == 1 and says in process.stderr[0], process.stderr
-
-
-BIG = "99999999999999999999999"  # more than any whole number the scripts take (sys.maxsize)
-# For each option: the values taken, and what each is taken as; then the values that are usage
-# errors (exit code 2, one line that names the option), BIG standing for the number above.
-OUTCOMES = {
-    (options.numbers_server, "--interval"): (
-        {"0": 0.0, "0.5": 0.5, "1e-300": 1e-300, "3600": 3600.0},  # 0: as fast as it can
-        "-1 nan inf -inf 3600.5 1e300 BIG x",
-    ),
-    (options.numbers_server, "--count"): (
-        {"1": 1, "2097152": 2097152},  # 16 MiB of float64: what a client accepts
-        "0 -1 2.5 2097153 nan inf 1e300 1e-300 BIG x",
-    ),
-    (options.numbers_server, "--messages"): ({"1": 1, "3": 3}, "0 -1 nan inf 1e300 1e-300 BIG x"),
-    (options.numbers_server, "--seed"): ({"0": 0, "7": 7, BIG: int(BIG)}, "-1 nan inf 1e300 1e-300 x"),  # any size
-    (options.numbers_server, "--lower"): (  # below --upper, 10000 by default
-        {"-1": -1.0, "0": 0.0, "1e-300": 1e-300},
-        "10000 1e300 BIG nan inf -inf x",
-    ),
-    (options.numbers_server, "--upper"): (  # above --lower, 0 by default
-        {"1e-300": 1e-300, "1e300": 1e300, BIG: 1e23},
-        "0 -1 nan inf -inf x",
-    ),
-    (options.video_server, "--fps"): (
-        {"0": 0.0, "0.01": 0.01, "30": 30.0, "1000": 1000.0},  # 0: as fast as it can
-        "0.001 1e-300 1000.5 -1 nan inf 1e300 BIG x",
-    ),
-    (options.video_server, "--width"): ({"1": 1, "320": 320, "16384": 16384}, "0 -1 16385 nan inf 1e300 BIG x"),
-    (options.video_server, "--height"): ({"1": 1, "16384": 16384}, "0 -1 16385 nan inf 1e300 BIG x"),
-    (options.video_server, "--frames"): ({"1": 1}, "0 -1 nan inf 1e300 1e-300 BIG x"),
-    (options.video_server, "--jpeg"): ({"1": 1, "80": 80, "100": 100}, "0 -1 101 nan inf 1e300 BIG x"),
-    (options.video_client, "--delay"): ({"0": 0.0, "1e-300": 1e-300, "60": 60.0}, "60.5 -1 nan inf 1e300 BIG x"),
-    (options.video_client, "--silence"): (
-        {"0.5": 0.5, "1e-300": 1e-300, "3600": 3600.0},
-        "0 3601 -1 nan inf 1e300 BIG x",
-    ),
-    (options.video_client, "--frames"): ({"1": 1}, "0 -1 nan inf 1e300 1e-300 BIG x"),
-}
-CASES = [
-    (parse, option, value, outcome)
-    for (parse, option), (taken, refused) in OUTCOMES.items()
-    for value, outcome in [*taken.items(), *((BIG if word == "BIG" else word, SystemExit) for word in refused.split())]
-]
-
-
-@pytest.mark.parametrize("parse, option, value, outcome", CASES, ids=lambda item: getattr(item, "__name__", str(item)))
-def test_each_option_value_is_taken_as_it_is_or_is_a_usage_error(parse, option, value, outcome, capsys):
-    if outcome is SystemExit:
-        with pytest.raises(SystemExit) as exit:
-            parse(None, [option, value])
-        assert exit.value.code == 2
-        error = capsys.readouterr().err.splitlines()
-        assert len(error) == 1 and ": error: " in error[0] and option in error[0], error
-    else:
-        taken = getattr(parse(None, [option, value]), option[2:].replace("-", "_"))
-        assert taken == outcome and type(taken) is type(outcome), (taken, outcome)
-
-
-@pytest.mark.parametrize(
-    "parse, argv, says",
-    [
-        (options.video_server, ["--width", "-1"], "argument --width: -1 is not a whole number of at least 1"),
-        (options.video_server, ["--frames", "0"], "argument --frames: 0 is not a whole number of at least 1"),
-        (options.video_client, ["--frames", "0"], "argument --frames: 0 is not a whole number of at least 1"),
-        (options.video_server, ["--jpeg", "-1"], "argument --jpeg: -1 is not a JPEG quality from 1 to 100"),
-    ],
-)
-def test_a_negative_width_a_zero_frame_count_and_a_negative_jpeg_quality_are_usage_errors_that_say_why(
-    parse, argv, says, capsys
-):
-    with pytest.raises(SystemExit) as exit:
-        parse(None, argv)
-    assert exit.value.code == 2
-    error = capsys.readouterr().err.splitlines()
-    assert len(error) == 1 and error[0].endswith(f": error: {says} (see --help)"), error

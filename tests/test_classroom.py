@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, classroom
-from netns import Network
-from test_video import FRAME_LINE
+from support.classroom import classroom
+from support.namespaces import Network
+from support.paths import NUMBERS, ROOT, VIDEO
+from support.scripts import TIMEOUT
+from support.video import FRAME_LINE
 
 # On one worker, one after the other: one network of namespaces for all of them (see pyproject.toml).
 pytestmark = pytest.mark.xdist_group("classroom")

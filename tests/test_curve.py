@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, start_server
-from test_numbers import printed_values, sent_arrays
+from support.numbers import printed_values, sent_arrays, start_server
+from support.paths import NUMBERS, ROOT, VIDEO
+from support.scripts import TIMEOUT
 
 DIAGNOSIS_TIME = 5.0  # seconds: a client says within 3 s why nothing comes; the rest is room for a loaded machine
 

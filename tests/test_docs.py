@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import NUMBERS, ROOT, VIDEO
+from support.paths import NUMBERS, ROOT, VIDEO
 
 ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 

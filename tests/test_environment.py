@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO
+from support.paths import NUMBERS, ROOT, VIDEO
+from support.scripts import TIMEOUT
 
 SCRIPTS = [
     NUMBERS / "server.py",

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from pubsub_demo import wire
 from pubsub_demo.client.receiving import NUMBERS_MAX_BYTES, numbers_only
-from pubsub_demo.net import zmtp
 from pubsub_demo.wire import WireError
 
 import os
-import random
 import re
 import signal
-import socket
-import statistics
 import time
 from pathlib import Path
 
@@ -21,22 +17,19 @@ import numpy as np
 import pytest
 import zmq
 import zmq.auth
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from conftest import AS_SYSTEM, NUMBERS, VIDEO, start_server
-from forge import answer_like_a_web_server, hang_up, stay_silent
-from test_logs import logged
-from test_numbers import printed_values, send_until_printed, sent_arrays
+from support.forgeries import answer_like_a_web_server, hang_up, stay_silent
+from support.fuzzing import fuzz_corpus
+from support.logs import logged
+from support.memory import rss_mb
+from support.numbers import printed_values, send_until_printed, sent_arrays, start_server
+from support.paths import NUMBERS, VIDEO
+from support.video import watched
 
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    return int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
 
 
 DIAGNOSIS_TIME = 5.0  # seconds: a client says within 3 s why nothing comes; the rest is room for a loaded machine
@@ -66,33 +59,6 @@ def test_a_client_at_a_program_that_is_not_zeromq_is_told_so_and_stays_told(run,
     # The web server's answer passes for a message of ZeroMQ's first version: one line says it was skipped.
     assert [line for line in client.stderr[1:] if "skipped a bad message" not in line] == [told]
     assert client.stdout == []
-
-
-def test_greeting_tells_zeromq_servers_and_their_security_from_other_programs(context, not_zeromq, tmp_path):
-    from pubsub_demo import keys as making
-
-    making.generate(tmp_path / "keys", 1)
-    plain, curve, over_ipc = context.socket(zmq.PUB), context.socket(zmq.PUB), context.socket(zmq.PUB)
-    public, secret = zmq.auth.load_certificate(tmp_path / "keys" / "server" / "server.key_secret")
-    curve.curve_secretkey, curve.curve_publickey, curve.curve_server = secret, public, True
-    with socket.create_server(("127.0.0.1", 0)) as nobody:  # a port the system picked, and no one listens there
-        unused = nobody.getsockname()[1]
-    over_ipc.bind(f"ipc://{tmp_path}/server.sock")
-    listeners = {  # what listens: its address, and what `greeting` should find there
-        "a ZeroMQ server": (f"tcp://127.0.0.1:{plain.bind_to_random_port('tcp://127.0.0.1')}", "NULL"),
-        "a ZeroMQ server with CURVE": (f"tcp://127.0.0.1:{curve.bind_to_random_port('tcp://127.0.0.1')}", "CURVE"),
-        # Python has no AF_UNIX socket on Windows: nothing to knock with there
-        "a ZeroMQ server on ipc://": (f"ipc://{tmp_path}/server.sock", None if AS_SYSTEM == "win32" else "NULL"),
-        "a program that hangs up": (not_zeromq(hang_up).address, ""),
-        "a web server": (not_zeromq(answer_like_a_web_server).address, ""),
-        "a program that waits for us to speak": (not_zeromq(stay_silent).address, None),
-        "nothing": (f"tcp://127.0.0.1:{unused}", None),
-    }
-    found = {name: zmtp.greeting(address, timeout=0.5) for name, (address, _) in listeners.items()}
-    print(found)
-    assert found == {name: expected for name, (_, expected) in listeners.items()}
-    for socket_ in (plain, curve, over_ipc):
-        socket_.close()
 
 
 def test_clients_resume_after_the_server_is_killed_and_restarted(run, log_file):
@@ -192,17 +158,6 @@ def test_fifty_clients_each_miss_nothing_from_their_first_array(run):
     print(f"50 clients: first arrays {min(first_seen)}..{max(first_seen)} of {len(arrays)} sent")
 
 
-def watched(watcher, frames: int) -> tuple[float, float]:
-    """What a client printing its frames (--print-frames) sees in its next `frames` frames: the
-    rate at which the server's frame numbers go on (frames a second, however many the client
-    skips: a busy computer makes any client skip some) and the median latency, in ms."""
-    watcher.skip_seen()
-    lines = [watcher.expect(r"^frame (\d+): .* latency ([\d.]+) ms") for _ in range(frames)]
-    times = watcher.stdout_times[-frames:]
-    rate = (int(lines[-1][1]) - int(lines[0][1])) / (times[-1] - times[0])
-    return rate, statistics.median(float(line[2]) for line in lines)
-
-
 @pytest.mark.xdist_group("timing")  # frames skipped, and how late: what the cores give its scripts
 def test_a_stopped_video_client_slows_no_one_and_costs_little_memory(run):
     server = run(
@@ -248,88 +203,6 @@ def test_an_oversized_message_drops_that_connection_not_the_client(run, context,
 
 
 # -- fuzzing -------------------------------------------------------------------------------------
-
-
-def _good_message(rng: random.Random) -> list[bytes]:
-    dtype = rng.choice(list(wire.DTYPES.values()))
-    shape = tuple(rng.randint(0, 5) for _ in range(rng.randint(0, 3)))
-    return [bytes(memoryview(part)) for part in wire.encode(np.zeros(shape, dtype), seq=rng.randint(0, 99))]
-
-
-def _mutate(rng: random.Random, parts: list[bytes]) -> list[bytes]:
-    parts = [bytearray(part) for part in parts]
-    for _ in range(rng.randint(1, 4)):
-        part = rng.choice(parts)
-        action = rng.randint(0, 3)
-        if action == 0 and part:
-            part[rng.randrange(len(part))] = rng.randrange(256)
-        elif action == 1 and part:
-            del part[rng.randrange(len(part)) :]
-        elif action == 2:
-            part[rng.randint(0, len(part)) : rng.randint(0, len(part))] = rng.randbytes(rng.randint(1, 16))
-        elif len(parts) < 4:
-            parts.append(bytearray(rng.randbytes(rng.randint(0, 48))))
-    return [bytes(part) for part in parts]
-
-
-def fuzz_corpus(count: int, seed: int = 1) -> list[list[bytes]]:
-    """Arbitrary messages, and valid ones with bytes flipped, cut, inserted or parts added."""
-    rng = random.Random(seed)
-    corpus = []
-    for n in range(count):
-        if n % 3 == 0:
-            corpus.append([rng.randbytes(rng.randint(0, 80)) for _ in range(rng.randint(1, 3))])
-        else:
-            corpus.append(_mutate(rng, _good_message(rng)))
-    return corpus
-
-
-LIMIT = 4096
-
-
-def check_decode(parts: list[bytes]) -> None:
-    try:
-        message = wire.decode(parts, max_bytes=LIMIT)
-    except WireError:
-        return
-    assert isinstance(message.array, np.ndarray) and message.array.nbytes <= LIMIT
-    assert message.array.dtype in wire.CODES
-
-
-@pytest.fixture
-def no_unpickling(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("something was unpickled")
-
-    monkeypatch.setattr(wire.pickle, "loads", refuse)
-
-
-@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
-@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.binary(max_size=96), min_size=0, max_size=4))
-def test_decode_survives_arbitrary_messages(no_unpickling, parts):
-    check_decode(parts)
-
-
-@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
-@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    st.integers(0, 255),
-    st.integers(0, 255),
-    st.integers(0, 255),
-    st.integers(0, 255),
-    st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4),
-    st.binary(max_size=64),
-)
-def test_decode_survives_any_header_fields(no_unpickling, version, encoding, code, ndim, shape, payload):
-    header = wire.HEADER.pack(wire.MAGIC, version, encoding, code, ndim, 0, 0.0, *shape)
-    check_decode([header + payload])
-    check_decode([header, payload])
-
-
-def test_decode_survives_a_corpus_of_mutated_messages(no_unpickling):
-    for parts in fuzz_corpus(10_000):
-        check_decode(parts)
 
 
 def test_a_running_client_survives_ten_thousand_fuzzed_messages(run, context, log_file):

@@ -13,167 +13,24 @@ from pubsub_demo.server import limits
 import contextlib
 import os
 import re
-import select
 import socket
-import struct
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 
 import psutil
 import pytest
 
-from conftest import NUMBERS, VIDEO, start_server
-from test_faults import rss_mb
+from support.floods import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
+from support.memory import PeakMemory, rss_mb
+from support.numbers import start_server
+from support.paths import NUMBERS, VIDEO
+from support.zmtp_by_hand import HandMadeSubscriber, frame, subscription
 
 SECONDS = 3.0  # how long each flood lasts: the measuring window for the other clients' rate
-CROWD = 300  # connections held at once by the crowd
-HOLD = 1.5  # seconds the crowd holds its connections: part of the window the rate is measured over
 STAYS = 3.0  # seconds a client stays in the test of what it sends: past the first of the old heartbeats
-HANDSHAKE_TIMEOUT = 5.0  # seconds for a server to answer a greeting: generous for a loaded machine
 
 
-def frame(body: bytes, *, command: bool = False) -> bytes:
-    """One ZMTP frame: flags, size (1 byte, or 8 for a long frame), body."""
-    flags = 0x04 if command else 0x00
-    if len(body) > 255:
-        return bytes([flags | 0x02]) + struct.pack(">Q", len(body)) + body
-    return bytes([flags, len(body)]) + body
-
-
-def greeting(minor: int) -> bytes:
-    """The 64-byte ZMTP 3.x greeting of a client with the NULL mechanism (no security)."""
-    return b"\xff" + bytes(8) + b"\x7f" + bytes([3, minor]) + b"NULL".ljust(20, b"\0") + b"\0" + bytes(31)
-
-
-def subscription(topic: bytes, *, as_command: bool) -> bytes:
-    """A SUBSCRIBE: a message starting with 1 (ZMTP 3.0), or a SUBSCRIBE command (ZMTP 3.1)."""
-    return frame(b"\x09SUBSCRIBE" + topic, command=True) if as_command else frame(b"\x01" + topic)
-
-
-READY = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
-# What a real client sends: a greeting, READY and one subscription, to b"" (a ZMTP 3.1 command).
-HANDSHAKE_BYTES = len(greeting(1) + READY)
-assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == limits.SUBSCRIBER_BYTES[False]
-# The longest topic a subscription may have in those bytes (a ZMTP 3.0 message: 3 bytes and the topic).
-TOPIC_A_CLIENT_COULD_SEND = limits.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
-
-
-class HandMadeSubscriber:
-    """A SUB peer written by hand: its greeting and READY as a SUB socket; then, once the server's
-    greeting and READY are in (as a real peer does: a server fails a handshake that sends more
-    before), whatever it is told to send. ConnectionError if the server hangs up first."""
-
-    def __init__(self, port: int, *, minor: int = 0) -> None:
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=HANDSHAKE_TIMEOUT)
-        try:
-            self.socket.sendall(greeting(minor) + READY)
-            answer = b""
-            while len(answer) < 66 or len(answer) < 66 + answer[65]:  # its greeting, READY's flags and size, READY
-                chunk = self.socket.recv(4096)
-                if not chunk:
-                    raise ConnectionError("the server hung up during the handshake")
-                answer += chunk
-        except OSError:
-            self.socket.close()
-            raise
-        assert answer[64] == 0x04 and answer[66:72] == b"\x05READY", answer  # the server's READY: handshake done
-        self.socket.setblocking(False)
-
-    def send(self, data: bytes) -> None:
-        """Send all of `data`, waiting while the server does not take it in. ConnectionError once the
-        server hung up (a server that cuts a connection off stops reading it, and the sender would
-        wait for ever for room to send); TimeoutError if it neither takes it in nor hangs up."""
-        view = memoryview(data)
-        deadline = time.monotonic() + HANDSHAKE_TIMEOUT
-        while view:
-            readable, writable, _ = select.select([self.socket], [self.socket], [], 0.05)
-            if readable and self.hung_up():
-                raise ConnectionError("the server hung up")
-            if writable:
-                with contextlib.suppress(BlockingIOError):
-                    view = view[self.socket.send(view) :]
-                    deadline = time.monotonic() + HANDSHAKE_TIMEOUT
-            elif time.monotonic() > deadline:
-                raise TimeoutError("the server takes in nothing, and keeps the connection")
-
-    def hung_up(self) -> bool:
-        """Whether the server closed this connection (without waiting: what it sent is dropped)."""
-        try:
-            while chunk := self.socket.recv(65536):
-                del chunk
-            return True
-        except BlockingIOError:
-            return False
-        except OSError:  # reset
-            return True
-
-    def hangs_up(self, timeout: float = HANDSHAKE_TIMEOUT) -> bool:
-        """Whether the server closes this connection within `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while not self.hung_up():
-            if time.monotonic() > deadline:
-                return False
-            select.select([self.socket], [], [], 0.05)  # waiting for the server's hang-up, with a deadline
-        return True
-
-    def close(self) -> None:
-        self.socket.close()
-
-
-class PeakMemory:
-    """Samples a process's resident memory (MB) every 20 ms in a thread; the highest it saw."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak = rss_mb(pid)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, rss_mb(self.pid))
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join(5)
-        return self.peak
-
-
-def flood(
-    port: int, batch: Callable[[], bytes], *, minor: int, seconds: float, give_up: Callable[[], bool]
-) -> tuple[int, int, int]:
-    """Send batches to the server for `seconds`, connecting again whenever it cuts us off.
-    Returns (batches sent in full, connections whose handshake the server completed, connections
-    the server then cut off). Stops early if `give_up()` says so."""
-    sent = handshakes = cut = 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not give_up():
-        try:
-            peer = HandMadeSubscriber(port, minor=minor)
-        except OSError:  # not answered, or hung up on, for a moment: try again
-            continue
-        handshakes += 1
-        try:
-            while time.monotonic() < deadline and not give_up():
-                peer.send(batch())
-                sent += 1
-        except ConnectionError:  # cut off: connect again and go on
-            cut += 1
-        finally:
-            peer.close()
-    return sent, handshakes, cut
-
-
-def topics(size: int, count: int, *, as_command: bool = False) -> Callable[[], bytes]:
-    """A maker of batches of `count` distinct random subscriptions of `size` bytes each."""
-    return lambda: b"".join(subscription(os.urandom(size), as_command=as_command) for _ in range(count))
-
-
-LIMITED_BY_THE_WATCH = 50  # bytes of topic: a subscription under the part limit, which the watch must cut off
 ATTACKS = {  # name: (batch maker, subscriptions per batch, ZMTP minor version)
     "one 50 MB subscription, again and again": (lambda: subscription(b"x" * 50_000_000, as_command=False), 1, 0),
     "1 KB subscriptions": (topics(1000, 100), 100, 0),
@@ -252,47 +109,6 @@ def test_a_hostile_subscriber_costs_the_video_server_little_and_slows_no_one(run
     server, address = start_small_video_server(run)
     client = run(VIDEO / "client1.py", "--connect", address, "--no-window", "--print-frames")  # a line a frame
     attack_and_measure(server, int(address.rsplit(":", 1)[1]), client, attack, per_second=30)
-
-
-def hold_a_crowd(server, port: int, client, per_second: float, late_client: Callable[[], object]) -> None:
-    """CROWD connections to `server` at once, each sending what a real client sends but subscribing
-    to a prefix of its own, held for HOLD seconds, then closed; meanwhile `client` receives (a line
-    a message, `per_second` without the crowd) and `late_client()` starts a real client, which must
-    receive too. The server must keep them all, grow by under 50 MB and give it back."""
-    pid = server.process.pid
-    client.expect(r"^\S")
-    before = rss_mb(pid)
-    memory = PeakMemory(pid)
-    lines_before, started = len(client.stdout), time.monotonic()
-    crowd = []
-    for _ in range(CROWD):
-        peer = HandMadeSubscriber(port)
-        peer.send(subscription(os.urandom(TOPIC_A_CLIENT_COULD_SEND), as_command=False))  # distinct prefixes
-        crowd.append(peer)
-    server.expect(rf"^client 127\.0\.0\.1 joined \({CROWD + 1} connected\)$")  # all of them got in
-    late = late_client()
-    late.expect(r"^\S")  # a real client's subscription still works
-    time.sleep(HOLD)  # a measuring window: the crowd held, the server sending to everyone
-    held = rss_mb(pid)
-    kept = [peer for peer in crowd if not peer.hung_up()]
-    for peer in crowd:
-        peer.close()
-    server.expect(r"^client 127\.0\.0\.1 left \(2 connected\)$")  # all of the crowd gone
-    rate = (len(client.stdout) - lines_before) / (time.monotonic() - started)
-    time.sleep(0.5)  # a measuring window: what the server holds once the crowd has gone
-    peak, after = memory.stop(), rss_mb(pid)
-    print(
-        f"{CROWD} connections, each with a subscription of {TOPIC_A_CLIENT_COULD_SEND} random bytes: server memory "
-        f"{before:.0f} MB before, {held:.0f} MB with them, {peak:.0f} MB at most, {after:.0f} MB once they left; "
-        f"its client got {rate / per_second:.0%} of the normal rate"
-    )
-    assert len(kept) == CROWD  # a connection that sends what a subscriber needs is kept
-    assert peak - before < 50
-    assert after - before < 5  # given back
-    assert rate >= 0.9 * per_second
-    assert not [line for line in server.stderr if "cut off" in line]
-    for script in (late, client, server):
-        assert script.interrupt() == 0
 
 
 @pytest.mark.kernel_counts  # the watch cuts off by the kernel's byte counts

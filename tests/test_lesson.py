@@ -29,8 +29,10 @@ import psutil
 import pytest
 import zmq
 
-from conftest import ROOT, TIMEOUT, Script
-from test_web import shown_frame
+from support.browser import shown_frame
+from support.numbers import SELECT, received
+from support.paths import ROOT
+from support.scripts import TIMEOUT, Script
 
 LESSON = ROOT / "docs" / "lesson.md"
 LESSON_RU = ROOT / "docs" / "lesson.ru.md"
@@ -68,10 +70,6 @@ def figure_agrees(quoted: float, printed: float, before: str, after: str) -> boo
         if re.search(text_before, before) and re.search(text_after, after):
             return check(quoted, printed)
     return printed == quoted
-
-
-# Which values of each array a numbers client prints.
-SELECT = {"client1.py": slice(0, None, 2), "client2.py": slice(1, None, 2), "client3.py": slice(None)}
 
 
 class Block(NamedTuple):
@@ -216,23 +214,6 @@ def lesson(run) -> Lesson:
 def sent(server: Script) -> list[list[float]]:
     """The arrays a numbers server printed, in order."""
     return [[float(value) for value in match[2].split(", ")] for line in server.stdout if (match := ARRAY.match(line))]
-
-
-def received(lines: list[str], arrays: list[list[float]], name: str) -> list[int]:
-    """The numbers of the arrays whose values a client (client1.py...) printed as `lines`, in order."""
-    select = SELECT[name]
-    values = [float(line) for line in lines]
-    width = len(arrays[0][select])
-    whole = len(values) - len(values) % width
-    numbers = []
-    for start in range(0, whole, width):
-        chunk = values[start : start + width]
-        numbers.append(next(k for k, array in enumerate(arrays) if array[select] == chunk))
-    # The Ctrl+C that ended the client may come between the lines of its last array (a value a
-    # line): what it printed of it must still begin one of the arrays sent.
-    cut = values[whole:]
-    assert not cut or any(array[select][: len(cut)] == cut for array in arrays), values
-    return numbers
 
 
 def stop_clients_then_server(server: Script, clients: dict[str, Script]) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pubsub_demo import wire
 
 import os
-import re
 import time
 from pathlib import Path
 
@@ -14,22 +13,13 @@ import numpy as np
 import pytest
 import zmq
 
-from conftest import NUMBERS
-from test_numbers import LOG_LINE, bad_header, send_until_printed
+from support.forgeries import header as bad_header
+from support.logs import COUNT_LINE, LOG_LINE, logged
+from support.numbers import send_until_printed
+from support.paths import NUMBERS
 
 FLOOD_RATE = 10_000  # bad messages a second
 FLOOD_SECONDS = 10  # as long as the log's window: the issue asks for 10 s
-COUNT_LINE = re.compile(r" … and ([\d,]+) more like it in the last (\d+) s$")
-
-
-def logged(log: str, what: str = "skipped a bad message") -> int:
-    """How many log records about `what` there were: those written, and those counted."""
-    total = 0
-    for line in log.splitlines():
-        if what in line:
-            count = COUNT_LINE.search(line)
-            total += int(count[1].replace(",", "")) if count else 1
-    return total
 
 
 def bad_messages(rng: np.random.Generator, count: int) -> list[list[bytes]]:

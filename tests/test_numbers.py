@@ -15,25 +15,11 @@ import numpy as np
 import pytest
 import zmq
 
-from conftest import NUMBERS, ROOT, TIMEOUT, start_server
-from forge import header as bad_header
-
-LOG_LINE = re.compile(r"^\d+ - \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (ERROR|WARNING) - ")
-
-
-def sent_arrays(server) -> list[list[float]]:
-    """The arrays the server printed, in order (it numbers them from 0)."""
-    arrays = []
-    for line in server.stdout:
-        match = re.fullmatch(r"sent #(\d+): \[(.*)\]", line)
-        if match:
-            assert int(match[1]) == len(arrays)
-            arrays.append([float(value) for value in match[2].split(", ")])
-    return arrays
-
-
-def printed_values(client) -> list[float]:
-    return [float(line) for line in client.stdout]
+from support.forgeries import header as bad_header
+from support.logs import LOG_LINE
+from support.numbers import printed_values, send_until_printed, sent_arrays, start_server
+from support.paths import NUMBERS, ROOT
+from support.scripts import TIMEOUT
 
 
 @pytest.mark.parametrize(
@@ -165,18 +151,6 @@ def test_a_reader_that_stops_reading_ends_the_server_quietly(log_file):
     server.stdout.close()
     assert server.wait(TIMEOUT) == 0
     assert "Traceback" not in server.stderr.read()
-
-
-def send_until_printed(publisher: zmq.Socket, client, array: np.ndarray) -> None:
-    """Send `array` until the client prints its first value: the slow-joiner handshake."""
-    for _ in range(int(TIMEOUT / 0.2)):
-        publisher.send_multipart(wire.encode(array), copy=False)
-        try:
-            client.expect(re.escape(str(array[0])), timeout=0.2)
-            return
-        except AssertionError:
-            pass
-    raise AssertionError("the client never printed what was sent")
 
 
 SIX = np.arange(6, dtype="<f8").tobytes()

@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
-from conftest import NUMBERS, ROOT
-from test_hostile import HandMadeSubscriber, subscription
+from support.paths import NUMBERS, ROOT
+from support.zmtp_by_hand import HandMadeSubscriber, subscription
 
 SYSTEMS = ["win32", "darwin"]
 

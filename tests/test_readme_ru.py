@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from support.paths import ROOT
 
 ENGLISH, RUSSIAN = ROOT / "README.md", ROOT / "README.ru.md"
 

@@ -14,13 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from test_lesson import received
 
-from conftest import NUMBERS, ROOT, VIDEO, classroom, start_server
-from test_faults import rss_mb, watched
-from test_hostile import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
-from test_numbers import sent_arrays
-from test_video import frame_lines, start_video_server
+from support.classroom import classroom
+from support.floods import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
+from support.memory import rss_mb
+from support.numbers import received, sent_arrays, start_server
+from support.paths import NUMBERS, ROOT, VIDEO
+from support.video import frame_lines, start_video_server, watched
 
 RELAY = ROOT / "relay.py"
 # Runs a command with a stderr that nobody reads any more, as after `relay.py 2>&1 | head` has ended.

@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pip._vendor.packaging.markers import Marker as PipMarker
 
-from conftest import ROOT
+from support.paths import ROOT
 
 # The computer of CI's oldest-versions run (.ci/run): Linux x86-64, CPython 3.11.
 CI = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "x86_64"}

@@ -3,7 +3,7 @@ be opened, and frames too large for the clients. The real server and client run 
 
 from __future__ import annotations
 
-from pubsub_demo.video import sources, test_card
+from pubsub_demo.video import test_card
 from pubsub_demo.wire import VIDEO_MAX_BYTES
 
 import os
@@ -15,31 +15,9 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import VIDEO
-from test_video import frame_lines, start_video_server
-
-PICTURE_NUMBER = 4242  # written into the test pictures' row of cells, read back by the clients
-
-
-def make_picture(path: Path, size: tuple[int, int] = (320, 240)) -> np.ndarray:
-    """A test-pattern picture numbered PICTURE_NUMBER, saved as `path` (a .png, .jpg, .avi or
-    .mp4 of one frame); the picture as OpenCV reads it back from the file, if it is an image."""
-    frame = test_card.TestCard(*size).read()
-    test_card.draw_number(frame, PICTURE_NUMBER)
-    if path.suffix in (".png", ".jpg"):
-        assert cv2.imwrite(str(path), frame)
-        return cv2.imread(str(path))
-    write_video(path, [frame], fps=25)
-    return frame
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: float) -> None:
-    fourcc = "mp4v" if path.suffix == ".mp4" else "MJPG"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, frames[0].shape[1::-1])
-    assert writer.isOpened(), f"cannot write {path.name} here"
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
+from support.paths import VIDEO
+from support.pictures import PICTURE_NUMBER, make_picture, write_video
+from support.video import frame_lines, start_video_server
 
 
 def crc(frame: np.ndarray) -> str:
@@ -114,16 +92,6 @@ def test_a_two_frame_video_still_plays_in_a_loop(run, tmp_path):
     assert "at 40 frames/s" in server.stdout[0]
     assert server.wait() == 0
     assert [frame["pattern"] for frame in frame_lines(server)] == [7, 8] * 4 + [7]
-
-
-def test_still_frames_are_new_arrays(tmp_path):
-    """Each frame of a still picture must be its own array: the frame before may still be
-    waiting in the socket when wire.encode writes the next one's header in front of it."""
-    make_picture(tmp_path / "picture.png")
-    source = sources.open_source(str(tmp_path / "picture.png"), None, None)
-    assert isinstance(source, sources.Still)
-    first, second = source.read(), source.read()
-    assert np.array_equal(first, second) and not np.shares_memory(first, second)
 
 
 def broken_sources(tmp_path: Path) -> dict[str, str]:

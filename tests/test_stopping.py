@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NUMBERS, ROOT, TIMEOUT, VIDEO, Script
+from support.paths import NUMBERS, ROOT, VIDEO
+from support.scripts import TIMEOUT, Script
 
 # With the tests that keep the cores busy, one after another (see pyproject.toml): hundreds of
 # scripts started and stopped.

@@ -3,46 +3,18 @@
 from __future__ import annotations
 
 from pubsub_demo import wire
-from pubsub_demo.net import transport
 from pubsub_demo.system import byte_counts
 from pubsub_demo.video import test_card as video
 
-import re
 import signal
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-import zmq
 
-from conftest import VIDEO
-
-FRAME_LINE = re.compile(r"frame (\d+|\?): (\d+)x(\d+) crc32 ([0-9a-f]{8})(?: latency ([\d.]+) ms)?(?: pattern (\d+))?")
-
-
-def frame_lines(script) -> list[dict]:
-    frames = []
-    for line in script.stdout:
-        match = FRAME_LINE.fullmatch(line)
-        if match:
-            seq, width, height, crc, latency, pattern = match.groups()
-            frames.append(
-                dict(
-                    seq=None if seq == "?" else int(seq),
-                    size=(int(width), int(height)),
-                    crc=crc,
-                    latency=float(latency) if latency else None,
-                    pattern=int(pattern) if pattern else None,
-                )
-            )
-    return frames
-
-
-def start_video_server(run, *args: str):
-    server = run(VIDEO / "server.py", "--bind", "tcp://127.0.0.1:*", "--no-window", "--print-frames", *args)
-    address = server.expect(r"Publishing on (\S+) ")[1]
-    return server, address
+from support.paths import VIDEO
+from support.video import frame_lines, start_video_server
 
 
 def test_raw_frames_arrive_exactly_as_sent_and_in_order(run):
@@ -215,12 +187,3 @@ def test_the_servers_megabytes_are_what_went_out_even_to_stalled_clients(run):
     assert max(resumed) > 5
     for script in (*clients, server):
         assert script.interrupt() == 0
-
-
-def test_a_conflating_socket_refuses_a_message_of_two_parts(context):
-    """Rather than send the last part alone, which no client could read."""
-    with context.socket(zmq.PUB) as publisher:
-        publisher.conflate = True
-        with pytest.raises(ValueError, match="one part only"):
-            transport.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8)))
-        transport.send(publisher, wire.encode(np.zeros((720, 1280, 3), np.uint8), one_part=True))

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, TIMEOUT, VIDEO, classroom
-from forge import answer_like_a_web_server, hang_up, stay_silent
-from test_faults import rss_mb
-from test_hostile import PeakMemory
+from support.classroom import classroom
+from support.forgeries import answer_like_a_web_server, hang_up, stay_silent
+from support.memory import PeakMemory, rss_mb
+from support.paths import ROOT, VIDEO
+from support.scripts import TIMEOUT
 
 WALL, CAMERA = VIDEO / "wall.py", VIDEO / "camera.py"
 SMALL = ("--width", "160", "--height", "90")  # cheap cameras: a test needs no large frames

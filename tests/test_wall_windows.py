@@ -26,8 +26,9 @@ import numpy as np
 import pytest
 import zmq
 
-from conftest import TIMEOUT, VIDEO
-from xscreen import Screen
+from support.desktop import Screen
+from support.paths import VIDEO
+from support.scripts import TIMEOUT
 
 # On one worker, one after the other: one virtual desktop of each size for all of them (see pyproject.toml).
 pytestmark = pytest.mark.xdist_group("screen")

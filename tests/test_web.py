@@ -4,9 +4,6 @@ recovery), and its HTTP port as a classroom's hostile network would try it, with
 
 from __future__ import annotations
 
-from pubsub_demo.video.test_card import card_number
-
-import base64
 import json
 import os
 import re
@@ -16,14 +13,14 @@ import time
 import urllib.error
 import urllib.request
 
-import cv2
-import numpy as np
 import pytest
 
-from browser import Browser
-from conftest import ROOT, TIMEOUT, VIDEO, classroom, start_server
-from test_numbers import sent_arrays
-from test_video import start_video_server
+from support.browser import Browser, shown_frame
+from support.classroom import classroom
+from support.numbers import sent_arrays, start_server
+from support.paths import ROOT, VIDEO
+from support.scripts import TIMEOUT
+from support.video import start_video_server
 
 WEB = ROOT / "web.py"
 # The tests with a browser run one after the other on one worker (see pyproject.toml): one chromium
@@ -63,13 +60,6 @@ def save_screenshot(browser: Browser, name: str) -> None:
     """With SAVE_SCREENSHOT=1, the page as the test sees it, for docs/ (as test_windows.py does)."""
     if os.environ.get("SAVE_SCREENSHOT"):
         (DOCS / name).write_bytes(browser.screenshot())
-
-
-def shown_frame(browser: Browser) -> int | None:
-    """The test pattern's number of the frame on the page's canvas, read from its pixels."""
-    data = browser.evaluate("document.getElementById('frame').toDataURL('image/png')")
-    picture = cv2.imdecode(np.frombuffer(base64.b64decode(data.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
-    return card_number(picture)
 
 
 @BROWSER

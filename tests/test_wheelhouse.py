@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TIMEOUT, classroom
+from support.classroom import classroom
+from support.paths import ROOT
+from support.scripts import TIMEOUT
 
 # With the tests that keep the cores busy, one after another (see pyproject.toml): pip installs,
 # and one wheelhouse for all.

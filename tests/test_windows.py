@@ -21,8 +21,9 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, TIMEOUT, VIDEO
-from xscreen import Screen, Window
+from support.desktop import Screen, Window
+from support.paths import ROOT, VIDEO
+from support.scripts import TIMEOUT
 
 # On one worker, one after the other: one virtual desktop of each size for all of them (see pyproject.toml).
 pytestmark = pytest.mark.xdist_group("screen")
@@ -305,7 +306,7 @@ def test_a_client_window_survives_arrays_it_cannot_show(run, screen_of, context)
 
     import zmq
 
-    from test_bad_input import NOT_VIDEO, pattern_frame, send_frame_until_shown
+    from support.video import NOT_VIDEO, pattern_frame, send_frame_until_shown
 
     screen, name = screen_of(1920, 1080)
     with context.socket(zmq.PUB) as publisher:

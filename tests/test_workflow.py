@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TIMEOUT
+from support.paths import ROOT
+from support.scripts import TIMEOUT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 TEXT = WORKFLOW.read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""The wire format on its own: pure functions, no sockets."""
+"""The wire format on its own: pure functions, no sockets; a JPEG decoded at a reduced size; decode
+fuzzed with arbitrary and mutated messages."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from forge import header
+from support.forgeries import header
+from support.fuzzing import fuzz_corpus
 
 
 @pytest.mark.parametrize("dtype", ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8", ">f8", ">i4"])
@@ -169,3 +173,69 @@ def test_pickle_functions_speak_send_pyobj():
         wire.decode_pickle([pickle.dumps({"not": "an array"})])
     with pytest.raises(WireError, match="cannot unpickle"):
         wire.decode_pickle([b"\x80garbage"])
+
+
+@pytest.mark.parametrize("reduce", [1, 2, 4, 8])
+@pytest.mark.parametrize("shape", [(360, 640, 3), (101, 203, 3), (90, 160)])
+def test_a_jpeg_frame_decodes_at_a_reduced_size(shape, reduce):
+    picture = (np.arange(np.prod(shape)) % 251).astype(np.uint8).reshape(shape)
+    message = wire.decode(wire.encode(picture, 3, jpeg_quality=80), reduce=reduce)
+    expected = (-(-shape[0] // reduce), -(-shape[1] // reduce)) + shape[2:]
+    assert message.array.shape == expected and message.seq == 3
+
+
+def test_a_jpeg_whose_own_size_is_not_the_header_s_is_refused_before_decoding_at_any_size():
+    big = wire.encode(np.zeros((720, 1280, 3), np.uint8), jpeg_quality=80)[0]
+    header = wire.HEADER.pack(wire.MAGIC, wire.VERSION, wire.JPEG, 1, 3, 0, 0.0, 90, 160, 3, 0)
+    lying = header + bytes(memoryview(big)[wire.HEADER.size :])
+    for reduce in (1, 8):
+        with pytest.raises(WireError, match=r"JPEG of size \(720, 1280\), header says \(90, 160\)"):
+            wire.decode([lying], reduce=reduce)
+
+
+LIMIT = 4096
+
+
+def check_decode(parts: list[bytes]) -> None:
+    try:
+        message = wire.decode(parts, max_bytes=LIMIT)
+    except WireError:
+        return
+    assert isinstance(message.array, np.ndarray) and message.array.nbytes <= LIMIT
+    assert message.array.dtype in wire.CODES
+
+
+@pytest.fixture
+def no_unpickling(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("something was unpickled")
+
+    monkeypatch.setattr(wire.pickle, "loads", refuse)
+
+
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=96), min_size=0, max_size=4))
+def test_decode_survives_arbitrary_messages(no_unpickling, parts):
+    check_decode(parts)
+
+
+@pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
+@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.integers(0, 255),
+    st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4),
+    st.binary(max_size=64),
+)
+def test_decode_survives_any_header_fields(no_unpickling, version, encoding, code, ndim, shape, payload):
+    header = wire.HEADER.pack(wire.MAGIC, version, encoding, code, ndim, 0, 0.0, *shape)
+    check_decode([header + payload])
+    check_decode([header, payload])
+
+
+def test_decode_survives_a_corpus_of_mutated_messages(no_unpickling):
+    for parts in fuzz_corpus(10_000):
+        check_decode(parts)

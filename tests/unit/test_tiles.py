@@ -6,29 +6,9 @@ from pubsub_demo import wire
 from pubsub_demo.video.layout import Place
 from pubsub_demo.video.test_card import NamedTestCard, camera_code, card_number, split_code
 from pubsub_demo.wall import tiles
-from pubsub_demo.wire import WireError
 
 import cv2
 import numpy as np
-import pytest
-
-
-@pytest.mark.parametrize("reduce", [1, 2, 4, 8])
-@pytest.mark.parametrize("shape", [(360, 640, 3), (101, 203, 3), (90, 160)])
-def test_a_jpeg_frame_decodes_at_a_reduced_size(shape, reduce):
-    picture = (np.arange(np.prod(shape)) % 251).astype(np.uint8).reshape(shape)
-    message = wire.decode(wire.encode(picture, 3, jpeg_quality=80), reduce=reduce)
-    expected = (-(-shape[0] // reduce), -(-shape[1] // reduce)) + shape[2:]
-    assert message.array.shape == expected and message.seq == 3
-
-
-def test_a_jpeg_whose_own_size_is_not_the_header_s_is_refused_before_decoding_at_any_size():
-    big = wire.encode(np.zeros((720, 1280, 3), np.uint8), jpeg_quality=80)[0]
-    header = wire.HEADER.pack(wire.MAGIC, wire.VERSION, wire.JPEG, 1, 3, 0, 0.0, 90, 160, 3, 0)
-    lying = header + bytes(memoryview(big)[wire.HEADER.size :])
-    for reduce in (1, 8):
-        with pytest.raises(WireError, match=r"JPEG of size \(720, 1280\), header says \(90, 160\)"):
-            wire.decode([lying], reduce=reduce)
 
 
 def test_a_tile_decodes_as_small_as_it_shows_and_never_smaller():

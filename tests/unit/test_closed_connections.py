@@ -1,5 +1,6 @@
 """Who the connections this end closed came from: read at most a few times a second, so that a
-flood of refusals costs the same for each, however many came before (system/closed_connections.py)."""
+flood of refusals costs the same for each, however many came before; and the kernel's own table
+read, for connections closed on this machine (system/closed_connections.py)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,20 @@ def test_the_table_windows_gives_through_psutil_names_the_same_connections_as_li
         source = close_first(listener, "127.0.0.7")
         assert ("127.0.0.7", source) in closed_connections._from_psutil(port)
         assert ("127.0.0.7", source) in closed_connections._from_proc(port)
+
+
+@pytest.mark.only_on("linux", "win32")  # macOS shows only root the connections no process holds
+def test_the_kernel_names_the_connections_a_server_closed_since_it_last_looked():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        close_first(listener, "127.0.0.2")  # before the first look: not news
+        closed = ClosedConnections(port)
+        assert closed.newest() == "?"
+        close_first(listener, "127.0.0.3")
+        assert closed.newest() == "127.0.0.3"
+        close_first(listener, "127.0.0.4")
+        close_first(listener, "127.0.0.4")
+        assert closed.newest() == "127.0.0.4"  # two connections, one address
+        close_first(listener, "127.0.0.5")
+        close_first(listener, "127.0.0.6")
+        assert closed.newest() == "?"  # which one? It cannot tell

@@ -3,9 +3,12 @@
 
 Chromium is never downloaded: the tests use the one `apt-get install chromium` put there, and a
 test that needs it fails (not skips) where it is missing. Nothing here waits without a deadline.
+`shown_frame` reads the number of the frame a page shows from its pixels.
 """
 
 from __future__ import annotations
+
+from pubsub_demo.video.test_card import card_number
 
 import base64
 import itertools
@@ -17,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 import websocket
 
@@ -143,3 +148,10 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(TIMEOUT)
+
+
+def shown_frame(browser: Browser) -> int | None:
+    """The test pattern's number of the frame on the page's canvas, read from its pixels."""
+    data = browser.evaluate("document.getElementById('frame').toDataURL('image/png')")
+    picture = cv2.imdecode(np.frombuffer(base64.b64decode(data.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+    return card_number(picture)

@@ -9,7 +9,7 @@ import socket
 import threading
 from collections.abc import Callable
 
-from conftest import TIMEOUT
+from support.scripts import TIMEOUT
 
 
 def header(**fields: object) -> bytes:
