@@ -213,13 +213,17 @@ def no_unpickling(monkeypatch):
     monkeypatch.setattr(wire.pickle, "loads", refuse)
 
 
+# 1000 examples, not 5000: random bytes reach only the checks of parts, lengths and magic; with the
+# short-header check or the part-count check left out, 200 examples found it in each of 10 and 6 runs.
 @pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
-@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.binary(max_size=96), min_size=0, max_size=4))
 def test_decode_survives_arbitrary_messages(no_unpickling, parts):
     check_decode(parts)
 
 
+# 5000 examples: with the unknown-dtype check left out, 1000 found it in 1 run of 10 (5000: the one run
+# tried): fields valid up to the dtype (version 1, unused shape fields 0) are rare, each example counts.
 @pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
 @settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
