@@ -222,16 +222,23 @@ def test_decode_survives_arbitrary_messages(no_unpickling, parts):
     check_decode(parts)
 
 
-# 5000 examples: with the unknown-dtype check left out, 1000 found it in 1 run of 10 (5000: the one run
-# tried): fields valid up to the dtype (version 1, unused shape fields 0) are rare, each example counts.
+def field(valid: st.SearchStrategy[int], bits: int) -> st.SearchStrategy[int]:
+    """A header field: often one the decoder accepts, so that examples reach the checks after it;
+    otherwise any value the field can hold."""
+    return st.one_of(valid, st.integers(0, 2**bits - 1))
+
+
+# Each field is often valid (the version, an encoding, a dtype code, 0 to 4 dimensions, small sizes
+# and the unused ones 0), so 1000 examples reach every check: with fields drawn at random alone, an
+# unknown dtype let through was found in 1 run of 10 at 1000 examples.
 @pytest.mark.xdist_group("heavy")  # keeps the cores busy: one such test at a time (see pyproject.toml)
-@settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    st.integers(0, 255),
-    st.integers(0, 255),
-    st.integers(0, 255),
-    st.integers(0, 255),
-    st.lists(st.integers(0, 2**32 - 1), min_size=4, max_size=4),
+    field(st.just(wire.VERSION), 8),
+    field(st.sampled_from([wire.RAW, wire.JPEG]), 8),
+    field(st.sampled_from(sorted(wire.DTYPES)), 8),
+    field(st.integers(0, wire.MAX_DIMENSIONS), 8),
+    st.lists(field(st.integers(0, 16), 32), min_size=4, max_size=4),
     st.binary(max_size=64),
 )
 def test_decode_survives_any_header_fields(no_unpickling, version, encoding, code, ndim, shape, payload):
