@@ -11,23 +11,19 @@ proxy ("TERMINATE") when it is time to connect to the server again.
 from __future__ import annotations
 
 from pubsub_demo.client.diagnosis import ConnectionStatus
-from pubsub_demo.net import endpoints
+from pubsub_demo.net import endpoints, monitor
 from pubsub_demo.net.endpoints import NUMBERS_ADDRESS, VIDEO_ADDRESS
-from pubsub_demo.process import console, lifetime, logs
+from pubsub_demo.process import console, lifetime
 from pubsub_demo.server.outflow import Connections, Outflow
 from pubsub_demo.system import signals
 
 import struct
-import threading
-import time
 from typing import NamedTuple
 
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most
 SILENCE = 3.0  # seconds without a message from the server after which the relay says so
-TICK = 0.25  # seconds between looks at the stop request and the server connection's events
 
 _COUNT = struct.Struct("=Q")  # each of the proxy's counters
 
@@ -41,7 +37,7 @@ class Counters(NamedTuple):
     bytes_out: int = 0
 
 
-class Watch:
+class Watch(monitor.Watch):
     """Runs beside the proxy between `upstream` (the SUB socket, connected to `address`) and the
     clients' socket, whose connections `clients` counts (the Attendance of monitoring.watch_subscribers).
 
@@ -51,7 +47,8 @@ class Watch:
     """
 
     def __init__(self, upstream: zmq.Socket, address: str, clients: Connections, *, curve: bool) -> None:
-        self._upstream, self._address, self._clients, self._curve = upstream, address, clients, curve
+        super().__init__(upstream, zmq.EVENT_ALL, name="relay's watch")
+        self._clients = clients
         context = upstream.context
         endpoint = f"inproc://relay-control-{id(self)}"
         self.control = context.socket(zmq.REP)  # the proxy's end: it answers each command
@@ -60,85 +57,57 @@ class Watch:
         self._commands = context.socket(zmq.REQ)  # ours, used only by the watch's thread
         self._commands.linger = 0
         self._commands.connect(endpoint)
-        self._monitor = upstream.get_monitor_socket()  # how the connection to the server fares
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="relay watch", daemon=True)
-
-    def __enter__(self) -> Watch:
-        self._thread.start()
-        return self
+        self._status = ConnectionStatus(address, SILENCE, curve=curve, curve_option="--upstream-curve")
+        self._outflow = Outflow(clients)  # the bytes each client acknowledged, where the kernel counts them
+        self._before = Counters()
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__exit__(*exc)
         self._commands.close()
         self.control.close()
-        # libzmq's I/O thread sends each event to the monitor socket holding a lock that
-        # disable_monitor needs, and pyzmq waits for that lock holding the GIL (so not even
-        # lifetime.STOP_GRACE ends the script): if the events were not taken for a while (the watch
-        # ended early), the I/O thread waits for room in a full queue. Make room first.
-        while self._monitor.poll(0):
-            self._monitor.recv_multipart()
-        self._upstream.disable_monitor()  # first: it tells the monitor socket, which must still be open
-        self._monitor.close()
 
-    def _run(self) -> None:
+    def begin(self) -> None:
         # Ctrl+C must reach the main thread, where it interrupts the proxy: this thread takes no signal.
         signals.keep_off_this_thread()
-        try:
-            self._watch()
-        except zmq.ZMQError as error:  # its sockets are gone: the relay stops
-            if not (self._stop.is_set() or lifetime.stop_requested() or error.errno in (zmq.ETERM, zmq.ENOTSOCK)):
-                logs.log_warning(f"the relay's watch: {logs.describe(error)}")
-        except Exception as error:  # a bug here must not print a traceback over the relay's lines
-            logs.log_warning(f"the relay's watch: {logs.describe(error)}")
+        self._outflow.since_last()
 
-    def _watch(self) -> None:
-        """The stats line once a second, news of the server, and stopping the proxy when asked."""
-        status = ConnectionStatus(self._address, SILENCE, curve=self._curve, curve_option="--upstream-curve")
-        outflow = Outflow(self._clients)  # the bytes each client acknowledged, where the kernel counts them
-        outflow.since_last()
-        before, started = Counters(), time.monotonic()
-        while not self._stop.is_set():
-            self._listen(status, until=started + 1.0)
-            if lifetime.stop_requested():
-                # The main thread may be held in the proxy, in C, the signal's handler not yet run
-                # (see lifetime.stop_requested): the proxy stops, pyzmq then runs the handler, which
-                # stops the relay (or relay.py's loop does, lifetime.checkpoint, if pyzmq dropped it).
-                self._ask(b"TERMINATE")
-                return
-            reply = self._ask(b"STATISTICS")
-            if reply is None:
-                return
-            counters = Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
-            now = time.monotonic()
-            console.inform(stats_line(self._clients.count, before, counters, outflow.since_last(), now - started))
-            # Messages of a second in which the server went away are news of the past: they
-            # count as data flowing only while the connection is up.
-            if counters.messages_in > before.messages_in and status.connected:
-                status.heard()
-            elif counters.messages_in > before.messages_in:
-                status.flowed = True  # it came before the server went away: when data comes next, it is "again"
-            elif status.check():
-                # ZeroMQ connects again by itself when a server goes away, but not after it dropped
-                # a connection for breaking the rules: the proxy stops, and relay.py connects again.
-                if self._ask(b"TERMINATE") is None:
-                    return
-                counters = Counters()  # the next proxy counts from 0
-            before, started = counters, now
+    def event(self, kind: int, value: int) -> None:
+        self._status.event(kind, value)  # how the connection to the server fares
 
-    def _listen(self, status: ConnectionStatus, until: float) -> None:
-        """Pass the server connection's events to `status` until `until` (or a stop request)."""
-        while not (self._stop.is_set() or lifetime.stop_requested()) and (remaining := until - time.monotonic()) > 0:
-            if self._monitor.poll(int(1000 * min(remaining, TICK))):
-                event = recv_monitor_message(self._monitor)
-                status.event(event["event"], event["value"])
+    def look(self, *, quiet: bool) -> None:
+        if lifetime.stop_requested():
+            # The main thread may be held in the proxy, in C, the signal's handler not yet run
+            # (see lifetime.stop_requested): the proxy stops, pyzmq then runs the handler, which
+            # stops the relay (or relay.py's loop does, lifetime.checkpoint, if pyzmq dropped it).
+            self._ask(b"TERMINATE")
+            self.stop.set()
+
+    def every_second(self, elapsed: float) -> None:
+        """The stats line, news of the server, and stopping the proxy when it is time to connect again."""
+        reply = self._ask(b"STATISTICS")
+        if reply is None:
+            return
+        before, counters = self._before, Counters(*(_COUNT.unpack(part)[0] for part in reply[:2] + reply[-2:]))
+        console.inform(stats_line(self._clients.count, before, counters, self._outflow.since_last(), elapsed))
+        # Messages of a second in which the server went away are news of the past: they
+        # count as data flowing only while the connection is up.
+        if counters.messages_in > before.messages_in and self._status.connected:
+            self._status.heard()
+        elif counters.messages_in > before.messages_in:
+            self._status.flowed = True  # it came before the server went away: when data comes next, it is "again"
+        elif self._status.check():
+            # ZeroMQ connects again by itself when a server goes away, but not after it dropped
+            # a connection for breaking the rules: the proxy stops, and relay.py connects again.
+            if self._ask(b"TERMINATE") is None:
+                return
+            counters = Counters()  # the next proxy counts from 0
+        self._before = counters
 
     def _ask(self, command: bytes) -> list[bytes] | None:
         """The proxy's answer to `command`; None if the relay stops first."""
         self._commands.send(command)
-        while not self._stop.is_set():
-            if self._commands.poll(1000 * TICK):
+        while not self.stop.is_set():
+            if self._commands.poll(1000 * monitor.INTERVAL):
                 return self._commands.recv_multipart()
         return None
 

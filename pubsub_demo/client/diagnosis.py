@@ -1,8 +1,8 @@
 """What a client tells its user about its connection, in plain words.
 
-Every failure used to look the same to a student: nothing on the screen. ZeroMQ connects in
-the background and retries for ever, so a client cannot see an error the way a plain TCP
-program would; but its socket monitor reports each step (connect delayed or retried, closed,
+To a student every failure looks the same: nothing on the screen. ZeroMQ connects in the
+background and retries for ever, so a client cannot see an error the way a plain TCP program
+would; but its socket monitor reports each step (connect delayed or retried, closed,
 connected, handshake succeeded or failed), and those steps tell the causes apart:
 
     the host name does not resolve       retried without ever starting a TCP connection
@@ -16,8 +16,8 @@ connected, handshake succeeded or failed), and those steps tell the causes apart
 
 A handshake cut short gives no reason: the peer hung up. A program that is not ZeroMQ does
 that, but so does a CURVE server when it reads our greeting, sees no keys and hangs up before
-its own greeting has left: about half the time on one computer, and at a busy server up to 40
-times in a row (6 s, at a video server sending 83 MB/s). So the client then asks for itself:
+its own greeting has left, often and at a busy server many times in a row (docs/performance.md,
+"A client without keys at a CURVE server"). So the client then asks for itself:
 `zmtp.greeting` connects, starts the way every ZeroMQ peer does, and reads what comes back.
 
 Each is said once, on stderr and in the log, and again when it changes. A client script
@@ -27,7 +27,7 @@ enters `watch` before it connects, so that the monitor sees the very first attem
 from __future__ import annotations
 
 from pubsub_demo.client import words as news
-from pubsub_demo.net import endpoints, reach, zmtp
+from pubsub_demo.net import endpoints, monitor, reach, zmtp
 from pubsub_demo.process import console, logs
 
 import contextlib
@@ -46,8 +46,8 @@ def watch(subscriber: zmq.Socket, address: str, *, silence: float, curve: bool) 
     (`silence`: after how many seconds without data; `curve`: whether the client uses CURVE).
 
     Enter it before connecting: a monitor reports only what happens once it is there."""
-    with subscriber.get_monitor_socket() as monitor:
-        yield ConnectionStatus(address, silence, curve=curve, monitor=monitor)
+    with monitor.reading(subscriber, zmq.EVENT_ALL) as events:
+        yield ConnectionStatus(address, silence, curve=curve, monitor=events)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,32 @@ wall/monitoring.py), in the same words.
 
 from __future__ import annotations
 
+from pubsub_demo.net import zmtp
+
 import math
 from collections.abc import Callable
+
+import zmq
 
 HUNG_UP_WAIT = 1.0  # seconds to wait for the reason a client that hung up was refused for
 UNNAMED_WAIT = 5.0  # seconds to wait for the address of a client refused too fast to be named
 NO_KEYS = "it has no CURVE keys"  # why a CURVE server refused a client that offered none
+OTHER_SERVERS_KEY = "its handshake failed (does it hold another server's key?)"
+NOT_AUTHORIZED = "key not authorized"
+# Why a server without CURVE refused a client: the client has keys (the server's --curve forgotten).
+CURVE_CLIENT = "it uses CURVE keys, and this server does not (start it with --curve KEYDIR/server)"
+
+
+def reason(event: int, value: int, *, curve: bool) -> str | None:
+    """Why a socket (with `curve`, a CURVE server) refuses the connection that closes next, from
+    the monitor's event (zmq.EVENT_HANDSHAKE_FAILED_*) and its value; None for another event."""
+    if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+        return NOT_AUTHORIZED
+    if event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
+        return NO_KEYS if curve else CURVE_CLIENT
+    if event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        return OTHER_SERVERS_KEY if curve else "its handshake failed"
+    return None
 
 
 class Refusals:
@@ -22,7 +42,7 @@ class Refusals:
     Two kinds wait a moment for a clearer word, since a client knocks again within a fraction of
     a second (or after its --silence):
     - one that hung up during its handshake gives no reason. A client without keys does that when
-      our greeting reaches it before its own greeting reaches us (about half the time), and so do
+      our greeting reaches it before its own greeting reaches us (often: docs/performance.md), and so do
       a client's diagnosis (zmtp.greeting) and programs that are not ZeroMQ. It is said to have no
       CURVE keys, unless a reason is said for its address within HUNG_UP_WAIT (a client with
       another class's keys is looked at after its handshake failed).

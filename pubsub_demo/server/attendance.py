@@ -7,8 +7,10 @@ socket, so it can be tried in-process, event by event.
 
 from __future__ import annotations
 
-from pubsub_demo.net import zmtp
-from pubsub_demo.net.refusals import NO_KEYS, Refusals
+from pubsub_demo.net.refusals import CURVE_CLIENT as CURVE_CLIENT
+from pubsub_demo.net.refusals import NOT_AUTHORIZED as NOT_AUTHORIZED
+from pubsub_demo.net.refusals import OTHER_SERVERS_KEY as OTHER_SERVERS_KEY
+from pubsub_demo.net.refusals import Refusals, reason
 from pubsub_demo.process import console, logs
 
 import time
@@ -17,10 +19,6 @@ from collections.abc import Callable
 import zmq
 
 JOIN_WAIT = 0.5  # seconds after which a client without CURVE still connected has joined (see `event`)
-OTHER_SERVERS_KEY = "its handshake failed (does it hold another server's key?)"
-NOT_AUTHORIZED = "key not authorized"
-# Why a server without CURVE refused a client: the client has keys (the server's --curve forgotten).
-CURVE_CLIENT = "it uses CURVE keys, and this server does not (start it with --curve KEYDIR/server)"
 
 
 class Peer:
@@ -87,12 +85,8 @@ class Attendance:
             elif gone is not None and not gone.turned_away and (self.curve or self._failure == CURVE_CLIENT):
                 self.refusals.refused(gone.address, self._failure)
             self._failure = None
-        elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-            self._failure = NOT_AUTHORIZED
-        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
-            self._failure = NO_KEYS if self.curve else CURVE_CLIENT
-        elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            self._failure = OTHER_SERVERS_KEY if self.curve else "its handshake failed"
+        elif event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
+            self._failure = reason(event, value, curve=self.curve)
 
     def unnamed_refusal(self, fd: int) -> bool:
         """Whether the connection on `fd` is refused for a reason the server found (the event

@@ -14,21 +14,18 @@ the frames handed to ZeroMQ while connected).
 from __future__ import annotations
 
 from pubsub_demo.client.diagnosis import ConnectionStatus, DiagnosisTools
+from pubsub_demo.net import monitor
 from pubsub_demo.process import console, logs
 from pubsub_demo.system import byte_counts, connections
 
 import contextlib
-import threading
-import time
 
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
-TICK = 0.1  # seconds between looks at the stop request, when no event comes
 SILENCE = 3.0  # seconds a connection may wait for its handshake before the camera says what listens is no wall
 
 
-class CameraLink:
+class CameraLink(monitor.Watch):
     """The link of a camera called `name` to the wall at `address`: counts what the camera sends
     (`sent`), and in a thread of its own, reads `publisher`'s socket monitor, says what goes
     wrong (and right again), and prints the stats line once a second. Use as a context manager,
@@ -36,30 +33,16 @@ class CameraLink:
     the camera uses CURVE, for the diagnosis."""
 
     def __init__(self, publisher: zmq.Socket, address: str, *, name: str, curve: bool) -> None:
-        self._publisher, self.address, self.name = publisher, address, name
-        self._monitor = publisher.get_monitor_socket()
+        super().__init__(publisher, zmq.EVENT_ALL, name="camera's link")
+        self.address, self.name = address, name
         self._quiet = False  # while True, the status's words are not said (see _connected)
         self.status = ConnectionStatus(
-            address, SILENCE, curve=curve, peer="wall", monitor=self._monitor, world=DiagnosisTools(tell=self._tell)
+            address, SILENCE, curve=curve, peer="wall", world=DiagnosisTools(tell=self._tell)
         )
         self.frames = self.handed = 0  # since the last stats line: frames made, bytes handed while connected
         self.fd: int | None = None  # the connection's file descriptor, while connected
         self._acked = 0  # the kernel's count of bytes the wall acknowledged on it, as last read
         self._sent = 0  # bytes that went out since the last stats line
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
-
-    def __enter__(self) -> CameraLink:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        while self._monitor.poll(0):  # room for libzmq's last events (see relaying.Watch.__exit__)
-            self._monitor.recv_multipart()
-        self._publisher.disable_monitor()
-        self._monitor.close()
 
     def sent(self, nbytes: int) -> None:
         """Count a frame of `nbytes` handed to the socket (from the camera's main thread)."""
@@ -71,31 +54,21 @@ class CameraLink:
         if not self._quiet:
             logs.warning(news)
 
-    def _run(self) -> None:
-        with contextlib.suppress(zmq.ZMQError):  # its socket closed: a second Ctrl+C cut the camera's stop short
-            self._watch()
-
-    def _watch(self) -> None:
+    def begin(self) -> None:
         self.status.start()  # says where it connects
-        started = time.monotonic()
-        while not self._stop.is_set():
-            if self._monitor.poll(int(1000 * TICK)):
-                while self._monitor.poll(0):
-                    event = recv_monitor_message(self._monitor)
-                    self._event(event["event"], event["value"])
-            if time.monotonic() - started >= 1.0:
-                self.status.handshake_stalled()  # says so if what listens there is not ZeroMQ
-                self._count_bytes()
-                elapsed, started = time.monotonic() - started, time.monotonic()
-                line = f"{self.name}: {self.frames / elapsed:.1f} frames/s, {self._sent / elapsed / 1e6:.2f} MB/s sent"
-                self.frames = self._sent = 0
-                console.inform(line)
 
-    def _event(self, event: int, value: int) -> None:
-        self.status.event(event, value)
-        if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+    def every_second(self, elapsed: float) -> None:
+        self.status.handshake_stalled()  # says so if what listens there is not ZeroMQ
+        self._count_bytes()
+        line = f"{self.name}: {self.frames / elapsed:.1f} frames/s, {self._sent / elapsed / 1e6:.2f} MB/s sent"
+        self.frames = self._sent = 0
+        console.inform(line)
+
+    def event(self, kind: int, value: int) -> None:
+        self.status.event(kind, value)
+        if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             self._connected()
-        elif event == zmq.EVENT_DISCONNECTED and value == self.status.link:
+        elif kind == zmq.EVENT_DISCONNECTED and value == self.status.link:
             self._count_bytes()
             self.fd = None
 

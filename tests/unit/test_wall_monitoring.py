@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pubsub_demo.net import zmtp
-from pubsub_demo.net.refusals import NO_KEYS, UNNAMED_WAIT
-from pubsub_demo.server.attendance import Attendance
+from pubsub_demo.net.refusals import NO_KEYS, UNNAMED_WAIT, Refusals
 from pubsub_demo.wall.monitoring import _Watch
 from pubsub_demo.wall.roster import Roster
 
@@ -18,7 +17,7 @@ def test_a_camera_without_keys_refused_before_the_watch_read_its_connection_is_s
     before the watch's thread reads that it was accepted, which must not stop the watch from
     saying it was refused."""
     now, said = [0.0], []
-    refusals = Attendance(curve=True, clock=lambda: now[0], inform=lambda _: None, say=said.append, log=lambda _: None)
+    refusals = Refusals(clock=lambda: now[0], say=said.append, log=lambda _: None)
     watch = _Watch(None, Roster(max_cameras=4), refusals, None)  # type: ignore[arg-type]  # no monitor: fed by hand
     gone = socket.socket()
     fd = gone.fileno()
