@@ -13,8 +13,14 @@ To see the parts side by side, run the scripts yourself, each in its own termina
 
 from __future__ import annotations
 
-from pubsub_demo.process import lifetime
+from bootstrap import lifetime  # first: a Ctrl+C while the package loads then ends the demo quietly
 
+from pubsub_demo.cli import groups, options, value_types
+from pubsub_demo.process import console
+from pubsub_demo.system import processes
+from pubsub_demo.video import screen
+
+import argparse
 import re
 import select
 import signal
@@ -24,13 +30,6 @@ import threading
 import webbrowser
 from pathlib import Path
 from typing import IO
-
-lifetime.begin()  # first: a Ctrl+C while the package loads then ends the demo quietly
-
-from pubsub_demo.cli import groups, options, value_types
-from pubsub_demo.process import console
-from pubsub_demo.system import processes
-from pubsub_demo.video import screen
 
 import psutil
 
@@ -55,9 +54,32 @@ PARTS = {  # the part's folder, its server, its clients (with their names), its 
 WEB_FLAGS = ["--http", "127.0.0.1:0"]  # the gateway's port is the system's choice: the demo opens the page
 STOP_GRACE = 5.0  # seconds a script gets to stop after Ctrl+C before it is killed
 TICK = 0.25  # seconds between looks at the server, our output and Ctrl+C
+VIDEO_OPTIONS = ["--video", "--fps", "--width", "--height", "--jpeg"]  # passed on as they are given
+
+Command = tuple[str, str, list[str]]  # a script's name in the output, its file (without .py), its options
 
 
 def main() -> None:
+    parser = parse()
+    args = parser.parse_args()
+    check(parser, args)
+    folder, server, _, _ = PARTS[args.part]
+    scripts = commands(args)
+    if args.share:  # the students run clients of their own: these are for the class to watch
+        names = [name for name, _, _ in scripts[1:]]
+        console.say(
+            f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
+            f"the students run the command the {server} prints"
+        )
+    code = run_all(folder, scripts, extra=["--log-file", str(args.log_file)])
+    if code is None:
+        raise BrokenPipeError  # our reader has gone: lifetime.run ends the demo quietly, as it ends a script
+    console.say(f"the {server} stopped with exit code {code}")
+    sys.exit(code)
+
+
+def parse() -> groups.Parser:
+    """The demo's options: the part, where it runs, and what is passed on to its scripts."""
     parser = groups.common(__doc__, prog="demo.py")
     parser.add_argument("part", choices=PARTS, help="which part to run")
     parser.add_argument(
@@ -81,23 +103,17 @@ def main() -> None:
     )
     windows = parser.add_argument_group("windows", "passed on to the video part's three scripts (with wall: the wall)")
     groups.window(windows, position=False)
-    args = parser.parse_args()
-    folder, server, clients, default_address = PARTS[args.part]
+    return parser
+
+
+def check(parser: groups.Parser, args: argparse.Namespace) -> None:
+    """A usage error for what does not fit together; one line if a video part has no screen."""
+    clients = PARTS[args.part][2]
     if args.part != "numbers" and args.window:
         screen.check_display()  # one line now, rather than three scripts failing one after the other
-    address = args.address or default_address
-    video_options = {
-        "--video": args.video,
-        "--fps": args.fps,
-        "--width": args.width,
-        "--height": args.height,
-        "--jpeg": args.jpeg,
-        "--frames": args.frames,
-    }
-    video_flags = ([] if args.window else ["--no-window"]) + (["--print-frames"] if args.print_frames else [])
-    server_video_flags = ["--raw"] if args.raw else []
+    video_flags = args.raw or not args.window or args.print_frames or args.frames is not None
     if args.part == "numbers" and (
-        video_flags or args.raw or any(value is not None for value in video_options.values())
+        video_flags or any(getattr(args, option[2:]) is not None for option in VIDEO_OPTIONS)
     ):
         parser.error(
             "--video, --fps, --width, --height, --jpeg, --raw, --frames, --no-window and --print-frames "
@@ -111,13 +127,19 @@ def main() -> None:
             f"{args.curve} has no server/ and client1/ to client{len(clients)}/ folders: make a key folder "
             f"with them, python -m pubsub_demo.keys generate {folder} --clients {len(clients)}, and use it"
         )
-    extra = ["--log-file", str(args.log_file)]
+
+
+def commands(args: argparse.Namespace) -> list[Command]:
+    """The part's scripts, the server first, each with the options the demo passes on to it."""
+    _, server, clients, default_address = PARTS[args.part]
+    address = args.address or default_address
+    video_flags = ([] if args.window else ["--no-window"]) + (["--print-frames"] if args.print_frames else [])
     frames = ["--frames", str(args.frames)] if args.frames else []  # the server's: its end is the demo's
-    source = server_video_flags + [
+    source = (["--raw"] if args.raw else []) + [
         item
-        for flag, value in video_options.items()
-        if value is not None and flag != "--frames"
-        for item in (flag, str(value))
+        for option in VIDEO_OPTIONS
+        if getattr(args, option[2:]) is not None
+        for item in (option, str(getattr(args, option[2:])))
     ]
     server_flags = ["--bind", address, *(["--share"] if args.share else []), *video_flags, *frames]
     # The video server makes the frames and the clients show them; with a wall, the other way round.
@@ -133,12 +155,12 @@ def main() -> None:
         elif script == "camera":
             flags += ["--name", name]
         scripts.append((name, script, flags))
-    if args.share:  # the students run clients of their own: these are for the class to watch
-        names = [name for name, _, _ in scripts[1:]]
-        console.say(
-            f"{', '.join(names[:-1])} and {names[-1]} run here, for the projector; "
-            f"the students run the command the {server} prints"
-        )
+    return scripts
+
+
+def run_all(folder: str, scripts: list[Command], extra: list[str]) -> int | None:
+    """Start `scripts` (from `folder`, each with `extra` options too), forward their output, and
+    stop them all once the server ends (its exit code) or our output is closed (None)."""
     running: dict[str, subprocess.Popen[str]] = {}
     try:  # a Ctrl+C while the scripts start stops those already started too
         for name, script, flags in scripts:
@@ -149,13 +171,9 @@ def main() -> None:
             # traceback (see stop_all).
             running[name] = processes.start(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             threading.Thread(target=forward, args=(label, running[name].stdout), daemon=True).start()
-        code = wait_for(running["server"])  # clients wait for a server forever: the server's end is the demo's
+        return wait_for(running["server"])  # clients wait for a server forever: the server's end is the demo's
     finally:
         stop_all(running)  # on Ctrl+C too, which lifetime.run then turns into exit code 0
-    if code is None:
-        raise BrokenPipeError  # our reader has gone: lifetime.run ends the demo quietly, as it ends a script
-    console.say(f"the {server} stopped with exit code {code}")
-    sys.exit(code)
 
 
 _print_lock = threading.Lock()

@@ -12,16 +12,13 @@ Server-Sent Events. As the video client keeps only the newest frame, each browse
 once it has taken the one before: a slow phone skips frames and never falls behind.
 """
 
-from pubsub_demo.process import lifetime
-
-lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
-from pubsub_demo.net import curve, transport
+from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
 from pubsub_demo.web import content, gateway, sharing
-from pubsub_demo.wire import VIDEO_MAX_BYTES
 
 import zmq
 
@@ -29,20 +26,21 @@ import zmq
 def main() -> None:
     args = options.web(__doc__)
     logs.setup(args.log_file, "GATEWAY")
-    (host, port), keys = args.http, args.curve  # keys: a client's --curve folder, or None
-
+    (host, port), address, keys = args.http, args.connect, args.curve  # keys: --curve, or None
     with (
         zmq.Context() as context,
         context.socket(zmq.SUB) as subscriber,
-        diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=bool(keys)) as status,
+        diagnosis.watch(subscriber, address, silence=args.silence, curve=bool(keys)) as status,
+        transport.connecting(subscriber, address),  # a bad address: one line, no traceback
         # The browsers' side: an HTTP server in a thread of its own, which never touches the socket.
         gateway.serve(host, port, status, args.max_viewers, share=args.share) as (browsers, web),
     ):
-        print(sharing.announce(web, args.connect))
+        print(sharing.announce(web, address))
         curve.use_client_keys(subscriber, keys)  # with --curve only
         subscriber.rcvhwm = 2  # messages waiting, at most (browsers get the newest); before connect
-        transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # no bigger message
-        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
+        limits.for_video(subscriber)  # a larger message drops the connection, not the gateway
+        subscriber.connect(address)  # in the background: the server may start later
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": all
         decode = content.decoder(pickle=args.pickle)  # frames as JPEG, made once for all
         for message in receiving.receive(subscriber, status, decode=decode):  # None: a quiet moment
             browsers.show(message, status.news)  # the newest, for each browser as it is ready

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
-from pubsub_demo.net import transport
+from pubsub_demo.net import limits
 from pubsub_demo.process import lifetime
 from pubsub_demo.web import content
 
@@ -77,7 +77,8 @@ def main() -> None:
         diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=False) as status,
     ):
         subscriber.rcvhwm = 2
-        transport.connect(subscriber, args.connect, max_bytes=receiving.VIDEO_MAX_BYTES)
+        limits.for_video(subscriber)
+        subscriber.connect(args.connect)
         subscriber.subscribe(b"")
         for message in receiving.receive(subscriber, status, decode=content.decoder()):
             if isinstance(message, content.Jpeg):

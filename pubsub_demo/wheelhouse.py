@@ -98,6 +98,7 @@ PROJECT_FILES = [
     "README.ru.md",
     "requirements.txt",
     "pyproject.toml",
+    "bootstrap.py",
     "demo.py",
     "relay.py",
     "pubsub_demo",

@@ -9,21 +9,12 @@ the server is there, and again after it restarts. A client gets only what is pub
 after it has connected and subscribed; what came before is gone (the "slow joiner").
 """
 
-import sys
-
-try:
-    from pubsub_demo.process import lifetime
-except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
-    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    raise SystemExit(f"client2.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
-lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
-from pubsub_demo.net import curve, transport
+from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
-from pubsub_demo.wire import NUMBERS_MAX_BYTES
 
 import zmq
 
@@ -31,17 +22,22 @@ import zmq
 def main() -> None:
     args = options.numbers_client(__doc__)
     logs.setup(args.log_file, "CLIENT")
+    address, keys = args.connect, args.curve  # keys: the --curve folder, or None
 
     with (
         zmq.Context() as context,
         context.socket(zmq.SUB) as subscriber,
-        diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
+        # Says what the connection does: waiting for the server, data flowing, silence...
+        diagnosis.watch(subscriber, address, silence=args.silence, curve=bool(keys)) as status,
+        transport.connecting(subscriber, address),  # a bad address: one line, no traceback
     ):
-        curve.use_client_keys(subscriber, args.curve)  # with --curve only
-        transport.connect(subscriber, args.connect, max_bytes=NUMBERS_MAX_BYTES)  # a bigger message is refused
-        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
-        # Each array decoded and checked, bad ones skipped; `status` says why nothing comes, if nothing does.
-        for message in receiving.arrays(subscriber, status, pickle=args.pickle, count=args.messages):
+        curve.use_client_keys(subscriber, keys)  # with --curve only
+        limits.for_numbers(subscriber)  # a larger message drops the connection, not the client
+        subscriber.connect(address)  # in the background: the server may start later
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": all
+        # Each array decoded and checked, bad ones skipped; `status` says why nothing comes.
+        arrays = receiving.arrays(subscriber, status, pickle=args.pickle, count=args.messages)
+        for message in arrays:
             for value in message.array[1::2]:
                 print(value)
 

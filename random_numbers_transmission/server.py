@@ -11,22 +11,12 @@ so the server cuts off any connection that sends more than a subscription: a str
 make it hoard memory.
 """
 
-import itertools
-import sys
-
-try:
-    from pubsub_demo.process import lifetime
-except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
-    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    raise SystemExit(f"server.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
-lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
 from pubsub_demo import wire
 from pubsub_demo.cli import options
-from pubsub_demo.net import curve, reach, transport
-from pubsub_demo.process import logs
-from pubsub_demo.process.pacing import Pacer
+from pubsub_demo.net import curve, limits, reach, transport
+from pubsub_demo.process import logs, pacing
 from pubsub_demo.server import monitoring
 
 import numpy
@@ -42,19 +32,17 @@ def main() -> None:
     with (
         zmq.Context() as context,
         context.socket(zmq.PUB) as publisher,
-        curve.allow_only_authorized(context, publisher, args.curve) as doorman,  # with --curve only
-        monitoring.watch_subscribers(publisher, doorman),  # says who joins and leaves, cuts off who sends too much
-        # The server binds: it is the stable end, whose address all know; clients come and go.
-        transport.bind(publisher, args.bind),
+        curve.allow_only_authorized(context, publisher, args.curve) as doorman,  # --curve only
+        monitoring.watch_subscribers(publisher, doorman),  # who joins, leaves, sends too much
+        transport.binding(publisher, args.bind),  # a busy port: one line, no traceback
     ):
+        limits.for_publisher(publisher)  # it takes in subscriptions only: small, few at a time
+        publisher.bind(args.bind)  # the server binds: the stable end, whose address all know
         print(reach.announce(publisher, "random_numbers_transmission/client1.py", args.curve))
-
-        pacer = Pacer(args.interval)
-        for seq in itertools.islice(itertools.count(), args.messages):
+        for seq in pacing.ticks(args.interval, args.messages):  # once a second, by default
             array = random.uniform(args.lower, args.upper, args.count)
-            transport.send(publisher, encode(array, seq))  # one message: header and numbers
+            publisher.send_multipart(encode(array, seq), copy=False)  # header and numbers
             print(f"sent #{seq}: {array.tolist()}")
-            pacer.wait()
 
 
 if __name__ == "__main__":

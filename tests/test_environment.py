@@ -119,3 +119,15 @@ def test_the_environments_python_runs_the_scripts():
     # The check costs nothing where the requirements are there: --help works as before.
     result = run_with(Path(sys.executable), NUMBERS / "client1.py", "--help")
     assert result.returncode == 0 and "--connect" in result.stdout
+
+
+def test_the_parts_folders_hold_the_same_bootstrap():
+    """Each script's first line, `from bootstrap import lifetime`, finds the bootstrap.py beside it
+    (sys.path[0]): one file, in both parts' folders, whose behaviour is lifetime's."""
+    folders = [NUMBERS / "bootstrap.py", VIDEO / "bootstrap.py"]
+    assert folders[0].read_text() == folders[1].read_text()
+    for script in SCRIPTS:
+        first = next(line for line in script.read_text().splitlines() if line.startswith(("from ", "import ")))
+        if first == "from __future__ import annotations":  # demo.py's, then its bootstrap
+            first = [line for line in script.read_text().splitlines() if line.startswith("from ")][1]
+        assert first.startswith("from bootstrap import lifetime"), script

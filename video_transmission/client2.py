@@ -9,24 +9,14 @@ arrives, keeping only the newest. A client too slow for the frame rate (try --de
 frames instead of lagging. The server binds and the clients connect: either may start first.
 """
 
-import sys
-import time
-
-try:
-    from pubsub_demo.process import lifetime
-except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
-    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    raise SystemExit(f"client2.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
-lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
 from pubsub_demo.client.latest import Latest
-from pubsub_demo.net import curve, transport
+from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
-from pubsub_demo.video.display import ClientWindow, Display
-from pubsub_demo.wire import VIDEO_MAX_BYTES
+from pubsub_demo.video import display
 
 import zmq
 
@@ -34,29 +24,26 @@ import zmq
 def main() -> None:
     args = options.video_client(__doc__)
     logs.setup(args.log_file, "CLIENT")
-    display = Display(  # slot 2: right of client 1's
-        "Client 2", 2, window=args.window, position=args.window_position, overlay=args.stats, describe=args.print_frames
-    )
-    window = ClientWindow(display, args.connect, silence=args.silence, frames=args.frames)
+    address, keys = args.connect, args.curve  # keys: the --curve folder, or None
 
     with (
         zmq.Context() as context,
         context.socket(zmq.SUB) as subscriber,
-        diagnosis.watch(subscriber, args.connect, silence=args.silence, curve=args.curve is not None) as status,
-        window,
+        diagnosis.watch(subscriber, address, silence=args.silence, curve=bool(keys)) as status,
+        transport.connecting(subscriber, address),  # a bad address: one line, no traceback
+        display.for_client(2, address, args.shown, silence=args.silence) as window,  # "Client 2"
     ):
-        curve.use_client_keys(subscriber, args.curve)  # with --curve only
+        curve.use_client_keys(subscriber, keys)  # with --curve only
         subscriber.rcvhwm = 2  # frames waiting, at most (more would only be older); before connect
-        transport.connect(subscriber, args.connect, max_bytes=VIDEO_MAX_BYTES)  # a bigger message is refused
-        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": to all
+        limits.for_video(subscriber)  # a larger message drops the connection, not the client
+        subscriber.connect(address)  # in the background: the server may start later
+        subscriber.subscribe(b"")  # a SUB socket receives nothing until it subscribes; b"": all
         # A thread takes each frame off the socket as soon as it arrives and keeps only the newest.
         # (A ZeroMQ socket is not thread-safe: from here on, only that thread uses it.)
         with Latest(receiving.frames(subscriber, status, pickle=args.pickle)) as newest:
             for frame in newest:  # the newest frame, or None if none came for a moment
-                if not window.show(frame, status.news):  # with None: what it waits for, if anything
+                if not window.show(frame, status.news):  # None: what it waits for; --delay
                     break  # q, Esc, the window closed, or --frames shown
-                if frame is not None:
-                    time.sleep(args.delay)  # --delay: a slow client, which skips frames but never lags
 
 
 if __name__ == "__main__":

@@ -3,30 +3,20 @@
 Socket: SUB, binds tcp://127.0.0.1:5690 (every camera connects there).
 Run:    python video_transmission/wall.py [--share] [--only NAME,NAME] [--curve KEYDIR] ...
 
-Many publishers, one subscriber: the subscriber binds, the stable end whose address all cameras know, and any number
-of them connect. A camera's frames come under its name, the topic; the wall subscribes to b"" (every camera) or,
-with --only, to some names, and each camera sends only what the wall asked for. Each camera's connection holds 2
-frames at most, and a thread keeps each camera's newest: a slow wall skips frames, per camera, but never lags.
+Many publishers, one subscriber: the subscriber binds, the stable end whose address all cameras
+know, and any number of them connect. A camera's frames come under its name, the topic; the wall
+subscribes to b"" (every camera) or, with --only, to some names, and each camera sends only what
+the wall asked for. Each camera's connection holds 2 frames at most, and a thread keeps each
+camera's newest: a slow wall skips frames, per camera, but never lags.
 """
 
-import sys
-
-try:
-    from pubsub_demo.process import lifetime
-except ModuleNotFoundError:  # not the project's environment: one line saying what to do, no traceback
-    windows = r".venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
-    elsewhere = ". .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
-    raise SystemExit(f"wall.py: run {windows if sys.platform == 'win32' else elsewhere}") from None
-lifetime.begin()  # first: a Ctrl+C while numpy, zmq and OpenCV load then ends the script quietly
+from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
 from pubsub_demo.cli import options
-from pubsub_demo.net import curve, reach, transport
-from pubsub_demo.process import logs
-from pubsub_demo.process.pacing import Pacer
-from pubsub_demo.wall import monitoring, topics
-from pubsub_demo.wall.display import WallDisplay
+from pubsub_demo.net import curve, limits, reach, transport
+from pubsub_demo.process import logs, pacing
+from pubsub_demo.wall import display, monitoring, topics
 from pubsub_demo.wall.receiver import Receiver
-from pubsub_demo.wire import WALL_MAX_BYTES
 
 import zmq
 
@@ -34,29 +24,26 @@ import zmq
 def main() -> None:
     args = options.wall(__doc__)
     logs.setup(args.log_file, "WALL")
-    wall = WallDisplay(
-        window=args.window,
-        silence=args.silence,
-        position=args.window_position,
-        describe=args.print_frames,
-        frames=args.frames,
-    )
 
-    with zmq.Context() as context, context.socket(zmq.SUB) as subscriber, wall:
-        subscriber.rcvhwm = 2  # frames held per camera (1000 by default: seconds of old video); before bind
-        with (
-            curve.allow_only_authorized(context, subscriber, args.curve) as doorman,  # with --curve only
-            monitoring.watch_cameras(subscriber, doorman, max_cameras=args.max_cameras) as roster,
-            transport.bind(subscriber, args.bind, max_bytes=WALL_MAX_BYTES),  # a larger frame drops its camera
-        ):
-            print(reach.announce_wall(subscriber, args.curve, window=args.window))  # and what cameras run
-            for topic in topics.subscriptions(args.only):  # b"", or b"NAME\0" for each of --only
-                subscriber.subscribe(topic)  # travels to every camera: each sends only what matches
-            # A thread takes every frame off the socket as it comes and keeps each camera's newest.
-            with Receiver(subscriber, roster, curve=args.curve is not None, only=args.only) as arrivals:
-                pacer = Pacer(wall.interval)  # the window: redrawn 30 times a second at most
-                while wall.show(arrivals.take(timeout=0.25), roster):  # each camera's newest frame
-                    pacer.wait()
+    with (
+        zmq.Context() as context,
+        context.socket(zmq.SUB) as subscriber,
+        curve.allow_only_authorized(context, subscriber, args.curve) as doorman,  # --curve only
+        monitoring.watch_cameras(subscriber, doorman, max_cameras=args.max_cameras) as roster,
+        transport.binding(subscriber, args.bind),  # a busy port: one line, no traceback
+        display.for_wall(args.shown, silence=args.silence) as wall,
+    ):
+        subscriber.rcvhwm = 2  # frames held per camera (1000 by default: seconds); before bind
+        limits.for_wall(subscriber)  # a larger frame drops its camera's connection
+        subscriber.bind(args.bind)  # the wall binds: the one address all cameras know
+        print(reach.announce_wall(subscriber, args.curve, window=args.window))  # what cameras run
+        for topic in topics.subscriptions(args.only):  # b"", or b"NAME\0" for each of --only
+            subscriber.subscribe(topic)  # travels to every camera: each sends only what matches
+        # A thread receives every frame off the socket as it comes and keeps each camera's newest.
+        with Receiver(subscriber, roster, curve=args.curve is not None, only=args.only) as arrivals:
+            pacer = pacing.Pacer(wall.interval)  # the window: redrawn 30 times a second at most
+            while wall.show(arrivals.take(timeout=0.25), roster):  # each camera's newest frame
+                pacer.wait()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from pubsub_demo.cli.value_types import (
 )
 from pubsub_demo.net import reach
 from pubsub_demo.net.endpoints import NUMBERS_ADDRESS, VIDEO_ADDRESS
+from pubsub_demo.video import Shown
 from pubsub_demo.wall import topics
 from pubsub_demo.wire import HEADER, NUMBERS_MAX_BYTES, WALL_MAX_BYTES
 
@@ -122,7 +123,9 @@ def video_client(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
         metavar="SECONDS",
         help="pretend each frame takes this long to handle, to see that a slow client never lags (default 0)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.shown = Shown(args.window, args.window_position, args.stats, args.print_frames, args.frames, args.delay)
+    return args
 
 
 def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
@@ -240,6 +243,7 @@ def wall(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
         help=f"connections the wall takes at most; more are cut off (default {MAX_CAMERAS})",
     )
     args = parser.parse_args(argv)
+    args.shown = Shown(args.window, args.window_position, False, args.print_frames, args.frames, 0.0)
     args.bind = shared_bind(parser, args.share, args.bind)
     return args
 

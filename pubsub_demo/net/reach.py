@@ -80,6 +80,12 @@ def announce(
     )
 
 
+def announce_video(sock: zmq.Socket, keydir: Path | None, fps: float, jpeg: int | None, window: bool) -> str:
+    """What a video server says when it starts (`announce`): its frame rate and JPEG quality too,
+    and the command a student's client runs (video_transmission/client1.py)."""
+    return announce(sock, "video_transmission/client1.py", keydir, fps=fps, jpeg=jpeg, window=window)
+
+
 def announce_wall(sock: zmq.Socket, keydir: Path | None, *, window: bool) -> str:
     """What a wall says when it starts (`announce`, for a socket that receives): where it
     receives, who can connect, and the command a student's camera runs (`keydir`: the wall's

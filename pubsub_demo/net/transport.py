@@ -1,15 +1,20 @@
-"""Sockets in and out: bind and connect with clear errors and the settings each role needs,
-send and receive a message's parts without copying them.
-
-Every socket gets linger 0: when a script stops, it drops the messages a peer has not taken yet
-instead of waiting for them, so Ctrl+C never hangs. And a peer that stopped answering (a laptop
-that left the Wi-Fi says no goodbye) is seen to go within seconds, not the many minutes TCP
-waits by default.
+"""Sockets in and out, beside ZeroMQ's own calls: a bind or a connect that fails said in one
+clear line, an ipc:// socket file removed when its server stops; sending and receiving a message's
+parts without copying them. (What a socket may take in, and its other settings: net/limits.py.)
 """
 
 from __future__ import annotations
 
 from pubsub_demo.net import endpoints
+from pubsub_demo.net.limits import (  # the watches (server/, wall/monitoring.py) read them here too
+    SUBSCRIPTION_MAX_BYTES as SUBSCRIPTION_MAX_BYTES,
+)
+from pubsub_demo.net.limits import (
+    SUBSCRIPTION_QUEUE as SUBSCRIPTION_QUEUE,
+)
+from pubsub_demo.net.limits import (
+    UNANSWERED_LIMIT as UNANSWERED_LIMIT,
+)
 from pubsub_demo.process.logs import Fatal
 from pubsub_demo.wire import MAX_PARTS, WireError
 
@@ -22,107 +27,60 @@ from collections.abc import Iterator
 import zmq
 import zmq.utils.garbage  # noqa: F401  (see below)
 
-CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
-# A peer that stopped answering: TCP asks after KEEPALIVE_IDLE s of silence, every
-# KEEPALIVE_INTERVAL s, and gives up on the connection once nothing it sent (data or a question)
-# was acknowledged for UNANSWERED_LIMIT ms. Its questions carry no data, unlike ZeroMQ's
-# heartbeats, which would make every subscriber send a few bytes every few seconds for as long
-# as it stays: a server could not tell those from subscriptions (see server/attendance.py).
-KEEPALIVE_IDLE = 2  # s
-KEEPALIVE_INTERVAL = 2  # s
-KEEPALIVE_COUNT = 3  # questions unanswered before TCP gives up (where TCP_USER_TIMEOUT does not say sooner)
-UNANSWERED_LIMIT = 6000  # ms
-
-# What a publisher takes in from each subscriber. A subscriber sends a greeting, a handshake and
-# its subscription, and nothing more: 103 bytes in all for our clients (they subscribe to b"",
-# everything), 596 with CURVE (measured). libzmq keeps every subscription a subscriber sends, in
-# a tree costing some 50 bytes of memory per byte of topic: one 50 MB subscription took
-# gigabytes and froze the server for seconds. A larger message drops its connection before
-# anything is stored; monitoring.py cuts off a connection that sends more in all.
-SUBSCRIPTION_MAX_BYTES = {  # per message, by whether the publisher uses CURVE: the largest
-    True: 1024,  # handshake command is CURVE's INITIATE, 285 bytes from our clients
-    False: 64,  # or, without CURVE, READY: 27 bytes from a SUB socket
-}
-SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 by default): the
-# fewer, the less libzmq takes in at once; with 1, no CURVE client got through
-SUBSCRIPTION_BUFFER = 512  # bytes the kernel holds for libzmq to read, per connection (Linux makes
-# it its least, some 2 kB): what comes faster waits at the sender, so libzmq has little at hand
-# when the watch cuts a connection off. With 4 kB, a flood of small subscriptions that the watch
-# cuts off took 18 times as much of the server's time (0.9 s of CPU in 5 s, against 0.05; measured)
-
-_PUBLISHERS = (zmq.PUB, zmq.XPUB)
-
 
 @contextlib.contextmanager
-def bind(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> Iterator[None]:
-    """Bind `sock` to `address` for the `with` block, or raise Fatal with a clear message (the
-    port in use, or an ipc:// path that a running server holds). At the end, an ipc:// socket
-    file is removed.
-
-    A publisher (PUB, XPUB) takes in nothing but subscriptions, small and few at a time. Any
-    other socket takes in messages of at most `max_bytes`: a larger one drops the connection it
-    came on before any memory is spent on it.
+def binding(sock: zmq.Socket, address: str) -> Iterator[None]:
+    """For the `with` block in which the script's own `sock.bind(address)` runs: IPv6 if the
+    address needs it; an ipc:// path that a running server holds refused (libzmq would take it
+    over in silence); a bind that fails (the port in use...) raised as Fatal, one clear line; at
+    the end, the ipc:// socket file that the bind made removed (libzmq leaves it behind).
     """
-    sock.linger = 0
-    if sock.type in _PUBLISHERS:
-        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES[bool(sock.curve_server)]
-        sock.rcvhwm = SUBSCRIPTION_QUEUE
-        sock.rcvbuf = SUBSCRIPTION_BUFFER
-    elif max_bytes is None:
-        raise ValueError("a socket that receives messages needs max_bytes")
-    else:
-        sock.maxmsgsize = max_bytes
     sock.ipv6 = endpoints.needs_ipv6(address)
-    keep_alive(sock)
     _refuse_a_path_in_use(address)
-    try:
-        sock.bind(address)
-    except zmq.ZMQError as error:
-        raise _cannot_bind(address, error) from error
     path = endpoints.ipc_path(address)
-    socket_file = _identity(path)  # the file this bind made, for ipc://PATH
+    stale = _identity(path)  # a file that no one listens on (a killed server's): the bind replaces it
     try:
         yield
+    except zmq.ZMQError as error:
+        if not _raised_by(error, sock, "bind"):  # an error of the block's own, or another socket's
+            raise
+        raise _cannot_bind(address, error) from error
     finally:
-        if socket_file and _identity(path) == socket_file:  # still ours, not another server's
+        made = _identity(path)  # the file the bind made, for ipc://PATH
+        if made is not None and made != stale and _bound(sock):
             with contextlib.suppress(OSError):
                 os.unlink(path)  # type: ignore[arg-type]
 
 
-def connect(sock: zmq.Socket, address: str, *, max_bytes: int | None = None) -> None:
-    """Connect `sock` to `address`, or raise Fatal.
-
-    A message over `max_bytes` makes ZeroMQ drop the connection it came on (and connect again),
-    before any memory is spent on it. A publisher (a camera's PUB, which connects to its wall)
-    takes in nothing but subscriptions, small and few at a time, as when it binds. IPv6 is on
-    where the address needs it.
-    """
-    sock.linger = 0
-    if sock.type in _PUBLISHERS:  # with CURVE or not: its keys may be set only later
-        sock.maxmsgsize = SUBSCRIPTION_MAX_BYTES[True]
-        sock.rcvhwm = SUBSCRIPTION_QUEUE
-    elif max_bytes is None:
-        raise ValueError("a socket that receives messages needs max_bytes")
-    else:
-        sock.maxmsgsize = max_bytes
-    sock.connect_timeout = CONNECT_TIMEOUT  # no answer at all (no route) is said as soon as refused is
-    keep_alive(sock)
+@contextlib.contextmanager
+def connecting(sock: zmq.Socket, address: str) -> Iterator[None]:
+    """For the `with` block in which the script's own `sock.connect(address)` runs: IPv6 if the
+    address needs it; a connect that fails (an ipc:// path too long, say) raised as Fatal, one
+    clear line. ZeroMQ connects in the background: a server that is not there is no error."""
     sock.ipv6 = endpoints.needs_ipv6(address)
     try:
-        sock.connect(address)
+        yield
     except zmq.ZMQError as error:
+        if not _raised_by(error, sock, "connect"):  # an error of the block's own, or another socket's
+            raise
         raise Fatal(f"cannot connect to {address}: {_reason(error)}", error) from error
 
 
-def keep_alive(sock: zmq.Socket) -> None:
-    """Drop a connection whose peer stopped answering, within seconds (TCP keepalive, and
-    ZMQ_TCP_MAXRT: Linux's TCP_USER_TIMEOUT, Windows' TCP_MAXRT; macOS has neither, and a
-    watch sets its own there, system.connections.give_up_after)."""
-    sock.tcp_keepalive = 1
-    sock.tcp_keepalive_idle = KEEPALIVE_IDLE
-    sock.tcp_keepalive_intvl = KEEPALIVE_INTERVAL
-    sock.tcp_keepalive_cnt = KEEPALIVE_COUNT
-    sock.setsockopt(zmq.TCP_MAXRT, UNANSWERED_LIMIT)
+def _bound(sock: zmq.Socket) -> bool:
+    """Whether `sock` has bound or connected (its last endpoint is set)."""
+    return not sock.closed and bool(sock.get(zmq.LAST_ENDPOINT))
+
+
+def _raised_by(error: zmq.ZMQError, sock: zmq.Socket, call: str) -> bool:
+    """Whether `error` came out of `sock`'s `call` ("bind", "connect"): pyzmq's Socket.bind and
+    .connect are Python methods, whose frame holds the socket (`self`)."""
+    traceback = error.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if frame.f_code.co_name == call and frame.f_locals.get("self") is sock:
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 def reconnect(sock: zmq.Socket, address: str) -> None:

@@ -1,11 +1,13 @@
 """A script's life: how it starts, runs and stops.
 
-`begin` is a script's first call, before numpy, zmq and OpenCV load: it checks that they are
-there (a terminal without the project's environment gets one line saying what to do, not a
-traceback), and a Ctrl+C while they load (a moment) then ends the script as quietly as one
-later on. `run` runs its main(): a stop signal (Ctrl+C, SIGTERM, SIGHUP; on Windows Ctrl+Break
-and the console window closed: system/signals.py) ends it with exit code 0 and no traceback,
-a Fatal error with one line and exit code 1. `checkpoint`, called at each step of a script's
+`begin` is a script's first call, made by its first line (`from bootstrap import lifetime`),
+before numpy, zmq and OpenCV load: it checks that they are there (a terminal without the
+project's environment gets one line saying what to do, not a traceback), and a Ctrl+C while
+they load (a moment) then ends the script as quietly as one later on. `outside_the_environment`
+is what bootstrap.py calls instead where the package itself is not installed. `run` runs its
+main(): a stop signal (Ctrl+C, SIGTERM, SIGHUP; on Windows Ctrl+Break and the console window
+closed: system/signals.py) ends it with exit code 0 and no traceback, a Fatal error with one
+line and exit code 1. `checkpoint`, called at each step of a script's
 loop, makes sure a stop is never lost; `stop_requested` lets another thread see a stop that the
 main thread has not yet seen.
 
@@ -51,6 +53,21 @@ WHAT_TO_DO = (
     else "run . .venv/bin/activate first, or make the environment: "
     "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
 )
+
+# The same, briefly, where the package itself is not found (bootstrap.py, in a part's folder).
+WHAT_TO_DO_BRIEFLY = (
+    r"run .venv\Scripts\activate, or: py -m venv .venv, then .venv\Scripts\pip install -r requirements.txt"
+    if sys.platform == "win32"
+    else "run . .venv/bin/activate, or: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+)
+
+
+def outside_the_environment() -> NoReturn:
+    """A script's first call where this Python has not got the package installed (a terminal
+    where the project's environment is not active; bootstrap.py then finds this module in the
+    project's folder): one line saying what to do, exit code 1."""
+    say(WHAT_TO_DO_BRIEFLY)
+    sys.exit(1)
 
 
 def begin() -> None:

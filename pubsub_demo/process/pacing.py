@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pubsub_demo.process import lifetime
 
+import itertools
 import time
+from collections.abc import Iterator
 
 
 class Pacer:
@@ -35,3 +37,12 @@ class Pacer:
             self.next_tick = time.monotonic() + self.interval
         else:
             self.next_tick += self.interval
+
+
+def ticks(interval: float, count: int | None = None) -> Iterator[int]:
+    """0, 1, 2, ...: `count` numbers (None: for ever), the next one at the next tick of a Pacer of
+    `interval` seconds. A loop over them does its step, then waits (and carries out a stop)."""
+    pacer = Pacer(interval)
+    for seq in itertools.islice(itertools.count(), count):
+        yield seq
+        pacer.wait()

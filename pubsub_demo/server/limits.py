@@ -5,7 +5,7 @@ memory and time for each byte (docs/performance.md, "Figures behind the code's l
 connection what a subscriber needs to send, once, and `spare` bytes more from all of them
 together; past that, it cuts off the connection that sent the most. A subscriber sends nothing
 after its subscription (TCP, not ZeroMQ's heartbeats, finds a peer that is gone:
-transport.keep_alive), so what it may send does not grow with time.
+net.limits.keep_alive), so what it may send does not grow with time.
 
 `ConnectionLimits` is fed with connections as they come and go and with what each sent (by
 monitoring.py, which counts them in the kernel), and says which to cut off or turn away.

@@ -101,7 +101,7 @@ def shut_down(fd: int) -> None:
 
 def give_up_after(fd: int, milliseconds: int) -> None:
     """Drop the connection on `fd` once what it sent goes unacknowledged for `milliseconds`, on
-    macOS (libzmq's ZMQ_TCP_MAXRT does it elsewhere: see transport.keep_alive)."""
+    macOS (libzmq's ZMQ_TCP_MAXRT does it elsewhere: see net.limits.keep_alive)."""
     if sys.platform == "darwin":
         with contextlib.suppress(OSError), borrowed(fd) as connection:
             connection.setsockopt(socket.IPPROTO_TCP, TCP_RXT_CONNDROPTIME, max(1, milliseconds // 1000))

@@ -5,6 +5,7 @@ second; and a video client's window, which says what the client waits for while 
 from __future__ import annotations
 
 from pubsub_demo.server.outflow import Connections, Outflow
+from pubsub_demo.video import Shown
 from pubsub_demo.video.captions import draw_text
 from pubsub_demo.video.stats import Stats, describe_frame
 from pubsub_demo.video.test_card import CARD_SIZE
@@ -102,13 +103,38 @@ class Display:
             self.window.close()
 
 
+def for_server(window: bool, position: tuple[int, int] | None, describe: bool) -> Display:
+    """The video server's display: its window "Server", the first on the left (with `window`),
+    or only its stats lines; `position` and `describe` as for `Display`."""
+    return Display("Server", window=window, position=position, describe=describe)
+
+
+def for_client(number: int, address: str, shown: Shown, *, silence: float) -> ClientWindow:
+    """Video client `number`'s window, "Client N", in slot N (right of the server's, of client
+    N-1's), which says what the client waits for (the server at `address`, silent for `silence`
+    seconds); `shown` as its options say."""
+    look = Display(
+        f"Client {number}",
+        number,
+        window=shown.window,
+        position=shown.position,
+        overlay=shown.overlay,
+        describe=shown.describe,
+    )
+    return ClientWindow(look, address, silence=silence, frames=shown.frames, delay=shown.delay)
+
+
 class ClientWindow:
     """A video client's display: each frame as it comes, and until the first frame comes, or
     whenever the server at `address` has been silent for `silence` seconds, what the client
-    waits for (`waiting_for`). Stops after `frames` frames, if given."""
+    waits for (`waiting_for`). Stops after `frames` frames, if given. After each frame, it waits
+    `delay` seconds: a slow client (--delay), which skips frames but never lags."""
 
-    def __init__(self, display: Display, address: str, *, silence: float, frames: int | None = None) -> None:
+    def __init__(
+        self, display: Display, address: str, *, silence: float, frames: int | None = None, delay: float = 0.0
+    ) -> None:
         self.display, self.address, self.silence, self.frames = display, address, silence, frames
+        self.delay = delay
         self.shown = 0
         self.last_frame_at: float | None = None  # time.time() of the newest frame: the time the window says
 
@@ -126,7 +152,10 @@ class ClientWindow:
             keep_going = self.display.show(frame)
             self.last_frame_at = time.time()
             self.shown += 1
-            return keep_going and self.shown != self.frames
+            keep_going = keep_going and self.shown != self.frames
+            if keep_going and self.delay:
+                time.sleep(self.delay)  # --delay: a slow client, which skips frames but never lags
+            return keep_going
         if self.last_frame_at is None or time.time() - self.last_frame_at >= self.silence:
             return self.display.waiting(waiting_for(self.address, self.last_frame_at, news))
         return self.display.idle()

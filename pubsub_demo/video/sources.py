@@ -10,6 +10,7 @@ wrong.
 from __future__ import annotations
 
 from pubsub_demo import wire
+from pubsub_demo.process import pacing
 from pubsub_demo.process.logs import Fatal
 from pubsub_demo.video.test_card import CARD_SIZE, DEFAULT_FPS, NamedTestCard, TestCard
 from pubsub_demo.wire import VIDEO_MAX_BYTES, WALL_MAX_BYTES
@@ -254,3 +255,35 @@ def open_for_wall(spec: str | None, name: str, width: int | None, height: int | 
         max_bytes=WALL_MAX_BYTES,
         receivers="the wall's",
     )
+
+
+class Playback:
+    """A sender's frames from `source`, numbered from 0: `fps` a second on a steady clock (0: as
+    fast as they come), resized to `width` x `height` if asked, `count` of them (None: for ever).
+    Iterate over it for (number, frame); use it in a `with` block, which closes the source."""
+
+    def __init__(self, source: Source, fps: float, width: int | None, height: int | None, count: int | None) -> None:
+        self.source, self.fps, self.width, self.height, self.count = source, fps, width, height, count
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        ticks = pacing.ticks(1 / self.fps if self.fps else 0, self.count)
+        return zip(ticks, frames(self.source, self.width, self.height))
+
+    def __enter__(self) -> Playback:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
+
+
+def playback(spec: str | None, width: int | None, height: int | None, fps: float | None, count: int | None) -> Playback:
+    """A video server's frames: --video's (see `open_source`), at `fps` (None: the video's own rate)."""
+    source = open_source(spec, width, height)
+    return Playback(source, source.fps if fps is None else fps, width, height, count)
+
+
+def camera(
+    spec: str | None, name: str, width: int | None, height: int | None, fps: float, count: int | None
+) -> Playback:
+    """A camera's frames (see `open_for_wall`), `fps` a second."""
+    return Playback(open_for_wall(spec, name, width, height, fps), fps, width, height, count)

@@ -10,7 +10,7 @@ dimmed, and says since when.
 from __future__ import annotations
 
 from pubsub_demo.client.receiving import Skipped
-from pubsub_demo.video import layout, screen
+from pubsub_demo.video import Shown, layout, screen
 from pubsub_demo.video.captions import draw_text
 from pubsub_demo.video.stats import Stats
 from pubsub_demo.video.window import Window
@@ -41,6 +41,14 @@ class Feed:
     fps: float | None = None  # over the last second
     age: float | None = None  # ms from its sending to its showing, of the frame shown
     silent: bool = False
+
+
+def for_wall(shown: Shown, *, silence: float) -> WallDisplay:
+    """The wall's display as its options say (`shown`), a camera's tile dimmed once it has been
+    silent for `silence` seconds."""
+    return WallDisplay(
+        window=shown.window, silence=silence, position=shown.position, describe=shown.describe, frames=shown.frames
+    )
 
 
 class WallDisplay:
