@@ -15,11 +15,6 @@ from __future__ import annotations
 
 from bootstrap import lifetime  # first: a Ctrl+C while the package loads then ends the demo quietly
 
-from pubsub_demo.cli import groups, options, value_types
-from pubsub_demo.process import console
-from pubsub_demo.system import processes
-from pubsub_demo.video import screen
-
 import argparse
 import re
 import select
@@ -32,6 +27,11 @@ from pathlib import Path
 from typing import IO
 
 import psutil
+
+from pubsub_demo.cli import groups, options, value_types
+from pubsub_demo.process import console
+from pubsub_demo.system import processes
+from pubsub_demo.video import screen
 
 HERE = Path(__file__).resolve().parent
 PARTS = {  # the part's folder, its server, its clients (with their names), its address

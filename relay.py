@@ -8,13 +8,13 @@ Why:     a PUB socket sends one copy per client; a relay takes one and sends one
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo import relaying
 from pubsub_demo.cli import options
 from pubsub_demo.net import curve, limits, reach, transport
 from pubsub_demo.process import logs
 from pubsub_demo.server import monitoring
-
-import zmq
 
 
 def main() -> None:

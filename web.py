@@ -14,13 +14,13 @@ once it has taken the one before: a slow phone skips frames and never falls behi
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
 from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
 from pubsub_demo.web import content, gateway, sharing
-
-import zmq
 
 
 def main() -> None:

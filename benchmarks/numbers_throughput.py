@@ -6,14 +6,14 @@ Run: python benchmarks/numbers_throughput.py [--rounds 3] [--seconds 2]
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.net.transport import receive_parts, send
-
 import argparse
 import statistics
 
 import numpy as np
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.net.transport import receive_parts, send
 
 from harness import Format, compare, median_ratio
 

@@ -17,10 +17,6 @@ Run: python benchmarks/video_throughput.py [--rounds 3] [--slow-seconds 20] [--s
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.net.transport import receive_parts, send
-from pubsub_demo.video import test_card
-
 import argparse
 import multiprocessing as mp
 import os
@@ -34,6 +30,10 @@ from pathlib import Path
 
 import numpy as np
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.net.transport import receive_parts, send
+from pubsub_demo.video import test_card
 
 from harness import Format, compare, median_ratio
 

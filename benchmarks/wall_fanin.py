@@ -137,10 +137,10 @@ def report(name: str, figures: dict) -> str:
 
 def hub(port: int, window: bool) -> None:
     """The plain way, as imagezmq's hub: receive every frame, decode it whole, show it; one loop."""
-    from pubsub_demo import wire
-
     import cv2
     import zmq
+
+    from pubsub_demo import wire
 
     with zmq.Context() as context, context.socket(zmq.SUB) as subscriber:
         subscriber.bind(f"tcp://127.0.0.1:{port}")

@@ -11,16 +11,16 @@ Run: python benchmarks/web_usual.py --connect tcp://127.0.0.1:5688 --http 127.0.
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import zmq
+
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
 from pubsub_demo.net import limits
 from pubsub_demo.process import lifetime
 from pubsub_demo.web import content
-
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import zmq
 
 
 class Latest:

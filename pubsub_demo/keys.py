@@ -6,20 +6,20 @@ Then start the server with --curve KEYDIR/server and client N with --curve KEYDI
 
 from __future__ import annotations
 
-from pubsub_demo.process import lifetime
-
 import argparse
 import os
 import shutil
 from pathlib import Path
 
+from pubsub_demo.process import lifetime
+
 if __name__ == "__main__":  # run as a tool: first, as a script does (without zmq, one line says what to do)
     lifetime.begin()
 
+import zmq.auth
+
 from pubsub_demo.cli.groups import Parser
 from pubsub_demo.cli.value_types import positive_int
-
-import zmq.auth
 
 
 def generate(keydir: Path, clients: int) -> None:

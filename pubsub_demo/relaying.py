@@ -10,17 +10,17 @@ proxy ("TERMINATE") when it is time to connect to the server again.
 
 from __future__ import annotations
 
+import struct
+from typing import NamedTuple
+
+import zmq
+
 from pubsub_demo.client.diagnosis import ConnectionStatus
 from pubsub_demo.net import endpoints, monitor
 from pubsub_demo.net.endpoints import NUMBERS_ADDRESS, VIDEO_ADDRESS
 from pubsub_demo.process import console, lifetime
 from pubsub_demo.server.outflow import Connections, Outflow
 from pubsub_demo.system import signals
-
-import struct
-from typing import NamedTuple
-
-import zmq
 
 QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most
 SILENCE = 3.0  # seconds without a message from the server after which the relay says so

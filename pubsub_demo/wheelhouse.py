@@ -26,9 +26,6 @@ keys/clientN.
 
 from __future__ import annotations
 
-from pubsub_demo.process import console, lifetime
-from pubsub_demo.process.logs import Fatal
-
 import argparse
 import json
 import subprocess
@@ -36,6 +33,9 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from pubsub_demo.process import console, lifetime
+from pubsub_demo.process.logs import Fatal
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_ZIP = "pubsub-demo.zip"

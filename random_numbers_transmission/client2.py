@@ -11,12 +11,12 @@ after it has connected and subscribed; what came before is gone (the "slow joine
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
 from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
-
-import zmq
 
 
 def main() -> None:

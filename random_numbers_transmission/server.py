@@ -13,14 +13,14 @@ make it hoard memory.
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import numpy
+import zmq
+
 from pubsub_demo import wire
 from pubsub_demo.cli import options
 from pubsub_demo.net import curve, limits, reach, transport
 from pubsub_demo.process import logs, pacing
 from pubsub_demo.server import monitoring
-
-import numpy
-import zmq
 
 
 def main() -> None:

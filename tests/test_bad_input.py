@@ -3,15 +3,15 @@ messages of too many parts, option values past the limits."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
-
 import re
 import time
 
 import numpy as np
 import pytest
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES
 
 from support.logs import logged
 from support.memory import rss_mb

@@ -3,10 +3,6 @@ oversized and fuzzed messages."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.client.receiving import NUMBERS_MAX_BYTES, numbers_only
-from pubsub_demo.wire import WireError
-
 import os
 import re
 import signal
@@ -17,6 +13,10 @@ import numpy as np
 import pytest
 import zmq
 import zmq.auth
+
+from pubsub_demo import wire
+from pubsub_demo.client.receiving import NUMBERS_MAX_BYTES, numbers_only
+from pubsub_demo.wire import WireError
 
 from support.forgeries import answer_like_a_web_server, hang_up, stay_silent
 from support.fuzzing import fuzz_corpus

@@ -8,8 +8,6 @@ everyone else, and stop on Ctrl+C.
 
 from __future__ import annotations
 
-from pubsub_demo.server import limits
-
 import contextlib
 import os
 import re
@@ -20,6 +18,8 @@ import time
 
 import psutil
 import pytest
+
+from pubsub_demo.server import limits
 
 from support.floods import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from support.memory import PeakMemory, rss_mb

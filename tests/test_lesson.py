@@ -11,10 +11,6 @@ on. Every ```text line the lesson quotes must be printed by one of the experimen
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.cli import options
-from pubsub_demo.video.test_card import CARD_SIZE, card_number
-
 import re
 import shlex
 import signal
@@ -28,6 +24,10 @@ from typing import NamedTuple
 import psutil
 import pytest
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.cli import options
+from pubsub_demo.video.test_card import CARD_SIZE, card_number
 
 from support.browser import shown_frame
 from support.numbers import SELECT, received

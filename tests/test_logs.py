@@ -3,8 +3,6 @@ messages, a full disk, a FIFO that nothing reads or whose reader stops reading."
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-
 import os
 import time
 from pathlib import Path
@@ -12,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zmq
+
+from pubsub_demo import wire
 
 from support.forgeries import header as bad_header
 from support.logs import COUNT_LINE, LOG_LINE, logged

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-
 import pickle
 import re
 import signal
@@ -14,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zmq
+
+from pubsub_demo import wire
 
 from support.forgeries import header as bad_header
 from support.logs import LOG_LINE

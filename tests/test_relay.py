@@ -3,8 +3,6 @@ killed and restarted; slow, stopped and hostile clients behind a relay; CURVE on
 
 from __future__ import annotations
 
-from pubsub_demo.server import monitoring
-
 import ctypes
 import re
 import signal
@@ -14,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from pubsub_demo.server import monitoring
 
 from support.classroom import classroom
 from support.floods import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics

@@ -3,9 +3,6 @@ be opened, and frames too large for the clients. The real server and client run 
 
 from __future__ import annotations
 
-from pubsub_demo.video import test_card
-from pubsub_demo.wire import VIDEO_MAX_BYTES
-
 import os
 import re
 import zlib
@@ -14,6 +11,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
+from pubsub_demo.video import test_card
+from pubsub_demo.wire import VIDEO_MAX_BYTES
 
 from support.paths import VIDEO
 from support.pictures import PICTURE_NUMBER, make_picture, write_video

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.system import byte_counts
-from pubsub_demo.video import test_card as video
-
 import signal
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+
+from pubsub_demo import wire
+from pubsub_demo.system import byte_counts
+from pubsub_demo.video import test_card as video
 
 from support.paths import VIDEO
 from support.video import frame_lines, start_video_server

@@ -8,12 +8,6 @@ As the other window tests, these fail rather than skip in CI (CI=true) when they
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.video import layout
-from pubsub_demo.video.screen import Area
-from pubsub_demo.video.test_card import NamedTestCard, card_number, split_code
-from pubsub_demo.wall import tiles, topics
-
 import os
 import signal
 import threading
@@ -25,6 +19,12 @@ import cv2
 import numpy as np
 import pytest
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.video import layout
+from pubsub_demo.video.screen import Area
+from pubsub_demo.video.test_card import NamedTestCard, card_number, split_code
+from pubsub_demo.wall import tiles, topics
 
 from support.desktop import Screen
 from support.paths import VIDEO

@@ -14,8 +14,6 @@ PC to pip's markers (a sitecustomize module that changes what pip's marker envir
 
 from __future__ import annotations
 
-from pubsub_demo import wheelhouse
-
 import importlib.metadata
 import os
 import subprocess
@@ -25,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from pip._vendor.packaging.markers import Marker, default_environment
+
+from pubsub_demo import wheelhouse
 
 SCREENINFO = importlib.metadata.requires("screeninfo") or []
 # What pip's markers read on each system, as its CPython says it (sys.platform, platform.system(),

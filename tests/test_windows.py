@@ -7,10 +7,6 @@ they fail in CI (where CI=true), which installs them: a window test that cannot 
 
 from __future__ import annotations
 
-from pubsub_demo.video import captions, display, layout
-from pubsub_demo.video import test_card as video
-from pubsub_demo.video.screen import Area
-
 import os
 import signal
 import time
@@ -20,6 +16,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
+from pubsub_demo.video import captions, display, layout
+from pubsub_demo.video import test_card as video
+from pubsub_demo.video.screen import Area
 
 from support.desktop import Screen, Window
 from support.paths import ROOT, VIDEO
@@ -302,9 +302,9 @@ def test_closing_a_window_or_pressing_q_or_esc_stops_that_script(run, screen_of)
 
 def test_a_client_window_survives_arrays_it_cannot_show(run, screen_of, context):
     """Each of these arrays once crashed a video client inside OpenCV's window code."""
-    from pubsub_demo import wire
-
     import zmq
+
+    from pubsub_demo import wire
 
     from support.video import NOT_VIDEO, pattern_frame, send_frame_until_shown
 

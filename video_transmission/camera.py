@@ -12,6 +12,8 @@ subscriber asked for: a camera that the wall leaves out (its --only) sends nothi
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo import wire
 from pubsub_demo.cli import options
 from pubsub_demo.net import curve, limits, transport
@@ -19,8 +21,6 @@ from pubsub_demo.process import logs
 from pubsub_demo.video import sources
 from pubsub_demo.wall import topics
 from pubsub_demo.wall.camera_link import CameraLink
-
-import zmq
 
 
 def main() -> None:

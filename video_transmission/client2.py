@@ -11,14 +11,14 @@ frames instead of lagging. The server binds and the clients connect: either may 
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo.cli import options
 from pubsub_demo.client import diagnosis, receiving
 from pubsub_demo.client.latest import Latest
 from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
 from pubsub_demo.video import display
-
-import zmq
 
 
 def main() -> None:

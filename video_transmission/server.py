@@ -11,14 +11,14 @@ Here CONFLATE keeps one frame for each client, the newest: a slow client gets fe
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo import wire
 from pubsub_demo.cli import options
 from pubsub_demo.net import curve, limits, reach, transport
 from pubsub_demo.process import logs
 from pubsub_demo.server import monitoring
 from pubsub_demo.video import display, sources
-
-import zmq
 
 
 def main() -> None:

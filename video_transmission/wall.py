@@ -12,13 +12,13 @@ camera's newest: a slow wall skips frames, per camera, but never lags.
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet
 
+import zmq
+
 from pubsub_demo.cli import options
 from pubsub_demo.net import curve, limits, reach, transport
 from pubsub_demo.process import logs, pacing
 from pubsub_demo.wall import display, monitoring, topics
 from pubsub_demo.wall.receiver import Receiver
-
-import zmq
 
 
 def main() -> None:

@@ -6,6 +6,11 @@ errors: one line on stderr (`server.py: error: …`) and exit code 2.
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
 from pubsub_demo.cli.value_types import (
     MAX_SILENCE,
     address_like,
@@ -19,11 +24,6 @@ from pubsub_demo.cli.value_types import (
 from pubsub_demo.net import endpoints
 from pubsub_demo.process.logs import DEFAULT_LOG_FILE
 from pubsub_demo.wire import MAX_SIDE, VIDEO_MAX_BYTES
-
-import argparse
-import sys
-from pathlib import Path
-from typing import NoReturn
 
 SHARED_JPEG_QUALITY = 80  # what a video server sends with --share: JPEG, which Wi-Fi carries
 

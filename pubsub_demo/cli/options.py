@@ -6,6 +6,10 @@ errors: one line on stderr (`server.py: error: …`) and exit code 2.
 
 from __future__ import annotations
 
+import argparse
+import math
+from pathlib import Path
+
 from pubsub_demo.cli.groups import (
     check_video_source,
     client,
@@ -36,10 +40,6 @@ from pubsub_demo.net.endpoints import NUMBERS_ADDRESS, VIDEO_ADDRESS
 from pubsub_demo.video import Shown
 from pubsub_demo.wall import topics
 from pubsub_demo.wire import HEADER, NUMBERS_MAX_BYTES, WALL_MAX_BYTES
-
-import argparse
-import math
-from pathlib import Path
 
 RELAY_ADDRESS = "tcp://127.0.0.1:5689"  # next to the servers' ports: a relay on the server's own computer
 WALL_ADDRESS = "tcp://127.0.0.1:5690"  # where the wall binds and the cameras connect

@@ -6,13 +6,13 @@ Bounds past which a value is a mistake, not a wish, keep every value from ending
 
 from __future__ import annotations
 
-from pubsub_demo.net import endpoints
-from pubsub_demo.wall import topics
-
 import argparse
 import sys
 from collections.abc import Callable
 from typing import TypeVar
+
+from pubsub_demo.net import endpoints
+from pubsub_demo.wall import topics
 
 MAX_INTERVAL = 3600.0  # seconds: an array an hour
 MIN_FPS, MAX_FPS = 0.01, 1000.0

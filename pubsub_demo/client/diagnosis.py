@@ -26,10 +26,6 @@ enters `watch` before it connects, so that the monitor sees the very first attem
 
 from __future__ import annotations
 
-from pubsub_demo.client import words as news
-from pubsub_demo.net import endpoints, monitor, reach, zmtp
-from pubsub_demo.process import console, logs
-
 import contextlib
 import functools
 import time
@@ -37,6 +33,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import zmq
+
+from pubsub_demo.client import words as news
+from pubsub_demo.net import endpoints, monitor, reach, zmtp
+from pubsub_demo.process import console, logs
 
 
 @contextlib.contextmanager

@@ -9,11 +9,11 @@ video_transmission/server.py.)
 
 from __future__ import annotations
 
-from pubsub_demo.process import lifetime
-
 import threading
 from collections.abc import Iterator
 from typing import Generic, TypeVar
+
+from pubsub_demo.process import lifetime
 
 TICK = 0.25  # seconds: how long `Latest` waits for an item before it yields None
 

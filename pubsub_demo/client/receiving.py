@@ -8,18 +8,18 @@ clients, `frames` for the video clients (which keep only the newest: see latest.
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.client.diagnosis import ConnectionStatus
-from pubsub_demo.net import transport
-from pubsub_demo.process import console, lifetime, logs
-from pubsub_demo.wire import MAX_SIDE, NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
-
 import functools
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import zmq
 from zmq.utils.monitor import recv_monitor_message
+
+from pubsub_demo import wire
+from pubsub_demo.client.diagnosis import ConnectionStatus
+from pubsub_demo.net import transport
+from pubsub_demo.process import console, lifetime, logs
+from pubsub_demo.wire import MAX_SIDE, NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
 
 TICK = 0.25  # seconds between checks for silence and for a request to stop
 MAX_KINDS_SAID = 20  # kinds of bad message said on stderr; past that, only the log has them

@@ -13,8 +13,6 @@ plain text.
 
 from __future__ import annotations
 
-from pubsub_demo.process.logs import Fatal
-
 import contextlib
 import queue
 from collections.abc import Iterator
@@ -24,6 +22,8 @@ import zmq
 import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils import z85
+
+from pubsub_demo.process.logs import Fatal
 
 
 @contextlib.contextmanager

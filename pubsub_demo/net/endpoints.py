@@ -7,13 +7,13 @@ or ipc:///tmp/demo.sock (a socket file on this computer).
 
 from __future__ import annotations
 
-from pubsub_demo.system.connections import plain_ip  # what the kernel reports, as people write it
-
 import functools
 import ipaddress
 import re
 import socket
 from typing import NamedTuple
+
+from pubsub_demo.system.connections import plain_ip  # what the kernel reports, as people write it
 
 _TCP = re.compile(r"tcp://(?P<host>\*|[\w.-]+|\[[0-9a-fA-F:.]+\]):(?P<port>\d{1,5}|\*)")
 _IPC = re.compile(r"ipc://\S+")

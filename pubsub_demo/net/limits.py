@@ -9,9 +9,9 @@ waits by default.
 
 from __future__ import annotations
 
-from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, WALL_MAX_BYTES
-
 import zmq
+
+from pubsub_demo.wire import NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, WALL_MAX_BYTES
 
 CONNECT_TIMEOUT = 2000  # ms to wait for a TCP connection to be accepted
 # A peer that stopped answering: TCP asks after KEEPALIVE_IDLE s of silence, every

@@ -9,11 +9,6 @@ takes any number of events (RCVHWM 0), and the monitor stops while its reader is
 
 from __future__ import annotations
 
-from pubsub_demo.net import endpoints
-from pubsub_demo.net.curve import NamingAuthenticator
-from pubsub_demo.process import lifetime, logs
-from pubsub_demo.system.closed_connections import ClosedConnections
-
 import contextlib
 import itertools
 import threading
@@ -23,6 +18,11 @@ from typing import TypeVar
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
+
+from pubsub_demo.net import endpoints
+from pubsub_demo.net.curve import NamingAuthenticator
+from pubsub_demo.process import lifetime, logs
+from pubsub_demo.system.closed_connections import ClosedConnections
 
 INTERVAL = 0.1  # seconds between a watch's looks if no event wakes it: what it paces waits 0.5 s or more
 _ENDPOINTS = itertools.count()  # each monitor's inproc address, its own

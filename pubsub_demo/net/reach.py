@@ -7,13 +7,13 @@ is no address a student can type, so the server lists the computer's real ones i
 
 from __future__ import annotations
 
-from pubsub_demo.net import endpoints
-
 import ipaddress
 from pathlib import Path
 
 import psutil
 import zmq
+
+from pubsub_demo.net import endpoints
 
 NAME_PLACEHOLDER = "YOUR_NAME"  # in the command a wall prints, for each student to put a name in
 

@@ -6,12 +6,12 @@ wall/monitoring.py), in the same words.
 
 from __future__ import annotations
 
-from pubsub_demo.net import zmtp
-
 import math
 from collections.abc import Callable
 
 import zmq
+
+from pubsub_demo.net import zmtp
 
 HUNG_UP_WAIT = 1.0  # seconds to wait for the reason a client that hung up was refused for
 UNNAMED_WAIT = 5.0  # seconds to wait for the address of a client refused too fast to be named

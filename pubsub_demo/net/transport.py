@@ -5,6 +5,15 @@ parts without copying them. (What a socket may take in, and its other settings: 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import socket
+from collections.abc import Iterator
+
+import zmq
+import zmq.utils.garbage  # noqa: F401  (see below)
+
 from pubsub_demo.net import endpoints
 from pubsub_demo.net.limits import (  # the watches (server/, wall/monitoring.py) read them here too
     SUBSCRIPTION_MAX_BYTES as SUBSCRIPTION_MAX_BYTES,
@@ -17,15 +26,6 @@ from pubsub_demo.net.limits import (
 )
 from pubsub_demo.process.logs import Fatal
 from pubsub_demo.wire import MAX_PARTS, WireError
-
-import contextlib
-import errno
-import os
-import socket
-from collections.abc import Iterator
-
-import zmq
-import zmq.utils.garbage  # noqa: F401  (see below)
 
 
 @contextlib.contextmanager

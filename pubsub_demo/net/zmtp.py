@@ -9,12 +9,12 @@ rest of its greeting once it has the other's major version.
 
 from __future__ import annotations
 
-from pubsub_demo.net import endpoints
-
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+
+from pubsub_demo.net import endpoints
 
 MECHANISM_MISMATCH = 0x11000002  # ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, a handshake's failure
 GREETING_TIMEOUT = 1.0  # seconds for `greeting`: a ZeroMQ server greets within milliseconds

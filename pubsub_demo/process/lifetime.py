@@ -16,10 +16,6 @@ This module loads nothing but the standard library: it must be ready before the 
 
 from __future__ import annotations
 
-from pubsub_demo.process import logs
-from pubsub_demo.process.console import WholeLines, say, silence
-from pubsub_demo.system import signals
-
 import importlib.util
 import os
 import signal
@@ -29,6 +25,10 @@ import time
 from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import NoReturn
+
+from pubsub_demo.process import logs
+from pubsub_demo.process.console import WholeLines, say, silence
+from pubsub_demo.system import signals
 
 STOP_SIGNALS = signals.STOP_SIGNALS
 STOP_GRACE = 10.0  # seconds the clean-up after a stop may take before the script ends without it

@@ -12,9 +12,6 @@ nothing reads) is said once and then left alone.
 
 from __future__ import annotations
 
-from pubsub_demo.process.console import say
-from pubsub_demo.system import files
-
 import contextlib
 import errno
 import logging
@@ -24,6 +21,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from pubsub_demo.process.console import say
+from pubsub_demo.system import files
 
 LOG_FORMAT = "%(process)s - %(asctime)s - %(levelname)s - %(message)s"
 DEFAULT_LOG_FILE = Path(__file__).resolve().parents[2] / "errors_log.log"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pubsub_demo.process import lifetime
-
 import itertools
 import time
 from collections.abc import Iterator
+
+from pubsub_demo.process import lifetime
 
 
 class Pacer:

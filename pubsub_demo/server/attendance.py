@@ -7,16 +7,16 @@ socket, so it can be tried in-process, event by event.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+import zmq
+
 from pubsub_demo.net.refusals import CURVE_CLIENT as CURVE_CLIENT
 from pubsub_demo.net.refusals import NOT_AUTHORIZED as NOT_AUTHORIZED
 from pubsub_demo.net.refusals import OTHER_SERVERS_KEY as OTHER_SERVERS_KEY
 from pubsub_demo.net.refusals import Refusals, reason
 from pubsub_demo.process import console, logs
-
-import time
-from collections.abc import Callable
-
-import zmq
 
 JOIN_WAIT = 0.5  # seconds after which a client without CURVE still connected has joined (see `event`)
 

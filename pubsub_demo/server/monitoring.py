@@ -13,17 +13,17 @@ transport.bind sets apply, and the number of connections: the server says so as 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import zmq
+
 from pubsub_demo.net import endpoints, monitor, transport
 from pubsub_demo.net.curve import NamingAuthenticator
 from pubsub_demo.process import console
 from pubsub_demo.server.attendance import Attendance
 from pubsub_demo.server.limits import SUBSCRIBER_BYTES, ConnectionLimits
 from pubsub_demo.system import connections, memory
-
-import contextlib
-from collections.abc import Iterator
-
-import zmq
 
 BATCH = 0.01  # seconds a look waits after the last, so that a flood's events are taken together
 GIVE_BACK_AFTER = 64  # connections closed, after which their memory is given back to the system

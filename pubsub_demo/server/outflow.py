@@ -5,10 +5,10 @@ OpenCV for the test pattern: a relay starts without it.)
 
 from __future__ import annotations
 
-from pubsub_demo.system import byte_counts, connections
-
 from collections.abc import Mapping
 from typing import Protocol
+
+from pubsub_demo.system import byte_counts, connections
 
 
 class Connections(Protocol):

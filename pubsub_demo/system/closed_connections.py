@@ -15,8 +15,6 @@ the same however many came before.
 
 from __future__ import annotations
 
-from pubsub_demo.system.connections import plain_ip
-
 import functools
 import ipaddress
 import sys
@@ -25,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+
+from pubsub_demo.system.connections import plain_ip
 
 READS_PER_SECOND = 1.0
 READS_AT_ONCE = 4  # a few refusals in a row are each named at once

@@ -4,10 +4,10 @@ is on the screen, broken into lines to fit (OpenCV's putText writes one line, as
 
 from __future__ import annotations
 
-from pubsub_demo.video.test_card import CODE_ROWS
-
 import cv2
 import numpy as np
+
+from pubsub_demo.video.test_card import CODE_ROWS
 
 TEXT_HEIGHT = 14  # pixels on the screen: the height of a capital letter in text drawn on a window
 FONT = cv2.FONT_HERSHEY_SIMPLEX

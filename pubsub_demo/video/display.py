@@ -4,6 +4,10 @@ second; and a video client's window, which says what the client waits for while 
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
+
 from pubsub_demo.server.outflow import Connections, Outflow
 from pubsub_demo.video import Shown
 from pubsub_demo.video.captions import draw_text
@@ -11,10 +15,6 @@ from pubsub_demo.video.stats import Stats, describe_frame
 from pubsub_demo.video.test_card import CARD_SIZE
 from pubsub_demo.video.window import Window
 from pubsub_demo.wire import Message
-
-import time
-
-import numpy as np
 
 WAITING_SIZE = CARD_SIZE  # a client's picture before the first frame, when the video's size is not known yet
 

@@ -8,10 +8,10 @@ takes the whole screen, one tile per camera.
 
 from __future__ import annotations
 
-from pubsub_demo.video.screen import Area
-
 import math
 from dataclasses import dataclass
+
+from pubsub_demo.video.screen import Area
 
 EDGE = 16  # pixels between the windows and the screen's left and right edges
 WINDOW_GAP = 20  # pixels between the side-by-side windows

@@ -9,8 +9,6 @@ the windows can be made to fit it.
 
 from __future__ import annotations
 
-from pubsub_demo.process.logs import Fatal
-
 import ctypes
 import ctypes.util
 import os
@@ -18,6 +16,8 @@ import sys
 from dataclasses import dataclass
 
 import screeninfo
+
+from pubsub_demo.process.logs import Fatal
 
 NO_WINDOW_HINT = "start with --no-window to print stats lines instead"
 

@@ -9,12 +9,6 @@ wrong.
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.process import pacing
-from pubsub_demo.process.logs import Fatal
-from pubsub_demo.video.test_card import CARD_SIZE, DEFAULT_FPS, NamedTestCard, TestCard
-from pubsub_demo.wire import VIDEO_MAX_BYTES, WALL_MAX_BYTES
-
 import contextlib
 import os
 import sys
@@ -23,6 +17,12 @@ from typing import Protocol
 
 import cv2
 import numpy as np
+
+from pubsub_demo import wire
+from pubsub_demo.process import pacing
+from pubsub_demo.process.logs import Fatal
+from pubsub_demo.video.test_card import CARD_SIZE, DEFAULT_FPS, NamedTestCard, TestCard
+from pubsub_demo.wire import VIDEO_MAX_BYTES, WALL_MAX_BYTES
 
 FFMPEG_QUIET = "-8"  # AV_LOG_QUIET, for OPENCV_FFMPEG_LOGLEVEL
 

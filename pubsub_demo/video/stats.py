@@ -5,15 +5,15 @@ per frame, for --print-frames (`describe_frame`).
 
 from __future__ import annotations
 
-from pubsub_demo.video.test_card import card_number
-from pubsub_demo.wire import Message
-
 import math
 import time
 import zlib
 from typing import NamedTuple
 
 import numpy as np
+
+from pubsub_demo.video.test_card import card_number
+from pubsub_demo.wire import Message
 
 
 class Figures(NamedTuple):

@@ -12,14 +12,14 @@ which say which camera (`camera_code`) as well as which frame.
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.process.logs import Fatal
-
 import time
 import zlib
 
 import cv2
 import numpy as np
+
+from pubsub_demo import wire
+from pubsub_demo.process.logs import Fatal
 
 DEFAULT_FPS = 30.0  # the test pattern's frames/s, and any source's that does not say its own
 CARD_SIZE = (640, 360)

@@ -7,14 +7,14 @@ if the window manager had other ideas. After that the user may drag and resize i
 
 from __future__ import annotations
 
-from pubsub_demo.video import screen
-from pubsub_demo.video.layout import DECORATION, Place, window_place
-from pubsub_demo.video.screen import Area
-
 import time
 
 import cv2
 import numpy as np
+
+from pubsub_demo.video import screen
+from pubsub_demo.video.layout import DECORATION, Place, window_place
+from pubsub_demo.video.screen import Area
 
 ESC = 27
 PLACING_TIME = 3.0  # seconds during which a new window is put back where we asked

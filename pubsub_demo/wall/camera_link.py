@@ -13,14 +13,14 @@ the frames handed to ZeroMQ while connected).
 
 from __future__ import annotations
 
+import contextlib
+
+import zmq
+
 from pubsub_demo.client.diagnosis import ConnectionStatus, DiagnosisTools
 from pubsub_demo.net import monitor
 from pubsub_demo.process import console, logs
 from pubsub_demo.system import byte_counts, connections
-
-import contextlib
-
-import zmq
 
 SILENCE = 3.0  # seconds a connection may wait for its handshake before the camera says what listens is no wall
 

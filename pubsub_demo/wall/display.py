@@ -9,6 +9,11 @@ dimmed, and says since when.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
 from pubsub_demo.client.receiving import Skipped
 from pubsub_demo.video import Shown, layout, screen
 from pubsub_demo.video.captions import draw_text
@@ -18,11 +23,6 @@ from pubsub_demo.wall import tiles
 from pubsub_demo.wall.roster import Roster
 from pubsub_demo.wall.topics import Arrival
 from pubsub_demo.wire import WireError
-
-import time
-from dataclasses import dataclass, field
-
-import numpy as np
 
 TITLE = "Wall"
 REDRAWS = 30.0  # times a second the window is drawn again, at most

@@ -9,6 +9,13 @@ camera's frame is skipped and said, once for each kind.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import threading
+from collections.abc import Sequence
+
+import zmq
+
 from pubsub_demo.client.latest import LatestOfEach
 from pubsub_demo.client.receiving import Skipped
 from pubsub_demo.net import endpoints, transport
@@ -16,13 +23,6 @@ from pubsub_demo.wall import topics
 from pubsub_demo.wall.roster import Roster
 from pubsub_demo.wall.topics import Arrival
 from pubsub_demo.wire import WireError
-
-import contextlib
-import ipaddress
-import threading
-from collections.abc import Sequence
-
-import zmq
 
 TICK = 0.1  # seconds between looks at the stop request, when nothing comes
 

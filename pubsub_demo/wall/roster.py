@@ -12,13 +12,13 @@ that fell silent when the connection closed, while the others send on.
 
 from __future__ import annotations
 
-from pubsub_demo.process import console, logs
-from pubsub_demo.wire import WALL_MAX_BYTES
-
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from pubsub_demo.process import console, logs
+from pubsub_demo.wire import WALL_MAX_BYTES
 
 DRAIN = 0.1  # seconds after a connection closed during which its last frames may still come in
 LEAVE_WAIT = 2.0  # seconds after which the camera silent longest is taken to be the one that left

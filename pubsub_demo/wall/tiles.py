@@ -7,12 +7,12 @@ A tile's label goes at the top, so the test pattern's row of cells along the bot
 
 from __future__ import annotations
 
-from pubsub_demo.video.layout import Place
-
 import math
 
 import cv2
 import numpy as np
+
+from pubsub_demo.video.layout import Place
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 LABEL_HEIGHT = (6, 14)  # pixels: the height of a capital letter in a label, at least and at most

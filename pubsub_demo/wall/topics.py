@@ -11,9 +11,6 @@ OpenCV's fonts, which have ASCII only, and a host name fits.
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.wire import MAX_SIDE, WALL_MAX_BYTES, Buffer, WireError
-
 import re
 import socket
 from collections.abc import Sequence
@@ -21,6 +18,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from pubsub_demo import wire
+from pubsub_demo.wire import MAX_SIDE, WALL_MAX_BYTES, Buffer, WireError
 
 SEPARATOR = b"\0"  # ends a name in a topic: no name contains it
 MAX_NAME = 32  # characters

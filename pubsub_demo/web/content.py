@@ -7,14 +7,14 @@ arrives, and every viewer is sent the same bytes.
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.client import receiving
-
 import json
 import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
+from pubsub_demo import wire
+from pubsub_demo.client import receiving
 
 from ..wire import VIDEO_MAX_BYTES, Message, WireError
 

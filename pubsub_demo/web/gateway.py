@@ -13,11 +13,6 @@ message over with `show`; the loop never touches the socket.
 
 from __future__ import annotations
 
-from pubsub_demo.client.diagnosis import ConnectionStatus
-from pubsub_demo.net import endpoints
-from pubsub_demo.process import logs
-from pubsub_demo.video.stats import Figures, Stats
-
 import asyncio
 import contextlib
 import json
@@ -26,6 +21,11 @@ import threading
 import time
 from collections.abc import Iterator
 from importlib import resources
+
+from pubsub_demo.client.diagnosis import ConnectionStatus
+from pubsub_demo.net import endpoints
+from pubsub_demo.process import logs
+from pubsub_demo.video.stats import Figures, Stats
 
 from ..wire import Message
 from . import content, replies, request, sharing, streams

@@ -5,15 +5,15 @@
 
 from __future__ import annotations
 
-from pubsub_demo.net import reach
-from pubsub_demo.process.logs import Fatal
-
 import errno
 import io
 import ipaddress
 import os
 import socket
 from types import ModuleType
+
+from pubsub_demo.net import reach
+from pubsub_demo.process.logs import Fatal
 
 
 def listening_socket(host: str, port: int, *, share: bool) -> socket.socket:

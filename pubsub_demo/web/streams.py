@@ -11,13 +11,13 @@ and a viewer on another computer gets its next item only once the last has nearl
 
 from __future__ import annotations
 
-from pubsub_demo.net import endpoints
-
 import asyncio
 import socket
 import time
 from collections.abc import Callable
 from typing import NamedTuple, TypeVar
+
+from pubsub_demo.net import endpoints
 
 from ..system import byte_counts, connections
 from .channel import Channel

@@ -8,11 +8,11 @@ stderr once for each address and kind, so that a flood costs a line, not a scree
 
 from __future__ import annotations
 
-from pubsub_demo.process import console, logs
-
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from pubsub_demo.process import console, logs
 
 MAX_SAID = 1000  # addresses and kinds remembered as said: beyond that, refusals go to the log only
 

@@ -8,8 +8,6 @@ test that needs it fails (not skips) where it is missing. Nothing here waits wit
 
 from __future__ import annotations
 
-from pubsub_demo.video.test_card import card_number
-
 import base64
 import itertools
 import json
@@ -24,6 +22,8 @@ import cv2
 import numpy as np
 import pytest
 import websocket
+
+from pubsub_demo.video.test_card import card_number
 
 TIMEOUT = 20.0  # seconds, for a loaded 2-core machine
 # What chromium needs to run headless as root, and to stay off the network but for the page.

@@ -3,11 +3,11 @@ that is not ZeroMQ (NotZeroMQ), answering as a few such programs do."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-
 import socket
 import threading
 from collections.abc import Callable
+
+from pubsub_demo import wire
 
 from support.scripts import TIMEOUT
 

@@ -3,11 +3,11 @@ inserted or parts added."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-
 import random
 
 import numpy as np
+
+from pubsub_demo import wire
 
 
 def _good_message(rng: random.Random) -> list[bytes]:

@@ -3,12 +3,12 @@ arrays it sent, the values a client printed, an array sent until a client prints
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-
 import re
 
 import numpy as np
 import zmq
+
+from pubsub_demo import wire
 
 from support.paths import NUMBERS
 from support.scripts import TIMEOUT, Script

@@ -3,12 +3,12 @@ a one-frame video, and a video written from frames."""
 
 from __future__ import annotations
 
-from pubsub_demo.video import test_card
-
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from pubsub_demo.video import test_card
 
 PICTURE_NUMBER = 4242  # written into the test pictures' row of cells, read back by the clients
 

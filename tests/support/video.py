@@ -4,14 +4,14 @@ shown, and arrays that no video client can show."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.video import test_card as video
-
 import re
 import statistics
 
 import numpy as np
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.video import test_card as video
 
 from support.paths import VIDEO
 from support.scripts import TIMEOUT

@@ -3,13 +3,13 @@ subscriptions, and a SUB peer (HandMadeSubscriber) that sends whatever it is tol
 
 from __future__ import annotations
 
-from pubsub_demo.server import limits
-
 import contextlib
 import select
 import socket
 import struct
 import time
+
+from pubsub_demo.server import limits
 
 HANDSHAKE_TIMEOUT = 5.0  # seconds for a server to answer a greeting: generous for a loaded machine
 

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
+import zmq
+
 from pubsub_demo.net import refusals, zmtp
 from pubsub_demo.net.refusals import HUNG_UP_WAIT, NO_KEYS, UNNAMED_WAIT
 from pubsub_demo.server import attendance
 from pubsub_demo.server.attendance import CURVE_CLIENT, JOIN_WAIT, Attendance
 from pubsub_demo.server.limits import SUBSCRIBER_BYTES
-
-import zmq
 
 
 class Heard:

@@ -4,13 +4,13 @@ call on this machine."""
 
 from __future__ import annotations
 
-from pubsub_demo.system import byte_counts
-
 import socket
 import struct
 import time
 
 import pytest
+
+from pubsub_demo.system import byte_counts
 
 
 def test_linux_tcp_info_gives_bytes_received_and_acked():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pubsub_demo.video import captions
-
 import numpy as np
 import pytest
+
+from pubsub_demo.video import captions
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3), (7, 7), (8, 40, 3), (5000, 2, 3), (2, 5000), (720, 1280, 3), (360, 640)])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pubsub_demo.web.channel import Channel
-
 import asyncio
+
+from pubsub_demo.web.channel import Channel
 
 
 def test_a_reader_gets_the_newest_item_never_a_queue():

@@ -4,12 +4,12 @@ read, for connections closed on this machine (system/closed_connections.py)."""
 
 from __future__ import annotations
 
-from pubsub_demo.system import closed_connections
-from pubsub_demo.system.closed_connections import READS_AT_ONCE, READS_PER_SECOND, ClosedConnections
-
 import socket
 
 import pytest
+
+from pubsub_demo.system import closed_connections
+from pubsub_demo.system.closed_connections import READS_AT_ONCE, READS_PER_SECOND, ClosedConnections
 
 
 class Kernel:

@@ -3,13 +3,13 @@ on real TCP connections over loopback: what a watch learns once libzmq has close
 
 from __future__ import annotations
 
-from pubsub_demo.system import connections
-
 import os
 import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from pubsub_demo.system import connections
 
 
 @contextmanager

@@ -3,13 +3,13 @@ came, a raw one encoded once, numbers as JSON, and what no browser shows refused
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.web import content
-
 import json
 
 import numpy as np
 import pytest
+
+from pubsub_demo import wire
+from pubsub_demo.web import content
 
 
 def test_a_jpeg_frame_is_passed_on_as_it_came_and_a_raw_one_is_encoded_once():

@@ -3,11 +3,11 @@ with what arrives, on a clock the test turns by hand; no sockets, no network."""
 
 from __future__ import annotations
 
+import zmq
+
 from pubsub_demo.client import words
 from pubsub_demo.client.diagnosis import ConnectionStatus, DiagnosisTools
 from pubsub_demo.net import zmtp
-
-import zmq
 
 ADDRESS = "tcp://10.0.0.1:5687"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pubsub_demo.net import endpoints
-
 import pytest
+
+from pubsub_demo.net import endpoints
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@ what is typed."""
 
 from __future__ import annotations
 
-from pubsub_demo.cli import groups, options
-
 import pytest
+
+from pubsub_demo.cli import groups, options
 
 
 def flags(parser) -> set[str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pubsub_demo.client.latest import LatestOfEach
-
 import threading
 import time
+
+from pubsub_demo.client.latest import LatestOfEach
 
 
 def test_a_taker_gets_the_newest_item_of_each_key_once():

@@ -4,16 +4,16 @@ overlapping, as large as fit."""
 
 from __future__ import annotations
 
-from pubsub_demo.video import layout
-from pubsub_demo.video.layout import window_place
-from pubsub_demo.video.screen import Area
-from pubsub_demo.wire import MAX_SIDE
-
 import itertools
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from pubsub_demo.video import layout
+from pubsub_demo.video.layout import window_place
+from pubsub_demo.video.screen import Area
+from pubsub_demo.wire import MAX_SIDE
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,8 +4,6 @@ hang there holds the GIL, and no time-out in this process could end it)."""
 
 from __future__ import annotations
 
-from pubsub_demo.net import monitor
-
 import subprocess
 import sys
 import textwrap
@@ -15,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import zmq
+
+from pubsub_demo.net import monitor
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pubsub_demo.cli import options
-from pubsub_demo.process import logs
-
 from pathlib import Path
 
 import pytest
+
+from pubsub_demo.cli import options
+from pubsub_demo.process import logs
 
 
 def test_defaults_match_the_original_scripts():

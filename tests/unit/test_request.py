@@ -3,11 +3,11 @@ own paths, within a few KiB; the rest refused with its status."""
 
 from __future__ import annotations
 
-from pubsub_demo.web import request
-
 import asyncio
 
 import pytest
+
+from pubsub_demo.web import request
 
 
 def read(raw: bytes) -> request.Request:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pubsub_demo.system import signals
-
 import threading
+
+from pubsub_demo.system import signals
 
 
 def test_ctrl_c_and_ctrl_break_are_left_to_python():

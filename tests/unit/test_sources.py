@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pubsub_demo.video import sources
-
 import numpy as np
+
+from pubsub_demo.video import sources
 
 from support.pictures import make_picture
 

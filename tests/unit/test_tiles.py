@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
+
 from pubsub_demo import wire
 from pubsub_demo.video.layout import Place
 from pubsub_demo.video.test_card import NamedTestCard, camera_code, card_number, split_code
 from pubsub_demo.wall import tiles
-
-import cv2
-import numpy as np
 
 
 def test_a_tile_decodes_as_small_as_it_shows_and_never_smaller():

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.wall import topics
-from pubsub_demo.wall.topics import read, subscriptions, topic
-from pubsub_demo.wire import WALL_MAX_BYTES, WireError
-
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from pubsub_demo import wire
+from pubsub_demo.wall import topics
+from pubsub_demo.wall.topics import read, subscriptions, topic
+from pubsub_demo.wire import WALL_MAX_BYTES, WireError
 
 
 def frame(shape=(18, 32, 3), dtype=np.uint8, seq=5, jpeg=None) -> bytes:

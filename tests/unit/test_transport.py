@@ -4,13 +4,13 @@ left as it is."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.net import limits, transport
-from pubsub_demo.process.logs import Fatal
-
 import numpy as np
 import pytest
 import zmq
+
+from pubsub_demo import wire
+from pubsub_demo.net import limits, transport
+from pubsub_demo.process.logs import Fatal
 
 
 def test_a_conflating_socket_refuses_a_message_of_two_parts(context):

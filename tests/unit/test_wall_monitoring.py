@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
+import zmq
+
 from pubsub_demo.net import zmtp
 from pubsub_demo.net.refusals import NO_KEYS, UNNAMED_WAIT, Refusals
 from pubsub_demo.wall.monitoring import _Watch
 from pubsub_demo.wall.roster import Roster
-
-import socket
-
-import zmq
 
 
 def test_a_camera_without_keys_refused_before_the_watch_read_its_connection_is_still_said_refused():

@@ -3,15 +3,15 @@ fuzzed with arbitrary and mutated messages."""
 
 from __future__ import annotations
 
-from pubsub_demo import wire
-from pubsub_demo.wire import WireError
-
 import pickle
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from pubsub_demo import wire
+from pubsub_demo.wire import WireError
 
 from support.forgeries import header
 from support.fuzzing import fuzz_corpus

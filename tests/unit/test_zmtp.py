@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from pubsub_demo.net import zmtp
-
 import socket
 
 import zmq
 import zmq.auth
+
+from pubsub_demo.net import zmtp
 
 from support.forgeries import answer_like_a_web_server, hang_up, stay_silent
 from support.scripts import AS_SYSTEM
