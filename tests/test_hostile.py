@@ -19,7 +19,7 @@ import time
 import psutil
 import pytest
 
-from pubsub_demo.server import limits
+from pubsub_demo.server import connection_limits
 
 from support.floods import LIMITED_BY_THE_WATCH, flood, hold_a_crowd, topics
 from support.memory import PeakMemory, rss_mb
@@ -134,7 +134,7 @@ def test_a_server_keeps_500_connections_and_turns_away_the_next_one(run):
     port = int(address.rsplit(":", 1)[1])
     client = run(NUMBERS / "client3.py", "--connect", address)
     client.expect(r"^\S")
-    most = limits.MAX_CONNECTIONS
+    most = connection_limits.MAX_CONNECTIONS
     crowd = [HandMadeSubscriber(port) for _ in range(most - 1)]  # with the client: as many as a server keeps
     server.expect(rf"^client 127\.0\.0\.1 joined \({most} connected\)$")
     try:
@@ -168,7 +168,7 @@ def test_a_real_client_sends_what_a_subscriber_needs_once_and_nothing_while_it_s
     client = run(NUMBERS / "client3.py", "--connect", address)
     client.expect(r"^\S")
     time.sleep(STAYS)  # a measuring window: a client that stays, receiving
-    assert bytes_from_clients(int(address.rsplit(":", 1)[1])) == [limits.SUBSCRIBER_BYTES[False]]
+    assert bytes_from_clients(int(address.rsplit(":", 1)[1])) == [connection_limits.SUBSCRIBER_BYTES[False]]
     assert client.interrupt() == 0 and server.interrupt() == 0
 
 

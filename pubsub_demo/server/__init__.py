@@ -1,3 +1,3 @@
-"""A publisher that binds: who attends (`attendance`), what its connections may send (`limits`),
+"""A publisher that binds: who attends (`attendance`), what its connections may send (`connection_limits`),
 the watch that acts on both (`monitoring`), the bytes that went out (`outflow`).
 """

@@ -1,5 +1,5 @@
 """A server's watch over its subscribers: a thread that reads the PUB socket's monitor, feeds an
-Attendance (attendance.py: what to say) and ConnectionLimits (limits.py: whom to cut off), and acts on
+Attendance (attendance.py: what to say) and ConnectionLimits (connection_limits.py: whom to cut off), and acts on
 what they decide.
 
 libzmq stores what each connection subscribes to until that connection closes, takes in
@@ -22,7 +22,7 @@ from pubsub_demo.net import endpoints, monitor, transport
 from pubsub_demo.net.curve import NamingAuthenticator
 from pubsub_demo.process import console
 from pubsub_demo.server.attendance import Attendance
-from pubsub_demo.server.limits import SUBSCRIBER_BYTES, ConnectionLimits
+from pubsub_demo.server.connection_limits import SUBSCRIBER_BYTES, ConnectionLimits
 from pubsub_demo.system import connections, memory
 
 BATCH = 0.01  # seconds a look waits after the last, so that a flood's events are taken together

@@ -9,7 +9,7 @@ import socket
 import struct
 import time
 
-from pubsub_demo.server import limits
+from pubsub_demo.server import connection_limits
 
 HANDSHAKE_TIMEOUT = 5.0  # seconds for a server to answer a greeting: generous for a loaded machine
 
@@ -35,9 +35,9 @@ def subscription(topic: bytes, *, as_command: bool) -> bytes:
 READY = frame(b"\x05READY" + b"\x0bSocket-Type" + struct.pack(">I", 3) + b"SUB", command=True)
 # What a real client sends: a greeting, READY and one subscription, to b"" (a ZMTP 3.1 command).
 HANDSHAKE_BYTES = len(greeting(1) + READY)
-assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == limits.SUBSCRIBER_BYTES[False]
+assert HANDSHAKE_BYTES + len(subscription(b"", as_command=True)) == connection_limits.SUBSCRIBER_BYTES[False]
 # The longest topic a subscription may have in those bytes (a ZMTP 3.0 message: 3 bytes and the topic).
-TOPIC_A_CLIENT_COULD_SEND = limits.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
+TOPIC_A_CLIENT_COULD_SEND = connection_limits.SUBSCRIBER_BYTES[False] - HANDSHAKE_BYTES - 3
 
 
 class HandMadeSubscriber:

@@ -9,7 +9,7 @@ from pubsub_demo.net import refusals, zmtp
 from pubsub_demo.net.refusals import HUNG_UP_WAIT, NO_KEYS, UNNAMED_WAIT
 from pubsub_demo.server import attendance
 from pubsub_demo.server.attendance import CURVE_CLIENT, JOIN_WAIT, Attendance
-from pubsub_demo.server.limits import SUBSCRIBER_BYTES
+from pubsub_demo.server.connection_limits import SUBSCRIBER_BYTES
 
 
 class Heard:

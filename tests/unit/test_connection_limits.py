@@ -1,9 +1,9 @@
-"""The decisions about what a server's connections may send, and how many it keeps (server/limits.py):
+"""The decisions about what a server's connections may send, and how many it keeps (server/connection_limits.py):
 in-process, connection by connection."""
 
 from __future__ import annotations
 
-from pubsub_demo.server.limits import GOODBYE, SUBSCRIBER_BYTES, ConnectionLimits
+from pubsub_demo.server.connection_limits import GOODBYE, SUBSCRIBER_BYTES, ConnectionLimits
 
 NEED = SUBSCRIBER_BYTES[False]
 
