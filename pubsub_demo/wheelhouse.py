@@ -101,6 +101,7 @@ PROJECT_FILES = [
     "bootstrap.py",
     "demo.py",
     "relay.py",
+    "web.py",
     "pubsub_demo",
     "random_numbers_transmission",
     "video_transmission",

@@ -78,14 +78,8 @@ def unpack(wheelhouse: Path, where: Path) -> Path:
 
 def test_the_project_zip_holds_what_a_student_needs_and_no_keys(wheelhouse, tmp_path):
     project = unpack(wheelhouse, tmp_path)
-    for needed in (
-        "requirements.txt",
-        "pyproject.toml",
-        "bootstrap.py",
-        "demo.py",
-        "relay.py",
-        "pubsub_demo/process/lifetime.py",
-    ):
+    scripts = sorted(path.name for path in ROOT.glob("*.py"))  # demo.py, relay.py, web.py and their bootstrap
+    for needed in ("requirements.txt", "pyproject.toml", *scripts, "pubsub_demo/process/lifetime.py"):
         assert (project / needed).is_file(), needed
     assert sorted(path.name for path in (project / "random_numbers_transmission").glob("*.py")) == [
         "bootstrap.py",
