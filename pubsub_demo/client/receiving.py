@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 from pubsub_demo import wire
 from pubsub_demo.client.diagnosis import ConnectionStatus
 from pubsub_demo.net import transport
+from pubsub_demo.net.monitor import taken
 from pubsub_demo.process import console, lifetime, logs
 from pubsub_demo.wire import MAX_SIDE, NUMBERS_MAX_BYTES, VIDEO_MAX_BYTES, Message, WireError
 
@@ -93,9 +93,9 @@ def receive(
     while True:
         lifetime.checkpoint()  # stop if asked to; write the counts of log lines held back
         ready = dict(poller.poll(int(TICK * 1000)))
-        while monitor is not None and monitor in ready and monitor.poll(0):
-            event = recv_monitor_message(monitor)
-            status.event(event["event"], event["value"])
+        if monitor is not None and monitor in ready:
+            for event, value, _ in taken(monitor):
+                status.event(event, value)
         if subscriber not in ready:
             if status.check():  # no connection, and ZeroMQ no longer tries (see there)
                 transport.reconnect(subscriber, status.address)

@@ -14,16 +14,17 @@ plain text.
 from __future__ import annotations
 
 import contextlib
-import queue
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import zmq
 import zmq.auth
-from zmq.auth.thread import ThreadAuthenticator
-from zmq.utils import z85
 
 from pubsub_demo.process.logs import Fatal
+
+if TYPE_CHECKING:
+    from pubsub_demo.net.authenticator import NamingAuthenticator
 
 
 @contextlib.contextmanager
@@ -40,6 +41,8 @@ def allow_only_authorized(
     authorized = keydir / "authorized"
     if not authorized.is_dir() or not any(authorized.glob("*.key")):
         raise Fatal(f"no authorized client keys (*.key) in {authorized}: refusing to start")
+    from pubsub_demo.net.authenticator import NamingAuthenticator  # with --curve only: it loads asyncio
+
     authenticator = NamingAuthenticator(context, _key_names(authorized))
     authenticator.start()
     try:
@@ -83,32 +86,6 @@ def _load(path: Path) -> tuple[bytes, bytes | None]:
         return zmq.auth.load_certificate(path)
     except (OSError, ValueError) as error:
         raise Fatal(f"cannot read the key {path}: refusing to start", error) from error
-
-
-class NamingAuthenticator(ThreadAuthenticator):
-    """pyzmq's authenticator, which also names each client by its key file (client7.key:
-    "client7"; ZeroMQ hands the name on with each message, as its User-Id) and notes each one
-    it lets in, as (IP address, name), in `admissions` (for the server's watch, monitoring.py)."""
-
-    def __init__(self, context: zmq.Context, names: dict[bytes, str]) -> None:
-        super().__init__(context)
-        self.names = names
-        self.knocking = ""
-        self.admissions: queue.Queue[tuple[str, str]] = queue.Queue()
-
-    async def handle_zap_message(self, msg: list[bytes]) -> None:
-        self.knocking = msg[3].decode("ascii", "replace") if len(msg) > 3 else "?"  # the client's IP address
-        await super().handle_zap_message(msg)
-
-    def curve_user_id(self, client_public_key: bytes) -> str:
-        return self.names.get(z85.encode(client_public_key), "an authorized key")
-
-    def _send_zap_reply(
-        self, request_id: bytes, status_code: bytes, status_text: bytes, user_id: str = "anonymous"
-    ) -> None:
-        if status_code == b"200":
-            self.admissions.put((self.knocking, user_id))
-        super()._send_zap_reply(request_id, status_code, status_text, user_id)
 
 
 def _key_names(authorized: Path) -> dict[bytes, str]:

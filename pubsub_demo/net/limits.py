@@ -24,12 +24,10 @@ KEEPALIVE_INTERVAL = 2  # s
 KEEPALIVE_COUNT = 3  # questions unanswered before TCP gives up (where TCP_USER_TIMEOUT does not say sooner)
 UNANSWERED_LIMIT = 6000  # ms
 
-# What a publisher takes in from each subscriber. A subscriber sends a greeting, a handshake and
-# its subscription, and nothing more: 103 bytes in all for our clients (they subscribe to b"",
-# everything), 596 with CURVE (measured). libzmq keeps every subscription a subscriber sends, in
-# a tree costing some 50 bytes of memory per byte of topic: one 50 MB subscription took
-# gigabytes and froze the server for seconds. A larger message drops its connection before
-# anything is stored; monitoring.py cuts off a connection that sends more in all.
+# What a publisher takes in from each subscriber: a greeting, a handshake and its subscription,
+# which libzmq keeps in a tree that costs memory and time for each byte (docs/performance.md,
+# "Figures behind the code's limits"). A larger message drops its connection before anything is
+# stored; server/monitoring.py cuts off a connection that sends more in all.
 SUBSCRIPTION_MAX_BYTES = {  # per message, by whether the publisher uses CURVE: the largest
     True: 1024,  # handshake command is CURVE's INITIATE, 285 bytes from our clients
     False: 64,  # or, without CURVE, READY: 27 bytes from a SUB socket
@@ -38,8 +36,8 @@ SUBSCRIPTION_QUEUE = 2  # subscriptions queued per connection (ZMQ_RCVHWM, 1000 
 # fewer, the less libzmq takes in at once; with 1, no CURVE client got through
 SUBSCRIPTION_BUFFER = 512  # bytes the kernel holds for libzmq to read, per connection (Linux makes
 # it its least, some 2 kB): what comes faster waits at the sender, so libzmq has little at hand
-# when the watch cuts a connection off. With 4 kB, a flood of small subscriptions that the watch
-# cuts off took 18 times as much of the server's time (0.9 s of CPU in 5 s, against 0.05; measured)
+# when the watch cuts a connection off (a larger buffer cost a flood's server far more time:
+# docs/performance.md)
 
 
 def for_publisher(publisher: zmq.Socket) -> None:

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import struct
 import threading
 import time
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 from pubsub_demo.net import endpoints
-from pubsub_demo.net.curve import NamingAuthenticator
 from pubsub_demo.process import lifetime, logs
 from pubsub_demo.system.closed_connections import ClosedConnections
 
+if TYPE_CHECKING:
+    from pubsub_demo.net.authenticator import NamingAuthenticator
+
+_EVENT = struct.Struct("=hi")  # a monitor message's first frame: the event and its value
 INTERVAL = 0.1  # seconds between a watch's looks if no event wakes it: what it paces waits 0.5 s or more
 _ENDPOINTS = itertools.count()  # each monitor's inproc address, its own
 _W = TypeVar("_W", bound="Watch")
@@ -63,9 +66,18 @@ def reading(sock: zmq.Socket, events: int) -> Iterator[zmq.Socket]:
 def taken(reader: zmq.Socket) -> Iterator[tuple[int, int, bytes]]:
     """Each event waiting on `reader`, as (zmq.EVENT_*, its value, the endpoint), without waiting."""
     while reader.poll(0):
-        event = recv_monitor_message(reader)
-        if event["event"] != zmq.EVENT_MONITOR_STOPPED:
-            yield event["event"], event["value"], event["endpoint"]
+        event, value, endpoint = received(reader)
+        if event != zmq.EVENT_MONITOR_STOPPED:
+            yield event, value, endpoint
+
+
+def received(reader: zmq.Socket) -> tuple[int, int, bytes]:
+    """The next event on `reader`: (zmq.EVENT_*, its value, the endpoint). libzmq's first frame is
+    the event (16 bits) and its value (32 bits), the second the endpoint. (pyzmq's own reader,
+    zmq.utils.monitor, loads asyncio as a script starts.)"""
+    head, endpoint = reader.recv_multipart()[:2]
+    event, value = _EVENT.unpack(head)
+    return event, value, endpoint
 
 
 class Watch:

@@ -81,8 +81,8 @@ def begin() -> None:
     if missing:
         say(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed for this Python: {WHAT_TO_DO}")
         sys.exit(1)
-    # The scripts do no linear algebra: numpy's BLAS threads would only cost start-up time (a
-    # third of a script's CPU to start, measured), and memory in each of 30 cameras.
+    # The scripts do no linear algebra: numpy's BLAS threads would only cost start-up time and
+    # memory in each of 30 cameras (docs/performance.md, "Figures behind the code's limits").
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     global _previous_excepthook, _previous_unraisablehook
     _previous_excepthook, _previous_unraisablehook = sys.excepthook, sys.unraisablehook

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import zmq
 
 from pubsub_demo.net import endpoints, monitor, transport
-from pubsub_demo.net.curve import NamingAuthenticator
 from pubsub_demo.process import console
 from pubsub_demo.server.attendance import Attendance
 from pubsub_demo.server.connection_limits import SUBSCRIBER_BYTES, ConnectionLimits
 from pubsub_demo.system import connections, memory
+
+if TYPE_CHECKING:
+    from pubsub_demo.net.authenticator import NamingAuthenticator
 
 BATCH = 0.01  # seconds a look waits after the last, so that a flood's events are taken together
 GIVE_BACK_AFTER = 64  # connections closed, after which their memory is given back to the system

@@ -13,15 +13,18 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import zmq
 
 from pubsub_demo.net import monitor, transport
-from pubsub_demo.net.curve import NamingAuthenticator
 from pubsub_demo.net.refusals import Refusals, reason
 from pubsub_demo.process import console, logs
 from pubsub_demo.system import connections
 from pubsub_demo.wall.roster import Roster
+
+if TYPE_CHECKING:
+    from pubsub_demo.net.authenticator import NamingAuthenticator
 
 _EVENTS = (
     zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH
