@@ -3,7 +3,6 @@
 Sockets: SUB, connects to the server (default tcp://127.0.0.1:5688, the video server);
          PUB, binds for the clients (default tcp://127.0.0.1:5689). libzmq's proxy joins them.
 Run:     python relay.py --connect tcp://TEACHER:5688 --share   (--help lists all the options)
-Why:     a PUB socket sends one copy per client; a relay takes one and sends one to each client.
 """
 
 from bootstrap import lifetime  # first: says what to do outside the environment; Ctrl+C: quiet

@@ -22,6 +22,20 @@ from pubsub_demo.process import console, lifetime
 from pubsub_demo.server.outflow import Connections, Outflow
 from pubsub_demo.system import signals
 
+ABOUT = """\
+A PUB socket sends one copy of each message per client: a teacher's laptop on Wi-Fi serving 20
+students sends every frame 20 times over its own link. Put a relay in the room, on a wired
+computer: the teacher's server sends it one copy, and the relay sends one to each student.
+Clients connect to a relay exactly as to a server, and a relay may connect to another relay (a
+room each, a building). It works for both parts: it passes messages on unchanged, unread.
+
+zmq.proxy_steerable moves the messages in C, without copying them. ZeroMQ's usual proxy is XSUB
+to XPUB, which passes each client's subscriptions up to the server; here the relay subscribes to
+everything once, and its clients' subscriptions stop at its PUB socket: a stranger's flood of
+them costs the server nothing. The relay holds at most 2 messages for each client: a slow
+client gets the newest frames (or arrays), never an ever longer queue.
+"""  # why a relay, and how it works: the end of relay.py's --help
+
 QUEUE = 2  # messages held for each client, and taken in from the server: for video, 2 frames at most
 SILENCE = 3.0  # seconds without a message from the server after which the relay says so
 
@@ -74,7 +88,7 @@ class Watch(monitor.Watch):
     def event(self, kind: int, value: int) -> None:
         self._status.event(kind, value)  # how the connection to the server fares
 
-    def look(self, *, quiet: bool) -> None:
+    def after_wake(self, *, quiet: bool) -> None:
         if lifetime.stop_requested():
             # The main thread may be held in the proxy, in C, the signal's handler not yet run
             # (see lifetime.stop_requested): the proxy stops, pyzmq then runs the handler, which

@@ -2,7 +2,8 @@
 
 Socket: PUB, connects to tcp://127.0.0.1:5690 (where wall.py binds).
 Run:    python video_transmission/camera.py --connect tcp://TEACHER:5690 --name YOUR_NAME
-        [--video 0]  (no --video: a test pattern with the name on it; --help lists all the options)
+        [--video 0]  (no --video: a moving test pattern with the name on it; --help lists
+        all the options)
 
 Here the publishers connect and the subscriber binds: the wall is the one address all know, and
 cameras come and go. A frame goes out as two parts, [topic, frame], the topic the camera's
@@ -19,8 +20,7 @@ from pubsub_demo.cli import options
 from pubsub_demo.net import curve, limits, transport
 from pubsub_demo.process import logs
 from pubsub_demo.video import sources
-from pubsub_demo.wall import topics
-from pubsub_demo.wall.camera_link import CameraLink
+from pubsub_demo.wall import camera_link, topics
 
 
 def main() -> None:
@@ -31,7 +31,7 @@ def main() -> None:
     with (
         zmq.Context() as context,
         context.socket(zmq.PUB) as publisher,
-        CameraLink(publisher, args.connect, name=args.name, curve=bool(args.curve)) as uplink,
+        camera_link.CameraLink(publisher, args.connect, args.name, curve=bool(args.curve)) as link,
         transport.connecting(publisher, args.connect),  # a bad address: one line, no traceback
         frames,
     ):
@@ -43,7 +43,7 @@ def main() -> None:
         for seq, frame in frames:
             message = [topics.topic(args.name), *encode(frame, seq)]  # b"ann\0", the frame
             publisher.send_multipart(message, copy=False)  # dropped if the wall did not subscribe
-            uplink.sent(wire.message_size(message))  # for the stats line, once a second
+            link.sent(wire.message_size(message))  # for the stats line, once a second
 
 
 if __name__ == "__main__":

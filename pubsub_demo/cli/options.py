@@ -10,6 +10,7 @@ import argparse
 import math
 from pathlib import Path
 
+from pubsub_demo import relaying
 from pubsub_demo.cli.groups import (
     check_video_source,
     client,
@@ -130,8 +131,8 @@ def video_client(doc: str | None, argv: list[str] | None = None) -> argparse.Nam
 
 def relay(doc: str | None, argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the options of relay.py: a client's --connect, a server's --bind and --share, and
-    a --curve for each side."""
-    parser = common(doc)
+    a --curve for each side; the help ends with why a relay (relaying.ABOUT)."""
+    parser = common(f"{doc}\n{relaying.ABOUT}" if doc else doc)
     connect(parser, VIDEO_ADDRESS, to="the server (or of another relay)")
     parser.add_argument(
         "--bind",

@@ -73,12 +73,12 @@ class ConnectionStatus:
 
     def __init__(self, address: str, silence: float, *, curve: bool, curve_option: str = "--curve",
                  peer: str = "server", monitor: zmq.Socket | None = None,
-                 world: DiagnosisTools = DiagnosisTools()) -> None:  # fmt: skip
+                 tools: DiagnosisTools = DiagnosisTools()) -> None:  # fmt: skip
         self.address, self.silence, self.curve, self.monitor = address, silence, curve, monitor
         self.curve_option, self.peer = curve_option, peer
-        self._tell, self._clock, self._resolves = world.tell, world.clock, world.resolves
-        self._is_local = functools.cache(lambda: world.local(address))  # asked once: it looks at the network
-        self.look = zmtp.GreetingProbe(address, world.probe, world.clock)
+        self._tell, self._clock, self._resolves = tools.tell, tools.clock, tools.resolves
+        self._is_local = functools.cache(lambda: tools.local(address))  # asked once: it looks at the network
+        self.probe = zmtp.GreetingProbe(address, tools.probe, tools.clock)
         self.deadline = self._clock() + silence
         self.state = "starting"
         self.connected = False  # a ZeroMQ handshake succeeded and the connection is up
@@ -98,7 +98,7 @@ class ConnectionStatus:
 
     def event(self, event: int, value: int) -> None:
         """Take one socket monitor event (zmq.EVENT_*) and its value."""
-        self._take_look()
+        self._read_probe()
         if event in (zmq.EVENT_CONNECT_DELAYED, zmq.EVENT_CONNECT_RETRIED, zmq.EVENT_CONNECTED):
             self.last_attempt = self._clock()  # ZeroMQ is trying by itself
         if event == zmq.EVENT_CONNECT_DELAYED:
@@ -116,25 +116,25 @@ class ConnectionStatus:
             self.reached, self.linked_at = True, self._clock()
         elif event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             self.connected, self.linked_at = True, None
-            self.look.allow()
+            self.probe.allow()
             self.deadline = max(self.deadline, self._clock() + self.silence)  # a new server gets its time
         elif event == zmq.EVENT_DISCONNECTED and value == self.link:
             if not self.connected:  # cut short without a word: a web server's answer, at a client with keys
-                self.look.start()
+                self.probe.start()
             self.connected, self.linked_at = False, None
         elif event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL and value == zmtp.MECHANISM_MISMATCH:
             self._mismatch()
         elif self.curve and event in (zmq.EVENT_HANDSHAKE_FAILED_AUTH, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
             self._enter("curve-failed", news.curve_failed(self.address))
         elif event in (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL):
-            self.look.start()  # the peer hung up, or spoke in a way we cannot name
+            self.probe.start()  # the peer hung up, or spoke in a way we cannot name
 
     def check(self) -> bool:
         """Call when nothing arrived for a while; True once every `silence` seconds without a
         good message, a connection or ZeroMQ trying to connect: then it is time to connect again
         (ZeroMQ reconnects by itself, but not after it dropped a connection for breaking the rules,
         a message over the size limit, say)."""
-        self._take_look()
+        self._read_probe()
         if self._clock() < self.deadline:
             return False
         if self.rejection is not None:
@@ -181,9 +181,9 @@ class ConnectionStatus:
         words = news.no_curve if self.curve else news.needs_curve
         self._enter("no-curve" if self.curve else "needs-curve", words(self.address, self.curve_option, self.peer))
 
-    def _take_look(self) -> None:
-        """If the look at what listens found something: say what it means for a handshake cut short."""
-        done, mechanism = self.look.result()
+    def _read_probe(self) -> None:
+        """If the probe of what listens found something: say what it means for a handshake cut short."""
+        done, mechanism = self.probe.result()
         if not done:
             return
         if mechanism == "":

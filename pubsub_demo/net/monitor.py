@@ -82,11 +82,11 @@ def received(reader: zmq.Socket) -> tuple[int, int, bytes]:
 
 class Watch:
     """A thread that reads `sock`'s monitor `events`: a subclass says what an event means (`event`),
-    what to do after each wake-up (`look`) and once a second (`every_second`). Use as a context
+    what to do after each wake-up (`after_wake`) and once a second (`every_second`). Use as a context
     manager, entered before `sock` binds or connects; `name` names the thread, and it in the log.
 
     One error policy: a ZMQError ends the watch (its sockets are gone, or it would come back at
-    every look), in the log unless the script is stopping; any other error is a bug in a decision,
+    every wake-up), in the log unless the script is stopping; any other error is a bug in a decision,
     logged, and the watch goes on (it must not end the watch, hang the script, nor print a traceback)."""
 
     def __init__(self, sock: zmq.Socket, events: int, *, name: str) -> None:
@@ -115,7 +115,7 @@ class Watch:
     def event(self, kind: int, value: int) -> None:
         """One event of the monitor (zmq.EVENT_*) and its value."""
 
-    def look(self, *, quiet: bool) -> None:
+    def after_wake(self, *, quiet: bool) -> None:
         """Called after each wake-up, after its events; `quiet`: nothing woke the watch."""
 
     def every_second(self, elapsed: float) -> None:
@@ -138,7 +138,7 @@ class Watch:
                     if self._reader is not None and self._reader in ready:
                         for kind, value, endpoint in taken(self._reader):
                             self._take(kind, value, endpoint)
-                    self.look(quiet=not ready)
+                    self.after_wake(quiet=not ready)
                     if not self.stop.is_set() and (now := time.monotonic()) - second >= 1.0:
                         self.every_second(now - second)
                         second = now

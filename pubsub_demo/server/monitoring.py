@@ -78,7 +78,7 @@ class _Watch(monitor.BoundWatch):
         self.small_buffers = bool(publisher.conflate) or publisher.sndhwm < SMALL_QUEUE
         self.closed = 0  # connections closed since memory was last given back
 
-    def look(self, *, quiet: bool) -> None:
+    def after_wake(self, *, quiet: bool) -> None:
         """Take the doorman's decisions; count what came in on each connection that received
         bytes; cut off the greedy ones, and turn away the crowd."""
         for address, name in self.admissions():

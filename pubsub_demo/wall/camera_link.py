@@ -32,12 +32,12 @@ class CameraLink(monitor.Watch):
     before the publisher connects (its monitor must see the first attempt); `curve` says whether
     the camera uses CURVE, for the diagnosis."""
 
-    def __init__(self, publisher: zmq.Socket, address: str, *, name: str, curve: bool) -> None:
+    def __init__(self, publisher: zmq.Socket, address: str, name: str, *, curve: bool) -> None:
         super().__init__(publisher, zmq.EVENT_ALL, name="camera's link")
         self.address, self.name = address, name
         self._quiet = False  # while True, the status's words are not said (see _connected)
         self.status = ConnectionStatus(
-            address, SILENCE, curve=curve, peer="wall", world=DiagnosisTools(tell=self._tell)
+            address, SILENCE, curve=curve, peer="wall", tools=DiagnosisTools(tell=self._tell)
         )
         self.frames = self.handed = 0  # since the last stats line: frames made, bytes handed while connected
         self.fd: int | None = None  # the connection's file descriptor, while connected

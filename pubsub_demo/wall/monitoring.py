@@ -59,7 +59,7 @@ class _Watch(monitor.BoundWatch):
         self.waiting: dict[int, str] = {}  # with CURVE: the connections the doorman has not let in, their addresses
         self.failure: str | None = None  # why the connection that closes next was refused (a handshake failed)
 
-    def look(self, *, quiet: bool) -> None:
+    def after_wake(self, *, quiet: bool) -> None:
         for address, _ in self.admissions():
             let_in = [fd for fd, waiting in self.waiting.items() if waiting == address]
             if let_in:  # the first from there: not refused

@@ -27,10 +27,10 @@ def make(*, curve: bool = False, silence: float = 3.0, resolves: bool = True, pr
         looked.append(address)
         return probe
 
-    world = DiagnosisTools(
+    tools = DiagnosisTools(
         tell=told.append, clock=clock, probe=look, resolves=lambda _: resolves, local=lambda _: local
     )
-    status = ConnectionStatus(ADDRESS, silence, curve=curve, world=world)
+    status = ConnectionStatus(ADDRESS, silence, curve=curve, tools=tools)
     return status, clock, told, looked
 
 
@@ -129,7 +129,7 @@ def test_a_handshake_cut_short_looks_at_what_listens_and_says_what_it_found():
         status, _, told, looked = make(curve=curve, probe=found)
         status.event(zmq.EVENT_CONNECTED, 5)
         status.event(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, 5)
-        status.look.wait(5.0)
+        status.probe.wait(5.0)
         status.event(zmq.EVENT_CONNECT_DELAYED, 0)  # the next event takes the look's answer
         assert looked == [ADDRESS] and told == [expected], found
 
@@ -138,12 +138,12 @@ def test_the_look_is_taken_at_most_once_per_interval():
     status, clock, _, looked = make(probe=None)
     for _ in range(3):
         status.event(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, 5)
-        status.look.wait(5.0)
+        status.probe.wait(5.0)
         status.event(zmq.EVENT_CONNECT_DELAYED, 0)
     assert len(looked) == 1
     clock.now += zmtp.GREETING_INTERVAL
     status.event(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL, 5)
-    status.look.wait(5.0)
+    status.probe.wait(5.0)
     assert len(looked) == 2
 
 
