@@ -116,6 +116,19 @@ def wait_for_text(
         time.sleep(0.1)  # polling the screen for a condition, with a deadline
 
 
+def never_painted(picture: np.ndarray) -> bool:
+    """Is a window's picture Qt's black, never painted (not one of a script's pictures, which
+    are never black: a waiting picture is gray 48, a dimmed frame's text white)?"""
+    return bool((picture.max(axis=2) < 16).mean() > 0.9)
+
+
+def wait_until_gone(screen: Screen, titles, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while any(screen.window(title) is not None for title in titles):
+        assert time.monotonic() < deadline, f"windows {titles} still open"
+        time.sleep(0.05)  # polling the desktop for a condition, with a deadline
+
+
 def said_on_stderr(client, words: str) -> str:
     """The line the client said on stderr with these `words`, without its script's name."""
     return client.expect(words, stream="stderr").string.split(": ", 1)[1]
@@ -133,19 +146,30 @@ def test_a_large_video_fits_the_screen_and_clients_say_what_they_wait_for(
     env = dict(os.environ, DISPLAY=name)
     address = f"ipc://{tmp_path}/video.sock"  # the server binds it later; no port to reserve
     started = time.monotonic()
-    clients = [
-        run(VIDEO / script, "--connect", address, "--silence", "1", "--print-frames", env=env)
-        for script in ("client1.py", "client2.py")
-    ]
-
-    # Before any server runs, each client's window is up and says what it waits for, in the
-    # words the client says on stderr.
-    said = [said_on_stderr(client, "nothing listens at") for client in clients]
-    assert said[0] == said[1] == display.waiting_for(address, None, said[0])
-    waiting = said[0]
-    for title in TITLES[1:]:
+    for attempt in (1, 2):
+        clients = [
+            run(VIDEO / script, "--connect", address, "--silence", "1", "--print-frames", env=env)
+            for script in ("client1.py", "client2.py")
+        ]
+        # Before any server runs, each client's window is up and says what it waits for, in the
+        # words the client says on stderr.
+        said = [said_on_stderr(client, "nothing listens at") for client in clients]
+        assert said[0] == said[1] == display.waiting_for(address, None, said[0])
+        waiting = said[0]
         window_size = layout.window_place(Area(0, 0, *screen_size), 1, display.WAITING_SIZE).size
-        score, _, picture = wait_for_text(screen, title, [waiting], window_size, good=0.8)
+        pictures = {title: wait_for_text(screen, title, [waiting], window_size, good=0.8) for title in TITLES[1:]}
+        unpainted = [title for title, (_, _, picture) in pictures.items() if never_painted(picture)]
+        if not unpainted or attempt == 2:
+            break
+        # Qt, under Xvfb with the whole suite on 2 cores, sometimes leaves a new window black for
+        # good (about 1 in 30 windows, whatever the script asks of it): once, the two again.
+        print(f"{screen_size}: {unpainted} never painted (Qt under Xvfb, under load): both clients again")
+        for client in clients:
+            assert client.interrupt() == 0
+        wait_until_gone(screen, TITLES[1:])
+
+    for title in TITLES[1:]:
+        score, _, picture = pictures[title]
         window = screen.window(title)
         assert window.frame_inside(*screen_size), f"{title}'s frame {window.frame} is off the {screen_size} screen"
         assert text_mask(picture).sum() > 200, f"{title} shows no text"
