@@ -117,9 +117,9 @@ def wait_for_text(
 
 
 def never_painted(picture: np.ndarray) -> bool:
-    """Is a window's picture Qt's black, never painted (not one of a script's pictures, which
-    are never black: a waiting picture is gray 48, a dimmed frame's text white)?"""
-    return bool((picture.max(axis=2) < 16).mean() > 0.9)
+    """Does a window show nothing of a client's waiting picture (its gray, 48, nowhere), but Qt's
+    black, or a black view of Qt's default size on white: a window Qt never painted?"""
+    return bool((picture == display.WAITING_GRAY).all(axis=2).mean() < 0.01)
 
 
 def wait_until_gone(screen: Screen, titles, timeout: float = TIMEOUT) -> None:

@@ -17,6 +17,7 @@ from pubsub_demo.video.window import Window
 from pubsub_demo.wire import Message
 
 WAITING_SIZE = CARD_SIZE  # a client's picture before the first frame, when the video's size is not known yet
+WAITING_GRAY = 48  # its background: dark gray (a window Qt never painted is black, or white)
 
 
 class Display:
@@ -81,7 +82,7 @@ class Display:
         if text != self.waiting_text or self.waiting_picture is None:
             if self.last_frame is None:
                 width, height = self.window.fit(WAITING_SIZE).size
-                picture = np.full((height, width, 3), 48, np.uint8)
+                picture = np.full((height, width, 3), WAITING_GRAY, np.uint8)
             else:
                 picture = self.last_frame // 3  # a new array: the last frame may still be in a socket
                 if self.stats_band is not None:
