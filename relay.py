@@ -24,8 +24,8 @@ def main() -> None:
         downstream.sndhwm = relaying.QUEUE - 1  # libzmq holds one more (the one it writes); first
         with (
             context.socket(zmq.SUB) as upstream,
-            curve.allow_only_authorized(context, downstream, args.curve) as doorman,  # --curve
-            monitoring.watch_subscribers(downstream, doorman) as clients,  # who joins and leaves
+            curve.allow_only_authorized(context, downstream, args.curve) as auth,  # --curve
+            monitoring.watch_subscribers(downstream, auth) as clients,  # who joins and leaves
             relaying.Watch(upstream, server, clients, curve=bool(args.upstream_curve)) as watch,
             transport.binding(downstream, args.bind),  # a busy port: one line, no traceback
             transport.connecting(upstream, server),

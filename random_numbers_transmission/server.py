@@ -32,8 +32,8 @@ def main() -> None:
     with (
         zmq.Context() as context,
         context.socket(zmq.PUB) as publisher,
-        curve.allow_only_authorized(context, publisher, args.curve) as doorman,  # --curve only
-        monitoring.watch_subscribers(publisher, doorman),  # who joins, leaves, sends too much
+        curve.allow_only_authorized(context, publisher, args.curve) as auth,  # --curve only
+        monitoring.watch_subscribers(publisher, auth),  # who joins, leaves, sends too much
         transport.binding(publisher, args.bind),  # a busy port: one line, no traceback
     ):
         limits.for_publisher(publisher)  # it takes in subscriptions only: small, few at a time

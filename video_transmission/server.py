@@ -29,8 +29,8 @@ def main() -> None:
     with zmq.Context() as context, context.socket(zmq.PUB) as publisher:
         publisher.conflate = True  # a client's queue: the newest frame only; before the rest
         with (
-            curve.allow_only_authorized(context, publisher, args.curve) as doorman,  # --curve only
-            monitoring.watch_subscribers(publisher, doorman) as audience,  # who joins, how many
+            curve.allow_only_authorized(context, publisher, args.curve) as auth,  # --curve only
+            monitoring.watch_subscribers(publisher, auth) as attendance,  # who joins, how many
             transport.binding(publisher, args.bind),  # a busy port: one line, no traceback
             display.for_server(args.window, args.window_position, args.print_frames) as window,
             frames,
@@ -42,7 +42,7 @@ def main() -> None:
                 message = encode(frame, seq)  # one part: CONFLATE keeps a message's last part only
                 publisher.send_multipart(message, copy=False)  # header and pixels, not copied
                 shown = wire.Message(frame, seq, size=wire.message_size(message))
-                if not window.show(shown, audience):
+                if not window.show(shown, attendance):
                     break  # q, Esc or the window closed
 
 

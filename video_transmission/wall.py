@@ -28,8 +28,8 @@ def main() -> None:
     with (
         zmq.Context() as context,
         context.socket(zmq.SUB) as subscriber,
-        curve.allow_only_authorized(context, subscriber, args.curve) as doorman,  # --curve only
-        monitoring.watch_cameras(subscriber, doorman, max_cameras=args.max_cameras) as roster,
+        curve.allow_only_authorized(context, subscriber, args.curve) as auth,  # --curve only
+        monitoring.watch_cameras(subscriber, auth, max_cameras=args.max_cameras) as roster,
         transport.binding(subscriber, args.bind),  # a busy port: one line, no traceback
         display.for_wall(args.shown, silence=args.silence) as wall,
     ):

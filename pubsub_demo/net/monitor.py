@@ -154,18 +154,18 @@ class Watch:
 
 
 class BoundWatch(Watch):
-    """A Watch over a socket that binds: with CURVE, who `doorman` (curve.allow_only_authorized)
+    """A Watch over a socket that binds: with CURVE, who `authenticator` (curve.allow_only_authorized)
     let in, and who a connection refused too fast to be named came from."""
 
-    def __init__(self, sock: zmq.Socket, events: int, doorman: NamingAuthenticator | None, *, name: str) -> None:
+    def __init__(self, sock: zmq.Socket, events: int, authenticator: NamingAuthenticator | None, *, name: str) -> None:
         super().__init__(sock, events, name=name)
-        self.doorman = doorman
+        self.authenticator = authenticator
         self.closed_here: ClosedConnections | None = None  # once a client connected, over TCP
 
     def admissions(self) -> Iterator[tuple[str, str]]:
-        """Who the doorman let in since the last call, as (IP address, name); only this thread takes."""
-        while self.doorman is not None and not self.doorman.admissions.empty():
-            address, name = self.doorman.admissions.get_nowait()
+        """Who the authenticator let in since the last call, as (IP address, name); only this thread takes."""
+        while self.authenticator is not None and not self.authenticator.admissions.empty():
+            address, name = self.authenticator.admissions.get_nowait()
             yield endpoints.plain_ip(address), name
 
     def closed_just_now(self) -> str:

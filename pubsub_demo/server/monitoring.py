@@ -41,7 +41,7 @@ UNCOUNTED = (  # said as the watch starts, where the kernel gives no counts
 )
 _EVENTS = (
     zmq.EVENT_ACCEPTED
-    | zmq.EVENT_HANDSHAKE_SUCCEEDED  # a client without CURVE joins then; with CURVE, the doorman has news
+    | zmq.EVENT_HANDSHAKE_SUCCEEDED  # a client without CURVE joins then; with CURVE, the authenticator has news
     | zmq.EVENT_DISCONNECTED
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_AUTH
@@ -49,29 +49,29 @@ _EVENTS = (
 
 
 @contextlib.contextmanager
-def watch_subscribers(publisher: zmq.Socket, doorman: NamingAuthenticator | None = None) -> Iterator[Attendance]:
+def watch_subscribers(publisher: zmq.Socket, authenticator: NamingAuthenticator | None = None) -> Iterator[Attendance]:
     """For the `with` block, say who joins and leaves `publisher` (the Attendance's `count` is how
     many are connected), and cut off the connections that send more than subscribers need to.
-    With CURVE, `doorman` (from curve.allow_only_authorized) names the clients it let in.
+    With CURVE, `authenticator` (from curve.allow_only_authorized) names the clients it let in.
     If `publisher` keeps only the newest message or a few for each subscriber (CONFLATE, or a
     small SNDHWM, set before), the kernel keeps only a few kB for a subscriber on another
     computer too. Enter it before binding, so that no connection goes unseen."""
-    watch = _Watch(publisher, doorman)
+    watch = _Watch(publisher, authenticator)
     if not watch.followed.counting:
-        curve = watch.audience.curve
+        curve = watch.attendance.curve
         console.say(UNCOUNTED.format(most=transport.SUBSCRIPTION_MAX_BYTES[curve], queue=transport.SUBSCRIPTION_QUEUE))
     with watch:
-        yield watch.audience
+        yield watch.attendance
 
 
 class _Watch(monitor.BoundWatch):
     """The watch's thread: the monitor's events in, connections cut off or turned away."""
 
-    def __init__(self, publisher: zmq.Socket, doorman: NamingAuthenticator | None) -> None:
-        super().__init__(publisher, _EVENTS, doorman, name="subscriber watch")
+    def __init__(self, publisher: zmq.Socket, authenticator: NamingAuthenticator | None) -> None:
+        super().__init__(publisher, _EVENTS, authenticator, name="subscriber watch")
         curve = bool(publisher.curve_server)
-        self.audience = Attendance(curve=curve)
-        self.allowance = ConnectionLimits(SUBSCRIBER_BYTES[curve])
+        self.attendance = Attendance(curve=curve)
+        self.limits = ConnectionLimits(SUBSCRIBER_BYTES[curve])
         self.followed = connections.WatchedConnections()
         if self.followed.fileno() is not None:  # wakes the watch when a connection received bytes
             self.poller.register(self.followed.fileno(), zmq.POLLIN)
@@ -79,21 +79,21 @@ class _Watch(monitor.BoundWatch):
         self.closed = 0  # connections closed since memory was last given back
 
     def after_wake(self, *, quiet: bool) -> None:
-        """Take the doorman's decisions; count what came in on each connection that received
+        """Take the authenticator's decisions; count what came in on each connection that received
         bytes; cut off the greedy ones, and turn away the crowd."""
         for address, name in self.admissions():
-            self.audience.admitted(address, name)
-        self.audience.tick()
-        for fd in self.allowance.crowding():
-            self.audience.turned_away(self._shut(fd), self.allowance.max_connections)
+            self.attendance.admitted(address, name)
+        self.attendance.tick()
+        for fd in self.limits.crowding():
+            self.attendance.turned_away(self._shut(fd), self.limits.max_connections)
         for fd in self.followed.arrived():
-            if self.allowance.closing(fd):
+            if self.limits.closing(fd):
                 self.followed.drain(fd)  # a connection cut off, still sending
                 continue
             with contextlib.suppress(OSError):  # not TCP (ipc://): nothing to count
-                self.allowance.counted(fd, self.followed.bytes_received(fd))
-        for fd in self.allowance.greedy():
-            self.audience.cut_off(self._shut(fd), self.allowance.received(fd), self.allowance.need)
+                self.limits.counted(fd, self.followed.bytes_received(fd))
+        for fd in self.limits.greedy():
+            self.attendance.cut_off(self._shut(fd), self.limits.received(fd), self.limits.need)
         if not quiet:  # what comes close behind is taken in the next look: a flood costs fewer looks
             self.stop.wait(BATCH)
         elif self.closed >= GIVE_BACK_AFTER:  # a crowd has gone, and libzmq freed what it held
@@ -111,13 +111,13 @@ class _Watch(monitor.BoundWatch):
             address = self.followed.peer_address(fd)
             if self.small_buffers and address not in ("?", "this computer") and not endpoints.is_loopback(address):
                 connections.shrink_send_buffer(fd, REMOTE_SEND_BUFFER)
-            self.audience.event(kind, fd, address, welcome=self.allowance.opened(fd))
+            self.attendance.event(kind, fd, address, welcome=self.limits.opened(fd))
         else:
-            if kind == zmq.EVENT_DISCONNECTED and self.audience.unnamed_refusal(fd):
-                self.audience.named(fd, self.closed_just_now())
-            self.audience.event(kind, fd)
+            if kind == zmq.EVENT_DISCONNECTED and self.attendance.unnamed_refusal(fd):
+                self.attendance.named(fd, self.closed_just_now())
+            self.attendance.event(kind, fd)
         if kind == zmq.EVENT_DISCONNECTED:
-            self.allowance.closed(fd)
+            self.limits.closed(fd)
             self.followed.release(fd)
             self.closed += 1
 
@@ -133,5 +133,5 @@ class _Watch(monitor.BoundWatch):
             who = connections.peer_address(fd)
         connections.shut_down(fd)
         self.followed.drain(fd)
-        self.allowance.close(fd)
+        self.limits.close(fd)
         return who

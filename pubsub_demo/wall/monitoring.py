@@ -32,18 +32,22 @@ _EVENTS = (
 
 
 @contextlib.contextmanager
-def watch_cameras(subscriber: zmq.Socket, doorman: NamingAuthenticator | None, *, max_cameras: int) -> Iterator[Roster]:
+def watch_cameras(
+    subscriber: zmq.Socket, authenticator: NamingAuthenticator | None, *, max_cameras: int
+) -> Iterator[Roster]:
     """For the `with` block, follow the connections of the wall's `subscriber`: the Roster it
     gives says who joins and leaves (with what the receive thread tells it), and connections
-    past `max_cameras` are cut off. With CURVE, `doorman` (curve.allow_only_authorized) lets
+    past `max_cameras` are cut off. With CURVE, `authenticator` (curve.allow_only_authorized) lets
     cameras in, and who was refused is said. Enter it before binding."""
-    refusals = Refusals(clock=time.monotonic, say=console.say, log=logs.log_warning) if doorman is not None else None
-    with _Watch(subscriber, Roster(max_cameras=max_cameras), refusals, doorman) as watch:
+    refusals = (
+        Refusals(clock=time.monotonic, say=console.say, log=logs.log_warning) if authenticator is not None else None
+    )
+    with _Watch(subscriber, Roster(max_cameras=max_cameras), refusals, authenticator) as watch:
         yield watch.roster
 
 
 class _Watch(monitor.BoundWatch):
-    """The watch's thread: takes the monitor's events and the `doorman`'s decisions, tells the
+    """The watch's thread: takes the monitor's events and the `authenticator`'s decisions, tells the
     `roster` and (with CURVE) the `refusals`, cuts off connections past the limit.
 
     It holds a duplicate of its own of each connection (`held`), so that when libzmq closes its
@@ -51,12 +55,18 @@ class _Watch(monitor.BoundWatch):
     it for breaking its rules (a message part over the size limit), which libzmq does not say."""
 
     def __init__(
-        self, subscriber: zmq.Socket, roster: Roster, refusals: Refusals | None, doorman: NamingAuthenticator | None
+        self,
+        subscriber: zmq.Socket,
+        roster: Roster,
+        refusals: Refusals | None,
+        authenticator: NamingAuthenticator | None,
     ) -> None:
-        super().__init__(subscriber, _EVENTS, doorman, name="camera watch")
+        super().__init__(subscriber, _EVENTS, authenticator, name="camera watch")
         self.roster, self.refusals = roster, refusals
         self.held = connections.WatchedConnections()
-        self.waiting: dict[int, str] = {}  # with CURVE: the connections the doorman has not let in, their addresses
+        self.waiting: dict[
+            int, str
+        ] = {}  # with CURVE: the connections the authenticator has not let in, their addresses
         self.failure: str | None = None  # why the connection that closes next was refused (a handshake failed)
 
     def after_wake(self, *, quiet: bool) -> None:

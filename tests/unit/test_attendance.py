@@ -20,16 +20,16 @@ class Heard:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.log: list[str] = []
-        self.audience = Attendance(
+        self.attendance = Attendance(
             curve=curve, clock=lambda: self.now, inform=self.stdout.append, say=self.stderr.append, log=self.log.append
         )
 
     def knock(self, fd: int, address: str, *events: tuple[int, int]) -> None:
         """A connection from `address` on `fd`: accepted, then `events`, then closed."""
-        self.audience.event(zmq.EVENT_ACCEPTED, fd, address)
+        self.attendance.event(zmq.EVENT_ACCEPTED, fd, address)
         for event, value in events:
-            self.audience.event(event, value)
-        self.audience.event(zmq.EVENT_DISCONNECTED, fd)
+            self.attendance.event(event, value)
+        self.attendance.event(zmq.EVENT_DISCONNECTED, fd)
 
 
 NEED = SUBSCRIBER_BYTES[False]
@@ -38,25 +38,25 @@ MISMATCH = (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
 
 def test_a_plain_client_joins_once_its_handshake_succeeded_and_leaves():
     heard = Heard(curve=False)
-    heard.audience.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
-    assert heard.stdout == [] and heard.audience.count == 0  # not yet: it may be a client with keys
-    heard.audience.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 7)
-    heard.audience.event(zmq.EVENT_DISCONNECTED, 7)
+    heard.attendance.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
+    assert heard.stdout == [] and heard.attendance.count == 0  # not yet: it may be a client with keys
+    heard.attendance.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 7)
+    heard.attendance.event(zmq.EVENT_DISCONNECTED, 7)
     assert heard.stdout == ["client 10.0.0.2 joined (1 connected)", "client 10.0.0.2 left (0 connected)"]
     assert heard.stderr == []
 
 
 def test_clients_that_connect_together_join_once_they_stay():  # libzmq does not say whose handshake succeeded
     heard = Heard(curve=False)
-    heard.audience.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
-    heard.audience.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.3")  # a student with keys, at the same moment
-    heard.audience.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 0)
-    heard.audience.event(*MISMATCH)
-    heard.audience.event(zmq.EVENT_DISCONNECTED, 8)
-    heard.audience.tick()
+    heard.attendance.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.2")
+    heard.attendance.event(zmq.EVENT_ACCEPTED, 8, "10.0.0.3")  # a student with keys, at the same moment
+    heard.attendance.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 0)
+    heard.attendance.event(*MISMATCH)
+    heard.attendance.event(zmq.EVENT_DISCONNECTED, 8)
+    heard.attendance.tick()
     assert heard.stdout == []  # not yet
     heard.now += JOIN_WAIT
-    heard.audience.tick()
+    heard.attendance.tick()
     assert heard.stdout == ["client 10.0.0.2 joined (1 connected)"]
     assert heard.stderr == [f"refused 10.0.0.3: {CURVE_CLIENT}"]
 
@@ -68,10 +68,10 @@ def test_a_student_with_keys_at_a_server_without_curve_is_one_line_however_often
         heard.knock(40 + attempt, "?", MISMATCH)  # gone before its address could be read
         heard.knock(70 + attempt, "10.0.0.2")  # its look at what listens: it hangs up without a word
         heard.now += 1.0
-        heard.audience.tick()
+        heard.attendance.tick()
     assert heard.stdout == []  # no joined/left: it never joined
     assert heard.stderr == [f"refused 10.0.0.2: {CURVE_CLIENT}"]
-    assert heard.audience.count == 0 and not heard.audience.peers
+    assert heard.attendance.count == 0 and not heard.attendance.peers
     assert sum(CURVE_CLIENT in line for line in heard.log) == 40  # the log has each (its flood gate counts them)
 
 
@@ -86,10 +86,10 @@ def test_an_unnamed_client_is_never_a_question_mark():
     heard = Heard(curve=False)
     heard.knock(5, "?", MISMATCH)  # no named client is refused for that reason meanwhile
     heard.now += UNNAMED_WAIT
-    heard.audience.tick()
+    heard.attendance.tick()
     assert heard.stderr == [f"refused a client: {CURVE_CLIENT}"]
-    heard.audience.event(zmq.EVENT_ACCEPTED, 6, "?")
-    heard.audience.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 6)
+    heard.attendance.event(zmq.EVENT_ACCEPTED, 6, "?")
+    heard.attendance.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 6)
     assert heard.stdout == ["a client joined (1 connected)"]
     assert not any("?" in line for line in heard.stdout + heard.stderr + heard.log)
 
@@ -99,7 +99,7 @@ def test_without_curve_a_connection_that_hangs_up_before_its_handshake_is_not_ne
     heard.knock(5, "10.0.0.9")  # a port scanner, or a client's look at what listens
     heard.knock(6, "10.0.0.9", (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, 0x10000001))  # not ZeroMQ
     heard.now += HUNG_UP_WAIT + UNNAMED_WAIT
-    heard.audience.tick()
+    heard.attendance.tick()
     assert heard.stdout == [] and heard.stderr == [] and heard.log == []
 
 
@@ -112,11 +112,11 @@ def test_with_curve_a_client_without_keys_is_said_once():
 
 def test_with_curve_a_client_joins_when_admitted_and_is_named_after_its_key():
     heard = Heard(curve=True)
-    heard.audience.event(zmq.EVENT_ACCEPTED, 3, "10.0.0.5")
-    heard.audience.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 3)  # the key's name comes with the admission
+    heard.attendance.event(zmq.EVENT_ACCEPTED, 3, "10.0.0.5")
+    heard.attendance.event(zmq.EVENT_HANDSHAKE_SUCCEEDED, 3)  # the key's name comes with the admission
     assert heard.stdout == []
-    heard.audience.admitted("10.0.0.5", "client7")
-    heard.audience.event(zmq.EVENT_DISCONNECTED, 3)
+    heard.attendance.admitted("10.0.0.5", "client7")
+    heard.attendance.event(zmq.EVENT_DISCONNECTED, 3)
     assert heard.stdout == ["client7 (10.0.0.5) joined (1 connected)", "client7 (10.0.0.5) left (0 connected)"]
 
 
@@ -253,10 +253,10 @@ def test_an_unnamed_hang_up_beside_a_client_refused_for_its_keys_is_that_client_
 
 def test_the_server_says_once_that_it_cut_off_or_turned_away_a_connection_and_logs_each():
     said, logged, informed = [], [], []
-    audience = Attendance(curve=False, say=said.append, log=logged.append, inform=informed.append)
+    attendance = Attendance(curve=False, say=said.append, log=logged.append, inform=informed.append)
     for port in (1, 2):
-        audience.cut_off(f"10.0.0.7 port {port}", 9000, NEED)
-        audience.turned_away(f"10.0.0.8 port {port}", 500)
+        attendance.cut_off(f"10.0.0.7 port {port}", 9000, NEED)
+        attendance.turned_away(f"10.0.0.8 port {port}", 500)
     assert said == [
         "cut off a subscriber at 10.0.0.7 port 1: it sent 9000 bytes, and a subscriber needs 103",
         "turned away a connection from 10.0.0.8 port 1: 500 are open, the most this server keeps",
@@ -267,21 +267,21 @@ def test_the_server_says_once_that_it_cut_off_or_turned_away_a_connection_and_lo
 def test_a_connection_turned_away_neither_joins_nor_leaves_nor_is_said_refused():
     said, informed = [], []
     for curve in (False, True):
-        audience = Attendance(curve=curve, say=said.append, log=lambda line: None, inform=informed.append)
-        audience.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.9", welcome=False)
-        audience.event(zmq.EVENT_DISCONNECTED, 7)
-        audience.tick()
-        assert audience.count == 0
+        attendance = Attendance(curve=curve, say=said.append, log=lambda line: None, inform=informed.append)
+        attendance.event(zmq.EVENT_ACCEPTED, 7, "10.0.0.9", welcome=False)
+        attendance.event(zmq.EVENT_DISCONNECTED, 7)
+        attendance.tick()
+        assert attendance.count == 0
     assert informed == [] and said == []
 
 
 def test_a_refused_client_gone_before_its_address_was_read_is_named_once_found():
     said = []
-    audience = Attendance(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
-    audience.event(zmq.EVENT_ACCEPTED, 9)  # its address could not be read: "?"
-    assert not audience.unnamed_refusal(9)  # no failure yet
-    audience.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
-    assert audience.unnamed_refusal(9)
-    audience.named(9, "10.0.0.5")
-    audience.event(zmq.EVENT_DISCONNECTED, 9)
+    attendance = Attendance(curve=True, say=said.append, log=lambda line: None, inform=lambda line: None)
+    attendance.event(zmq.EVENT_ACCEPTED, 9)  # its address could not be read: "?"
+    assert not attendance.unnamed_refusal(9)  # no failure yet
+    attendance.event(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmtp.MECHANISM_MISMATCH)
+    assert attendance.unnamed_refusal(9)
+    attendance.named(9, "10.0.0.5")
+    attendance.event(zmq.EVENT_DISCONNECTED, 9)
     assert said == ["refused 10.0.0.5: it has no CURVE keys"]
