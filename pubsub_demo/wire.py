@@ -201,6 +201,8 @@ def _checked(parts: Sequence[Buffer], max_bytes: int) -> tuple:
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes > max_bytes:
         raise WireError(f"array of {nbytes} bytes is over the {max_bytes}-byte limit")
+    if math.prod(side or 1 for side in shape) * dtype.itemsize > max_bytes:  # numpy refuses it too
+        raise WireError(f"empty array of shape {tuple(shape)}: its other sides are over the {max_bytes}-byte limit")
     size = len(payload) - offset
     if encoding == RAW and size != nbytes:
         raise WireError(f"header says {nbytes} bytes, payload has {size}")

@@ -165,6 +165,7 @@ MALFORMED = {
     "object dtype": [bad_header(code=ord("O")) + SIX],
     "size that lies": [bad_header(shape=(1000, 0, 0, 0)) + SIX],
     "huge shape": [bad_header(ndim=2, shape=(2**32 - 1, 2**32 - 1, 0, 0)) + SIX],
+    "empty, huge sides": [bad_header(ndim=4, shape=(0, 10, 339534822, 339559135))],  # numpy: too big
     "shape past ndim": [bad_header(ndim=1, shape=(6, 1, 0, 0)) + SIX],
     "unknown encoding": [bad_header(encoding=7) + SIX],
     "pickle": [pickle.dumps(np.arange(6.0))],

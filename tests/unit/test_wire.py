@@ -196,6 +196,17 @@ def test_a_jpeg_whose_own_size_is_not_the_header_s_is_refused_before_decoding_at
 LIMIT = 4096
 
 
+def test_an_empty_array_with_huge_other_sides_is_refused_not_a_crash():
+    # Found by the header-fields fuzzer below: numpy raised ValueError ("array is too big") for
+    # an array of no element whose other sides multiply past what it can index.
+    for shape in ((0, 10, 339534822, 339559135), (0, 2**31, 2**31, 2**31), (5000, 0, 0, 0)):
+        header = wire.HEADER.pack(wire.MAGIC, wire.VERSION, wire.RAW, 7, 4, 0, 0.0, *shape)
+        with pytest.raises(WireError, match=r"empty array of shape .* over the 4096-byte limit"):
+            wire.decode([header], max_bytes=LIMIT)
+    header = wire.HEADER.pack(wire.MAGIC, wire.VERSION, wire.RAW, 7, 4, 0, 0.0, 0, 16, 16, 2)
+    assert wire.decode([header], max_bytes=LIMIT).array.shape == (0, 16, 16, 2)  # a small empty one is fine
+
+
 def check_decode(parts: list[bytes]) -> None:
     try:
         message = wire.decode(parts, max_bytes=LIMIT)
