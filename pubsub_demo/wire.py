@@ -35,6 +35,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from pubsub_demo import jpeg
+
 MAGIC = b"ZPSA"
 VERSION = 1
 RAW, JPEG = 0, 1
@@ -260,45 +262,23 @@ def _jpeg_encode(image: np.ndarray, quality: int) -> np.ndarray:
 
     if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
         raise WireError("JPEG needs an 8-bit grey or BGR image")
-    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise WireError("OpenCV could not encode the image as JPEG")
-    return jpeg
+    return data
 
 
-def _jpeg_decode(jpeg: np.ndarray, dtype: np.dtype, shape: tuple[int, ...], reduce: int = 1) -> np.ndarray:
+def _jpeg_decode(data: np.ndarray, dtype: np.dtype, shape: tuple[int, ...], reduce: int = 1) -> np.ndarray:
     import cv2
 
     if dtype != np.uint8 or len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 3):
         raise WireError(f"JPEG header with dtype {dtype} and shape {shape}")
-    size = _jpeg_size(jpeg)
+    size = jpeg.size(data)
     if size != shape[:2]:  # checked before decoding: a JPEG's own header could ask for gigabytes
         raise WireError(f"JPEG of size {size}, header says {shape[:2]}")
-    flags = _REDUCED[reduce][len(shape) == 3]
-    image = cv2.imdecode(jpeg, flags)
+    image = cv2.imdecode(data, jpeg.READ_FLAGS[reduce][len(shape) == 3])
     expected = (-(-shape[0] // reduce), -(-shape[1] // reduce)) + shape[2:]  # libjpeg rounds up
     if image is None or image.shape != expected:
         found = "nothing" if image is None else f"shape {image.shape}"
         raise WireError(f"JPEG payload decodes to {found}, header says {shape}")
     return image
-
-
-def _jpeg_size(jpeg: np.ndarray) -> tuple[int, int] | None:
-    """(height, width) from a JPEG's start-of-frame marker, or None if there is none."""
-    data = jpeg.tobytes()
-    if data[:2] != b"\xff\xd8":
-        return None
-    position = 2
-    while position + 9 <= len(data) and data[position] == 0xFF:
-        marker = data[position + 1]
-        if marker in SOF_MARKERS:
-            height, width = struct.unpack_from(">HH", data, position + 5)
-            return height, width
-        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
-    return None
-
-
-# cv2.imdecode's flags (grey, colour) for each size: IMREAD_GRAYSCALE, IMREAD_COLOR, IMREAD_REDUCED_*_2/4/8.
-_REDUCED = {1: (0, 1), 2: (16, 17), 4: (32, 33), 8: (64, 65)}
-# JPEG start-of-frame markers: 0xC0-0xCF but for DHT (C4), JPG (C8) and DAC (CC).
-SOF_MARKERS = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}

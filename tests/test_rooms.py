@@ -16,6 +16,7 @@ PACKAGE = ROOT / "pubsub_demo"
 RANKS = {
     "system": 0,
     "process": 1,
+    "jpeg": 1,
     "wire": 2,
     "net": 3,
     "server": 4,
